@@ -1,0 +1,102 @@
+//! `car.png`: the CAR path over the event window with its 95% confidence band.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{chart_err, frame, padded_range, Typography, ABNORMAL, EVENT};
+use crate::error::Result;
+use crate::report::EventReport;
+use crate::study::stats::student_t_critical;
+
+pub(super) fn draw(
+    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    typo: &Typography,
+    e: &EventReport,
+    subtitle: &str,
+) -> Result<()> {
+    let title = format!("{}: cumulative abnormal return around {}", e.ticker, e.day0);
+    let body = frame(root, typo, &title, subtitle)?;
+    let crit = student_t_critical(0.05, e.degrees_of_freedom as f64);
+    // (rel, CAR %, half-width %)
+    let path: Vec<(f64, f64, f64)> = e
+        .days
+        .iter()
+        .filter_map(|d| Some((d.rel as f64, d.car? * 100.0, crit * d.car_sd? * 100.0)))
+        .collect();
+    let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h)| [c - h, c + h]), true);
+    let (x0, x1) = (
+        e.days.first().map_or(-1, |d| d.rel) as f64 - 0.3,
+        e.days.last().map_or(1, |d| d.rel) as f64 + 0.3,
+    );
+    let rel: Vec<i32> = e.days.iter().map(|d| d.rel).collect();
+    let dates: Vec<chrono::NaiveDate> = e.days.iter().map(|d| d.date).collect();
+
+    let mut chart = ChartBuilder::on(&body)
+        .x_label_area_size((typo.label * 3.5) as u32)
+        .y_label_area_size((typo.label * 5.0) as u32)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(chart_err)?;
+    chart
+        .configure_mesh()
+        .x_labels(rel.len().max(2))
+        .x_label_formatter(&|x| super::date_label(&rel, &dates, *x))
+        .y_label_formatter(&|y| format!("{y:.1}%"))
+        .x_desc("trading days relative to the event (date)")
+        .y_desc("cumulative abnormal return (%)")
+        .label_style(typo.font(typo.label))
+        .axis_desc_style(typo.font(typo.axis))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(chart_err)?;
+
+    let band: Vec<(f64, f64)> = path
+        .iter()
+        .map(|&(r, c, h)| (r, c + h))
+        .chain(path.iter().rev().map(|&(r, c, h)| (r, c - h)))
+        .collect();
+    chart
+        .draw_series(std::iter::once(Polygon::new(band, ABNORMAL.mix(0.18).filled())))
+        .map_err(chart_err)?
+        .label("95% confidence band (prediction-error variance)")
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled()));
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1))))
+        .map_err(chart_err)?;
+    chart
+        .draw_series(LineSeries::new(
+            path.iter().map(|&(r, c, _)| (r, c)),
+            ABNORMAL.stroke_width(3),
+        ))
+        .map_err(chart_err)?
+        .label(format!("CAR from day {}", e.days.first().map_or(0, |d| d.rel)))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
+    chart
+        .draw_series(path.iter().map(|&(r, c, _)| Circle::new((r, c), 5, ABNORMAL.filled())))
+        .map_err(chart_err)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(0.0, y0), (0.0, y1)], EVENT.stroke_width(2))))
+        .map_err(chart_err)?
+        .label(format!("day 0 ({})", e.day0))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
+    if let Some(&(r, c, _)) = path.last() {
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{c:+.1}%"),
+                (r, c),
+                typo.font(typo.label).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Right,
+                    plotters::style::text_anchor::VPos::Bottom,
+                )),
+            )))
+            .map_err(chart_err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(typo.font(typo.label))
+        .draw()
+        .map_err(chart_err)?;
+    Ok(())
+}

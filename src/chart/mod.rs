@@ -1,0 +1,175 @@
+//! Report-ready PNG charts (plotters, bitmap backend, a bundled font: no system fonts needed).
+//!
+//! Every chart has a title, a subtitle naming the model and windows, axis labels with units
+//! and a legend, and marks the event. The x axis is trading days relative to day 0 (plotting
+//! against dates would open gaps for weekends and holidays), labelled with the dates.
+
+mod abnormal;
+mod car;
+mod market_value;
+mod price;
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, RGBColor};
+
+use crate::error::{Error, Result};
+use crate::export::write_atomic_with;
+use crate::options::ChartSize;
+use crate::report::{Conventions, EventReport, PricePath};
+
+/// DejaVu Sans (Bitstream Vera licence, see assets/fonts/LICENSE-DejaVu.txt).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+pub(crate) const FIRM: RGBColor = RGBColor(0, 114, 178);
+pub(crate) const BENCHMARK: RGBColor = RGBColor(120, 120, 120);
+pub(crate) const ABNORMAL: RGBColor = RGBColor(213, 94, 0);
+pub(crate) const UP: RGBColor = RGBColor(0, 158, 115);
+pub(crate) const DOWN: RGBColor = RGBColor(204, 51, 51);
+pub(crate) const EVENT: RGBColor = RGBColor(200, 30, 30);
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is bundled and valid; a failure would show as missing text, not a crash.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+/// Plotters' errors carry the backend's error type; reduce them to one line.
+pub(crate) fn chart_err<E: std::fmt::Debug>(e: E) -> Error {
+    Error::Internal(format!("drawing a chart: {e:?}"))
+}
+
+/// Font sizes scaled to the image height (designed at 900 px).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Typography {
+    pub title: f64,
+    pub subtitle: f64,
+    pub label: f64,
+    pub axis: f64,
+    pub margin: u32,
+}
+
+impl Typography {
+    fn for_height(height: u32) -> Self {
+        let s = height as f64 / 900.0;
+        Typography {
+            title: 38.0 * s,
+            subtitle: 22.0 * s,
+            label: 18.0 * s,
+            axis: 22.0 * s,
+            margin: (24.0 * s).round() as u32,
+        }
+    }
+
+    pub fn font(&self, size: f64) -> TextStyle<'static> {
+        (FAMILY, size).into_font().color(&BLACK)
+    }
+}
+
+/// Draws the white background, title and subtitle, and returns the area left for the plot.
+pub(crate) fn frame<'a>(
+    root: &DrawingArea<BitMapBackend<'a>, Shift>,
+    typo: &Typography,
+    title: &str,
+    subtitle: &str,
+) -> Result<DrawingArea<BitMapBackend<'a>, Shift>> {
+    root.fill(&WHITE).map_err(chart_err)?;
+    let header = (typo.title + typo.subtitle * 1.6 + typo.margin as f64 * 1.5) as u32;
+    let (top, body) = root.split_vertically(header);
+    let x = typo.margin as i32 * 2;
+    top.draw(&Text::new(title.to_string(), (x, typo.margin as i32), typo.font(typo.title)))
+        .map_err(chart_err)?;
+    let grey = (FAMILY, typo.subtitle).into_font().color(&RGBColor(80, 80, 80));
+    top.draw(&Text::new(
+        subtitle.to_string(),
+        (x, (typo.margin as f64 + typo.title * 1.25) as i32),
+        grey,
+    ))
+    .map_err(chart_err)?;
+    Ok(body.margin(0, typo.margin, typo.margin, typo.margin * 2))
+}
+
+/// The subtitle every chart of an event shares.
+pub(crate) fn subtitle(c: &Conventions, e: &EventReport) -> String {
+    format!(
+        "{} vs {} · estimation {} ({} days) · event window {} · {} returns · day 0 = {}",
+        c.model.describe(),
+        e.benchmark,
+        c.estimation,
+        e.n_estimation,
+        c.window,
+        c.returns,
+        e.day0
+    )
+}
+
+/// Labels a relative-day position with its date, when it is a whole day of the series.
+pub(crate) fn date_label(rel: &[i32], dates: &[chrono::NaiveDate], x: f64) -> String {
+    let r = x.round();
+    if (x - r).abs() > 1e-6 {
+        return String::new();
+    }
+    match rel.iter().position(|&v| v as f64 == r) {
+        Some(i) => format!("{:+} {}", r as i32, dates[i].format("%b %d")),
+        None => String::new(),
+    }
+}
+
+/// (min, max) of the finite values, padded by 8% (and never empty).
+pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() {
+        (lo, hi) = (-1.0, 1.0);
+    }
+    if include_zero {
+        (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// Renders one PNG atomically with a fresh bitmap backend.
+pub(crate) fn render_png(
+    path: &Path,
+    size: ChartSize,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>, &Typography) -> Result<()>,
+) -> Result<()> {
+    register_font();
+    write_atomic_with(path, |tmp| {
+        let root = BitMapBackend::new(tmp, (size.width, size.height)).into_drawing_area();
+        draw(&root, &Typography::for_height(size.height))?;
+        root.present().map_err(chart_err)
+    })
+}
+
+/// Writes `price.png`, `abnormal_returns.png`, `car.png` and (with a share count)
+/// `market_value.png` into `dir`.
+pub fn render_event_charts(
+    dir: &Path,
+    report: &EventReport,
+    path: &PricePath,
+    conventions: &Conventions,
+    size: ChartSize,
+) -> Result<()> {
+    let sub = subtitle(conventions, report);
+    render_png(&dir.join("price.png"), size, |root, t| price::draw(root, t, report, path, &sub))?;
+    render_png(&dir.join("abnormal_returns.png"), size, |root, t| {
+        abnormal::draw(root, t, report, &sub)
+    })?;
+    render_png(&dir.join("car.png"), size, |root, t| car::draw(root, t, report, &sub))?;
+    if report.market_value_before.is_some() {
+        render_png(&dir.join("market_value.png"), size, |root, t| {
+            market_value::draw(root, t, report, &sub)
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Where prices and share counts come from. Nothing here computes statistics.
+
+pub mod align;
+pub mod csv;
+pub mod prices;
+pub mod shares;
+
+pub use align::{align, AlignedPrices};
+pub use prices::PriceFrame;
+pub use shares::{ShareCount, SharesTable};
+
+use crate::error::Result;
+use crate::ticker::Ticker;
+
+/// Anything that yields a symbol's daily prices.
+pub trait PriceSource {
+    fn load(&self, ticker: &Ticker) -> Result<PriceFrame>;
+    /// A short description for the console and JSON (`csv:DIR`, `yahoo`).
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,168 @@
+//! `PriceFrame`: one symbol's daily prices as a polars table, the unit every source yields.
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Column names of a `PriceFrame`.
+pub mod col {
+    pub const DATE: &str = "date";
+    pub const CLOSE: &str = "close";
+    pub const ADJ_CLOSE: &str = "adj_close";
+}
+
+/// Daily prices of one symbol: `date` (Date, strictly increasing), `close` and `adj_close`
+/// (Float64, null where missing).
+///
+/// `adj_close` (split- and dividend-adjusted) drives returns; `close` (as traded, or split-
+/// adjusted only) drives market value.
+#[derive(Debug, Clone)]
+pub struct PriceFrame {
+    df: DataFrame,
+}
+
+pub(crate) fn polars_err(context: &str, err: PolarsError) -> Error {
+    Error::Internal(format!("{context}: {err}"))
+}
+
+/// Days since 1970-01-01, polars' physical representation of a Date.
+pub(crate) fn epoch_days(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")).num_days() as i32
+}
+
+pub(crate) fn from_epoch_days(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch") + chrono::Duration::days(days as i64)
+}
+
+impl PriceFrame {
+    /// Builds a frame from columns; `close` may be absent. Rows are sorted by date and a
+    /// duplicated date is an error (it would make the calendar ambiguous).
+    pub fn from_columns(
+        dates: Vec<NaiveDate>,
+        close: Option<Vec<Option<f64>>>,
+        adj_close: Vec<Option<f64>>,
+    ) -> Result<Self> {
+        let n = dates.len();
+        let close = close.unwrap_or_else(|| vec![None; n]);
+        if close.len() != n || adj_close.len() != n {
+            return Err(Error::Internal("price columns of unequal length".into()));
+        }
+        let days: Vec<i32> = dates.iter().copied().map(epoch_days).collect();
+        let date = Series::new(col::DATE.into(), days)
+            .cast(&DataType::Date)
+            .map_err(|e| polars_err("date column", e))?;
+        let df = DataFrame::new(
+            n,
+            vec![
+                date.into(),
+                Series::new(col::CLOSE.into(), close).into(),
+                Series::new(col::ADJ_CLOSE.into(), adj_close).into(),
+            ],
+        )
+        .map_err(|e| polars_err("price table", e))?;
+        Self::from_frame(df)
+    }
+
+    /// Wraps a frame that has the three columns, sorting it by date.
+    pub fn from_frame(df: DataFrame) -> Result<Self> {
+        let df = df
+            .select([col::DATE, col::CLOSE, col::ADJ_CLOSE])
+            .and_then(|df| df.sort([col::DATE], SortMultipleOptions::default()))
+            .map_err(|e| polars_err("price table", e))?;
+        let frame = PriceFrame { df };
+        let dates = frame.dates()?;
+        if let Some(pair) = dates.windows(2).find(|p| p[0] == p[1]) {
+            return Err(Error::data(format!("date {} appears twice", pair[0])));
+        }
+        Ok(frame)
+    }
+
+    pub fn frame(&self) -> &DataFrame {
+        &self.df
+    }
+
+    pub fn len(&self) -> usize {
+        self.df.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.df.height() == 0
+    }
+
+    pub fn dates(&self) -> Result<Vec<NaiveDate>> {
+        date_column(&self.df, col::DATE)
+    }
+
+    /// Whether the frame has any `close` at all (some sources publish adjusted closes only).
+    pub fn has_close(&self) -> bool {
+        self.df
+            .column(col::CLOSE)
+            .map(|c| c.null_count() < c.len())
+            .unwrap_or(false)
+    }
+
+    /// First and last date, if any row.
+    pub fn range(&self) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let dates = self.dates()?;
+        Ok(dates.first().copied().zip(dates.last().copied()))
+    }
+}
+
+/// A Date column as chrono dates (nulls are an error: every price row has a date).
+pub(crate) fn date_column(df: &DataFrame, name: &str) -> Result<Vec<NaiveDate>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Int32))
+        .map_err(|e| polars_err("date column", e))?;
+    let days = column.i32().map_err(|e| polars_err("date column", e))?;
+    days.iter()
+        .map(|d| d.map(from_epoch_days).ok_or_else(|| Error::data("a row has no date")))
+        .collect()
+}
+
+/// A Float64 column as a vector with NaN for null.
+pub(crate) fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map_err(|e| polars_err(name, e))?;
+    let values = column.f64().map_err(|e| polars_err(name, e))?;
+    Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn sorts_and_round_trips() {
+        let f = PriceFrame::from_columns(
+            vec![d("2025-01-03"), d("2025-01-02")],
+            Some(vec![Some(2.0), None]),
+            vec![Some(2.5), Some(1.5)],
+        )
+        .unwrap();
+        assert_eq!(f.dates().unwrap(), [d("2025-01-02"), d("2025-01-03")]);
+        let close = f64_column(f.frame(), col::CLOSE).unwrap();
+        assert!(close[0].is_nan() && close[1] == 2.0);
+        assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap(), [1.5, 2.5]);
+        assert!(f.has_close());
+        assert_eq!(f.range().unwrap(), Some((d("2025-01-02"), d("2025-01-03"))));
+    }
+
+    #[test]
+    fn duplicate_dates_are_rejected() {
+        let err = PriceFrame::from_columns(
+            vec![d("2025-01-02"), d("2025-01-02")],
+            None,
+            vec![Some(1.0), Some(2.0)],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("2025-01-02 appears twice"));
+    }
+}

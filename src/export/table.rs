@@ -1,0 +1,162 @@
+//! The console summary (`--format table`): readable, aligned, with the conventions on top.
+
+use std::fmt::Write;
+
+use crate::report::{EventReport, Exclusion, Summary};
+
+/// `0.1234` as `12.34%`, or `-` when missing.
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{:.2}%", v * 100.0))
+}
+
+fn fixed(x: Option<f64>, decimals: usize) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{v:.decimals$}"))
+}
+
+/// Dollars in billions with a sign: `-$593.0bn`.
+pub fn billions(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) => {
+            let sign = if v < 0.0 { "-" } else { "+" };
+            format!("{sign}${:.1}bn", v.abs() / 1e9)
+        }
+    }
+}
+
+/// p-values with significance stars (* 10%, ** 5%, *** 1%).
+fn p_value(p: Option<f64>) -> String {
+    match p {
+        None => "-".into(),
+        Some(p) => {
+            let stars = if p < 0.01 { "***" } else if p < 0.05 { "**" } else if p < 0.10 { "*" } else { "" };
+            format!("{p:.4}{stars}")
+        }
+    }
+}
+
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "conventions: {}", summary.conventions.describe());
+    let _ = writeln!(out, "source: {}", summary.source);
+    for event in &summary.events {
+        out.push('\n');
+        render_event(&mut out, event);
+    }
+    if !summary.excluded.is_empty() {
+        out.push('\n');
+        render_excluded(&mut out, &summary.excluded);
+    }
+    out
+}
+
+fn render_event(out: &mut String, e: &EventReport) {
+    let moved = if e.day0 == e.event_date {
+        String::new()
+    } else {
+        format!(" (event date {} resolved)", e.event_date)
+    };
+    let _ = writeln!(out, "{} vs {}: day 0 = {} {}{}", e.ticker, e.benchmark, e.day0, e.day0.format("%a"), moved);
+    let _ = writeln!(
+        out,
+        "  alpha {}  beta {}  sigma {}  estimation {} returns, {} to {} (dof {})",
+        fixed(e.alpha, 5),
+        fixed(e.beta, 3),
+        pct(e.sigma),
+        e.n_estimation,
+        e.estimation_start,
+        e.estimation_end,
+        e.degrees_of_freedom
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:>4}  {:<10}  {:>9}  {:>9}  {:>9}  {:>7}  {:>9}  {:>12}",
+        "day", "date", "return", "benchmark", "AR", "t", "CAR", "abn. MV"
+    );
+    for d in &e.days {
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:<10}  {:>9}  {:>9}  {:>9}  {:>7}  {:>9}  {:>12}",
+            format!("{:+}", d.rel),
+            d.date,
+            pct(d.ret),
+            pct(d.benchmark_return),
+            pct(d.ar),
+            fixed(d.ar_t, 2),
+            pct(d.car),
+            billions(d.abnormal_market_value_change)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<7}  {:<23}  {:>4}  {:>9}  {:>7}  {:>10}  {:>8}  {:>12}  {:>12}",
+        "CAR", "dates", "days", "CAR", "t", "p", "t simple", "MV change", "abn. MV"
+    );
+    for c in &e.car {
+        let dates = match (c.start, c.end) {
+            (Some(s), Some(t)) => format!("{s} to {t}"),
+            _ => "outside the data".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<7}  {:<23}  {:>4}  {:>9}  {:>7}  {:>10}  {:>8}  {:>12}  {:>12}",
+            c.window,
+            dates,
+            c.days,
+            pct(c.car),
+            fixed(c.t, 2),
+            p_value(c.p),
+            fixed(c.t_simple, 2),
+            billions(c.market_value_change),
+            billions(c.abnormal_market_value_change)
+        );
+    }
+    let _ = writeln!(out);
+    match (e.market_value_before, e.day(0)) {
+        (Some(mv), Some(d0)) => {
+            let shares = e.shares_outstanding.map_or("-".into(), |s| format!("{:.3}bn shares", s / 1e9));
+            let _ = writeln!(
+                out,
+                "  market value at day -1: ${:.1}bn ({shares}, {})",
+                mv / 1e9,
+                e.shares_source.as_deref().unwrap_or("")
+            );
+            let _ = writeln!(
+                out,
+                "  day 0: market value change {}, abnormal {}",
+                billions(d0.market_value_change),
+                billions(d0.abnormal_market_value_change)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "  market value: not available (no share count)");
+        }
+    }
+    for note in &e.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+}
+
+fn render_excluded(out: &mut String, excluded: &[Exclusion]) {
+    let _ = writeln!(out, "excluded:");
+    for x in excluded {
+        let _ = writeln!(out, "  {} {}: {}", x.ticker, x.event_date, x.reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(pct(Some(-0.16968)), "-16.97%");
+        assert_eq!(pct(None), "-");
+        assert_eq!(billions(Some(-592.9e9)), "-$592.9bn");
+        assert_eq!(billions(Some(1.25e9)), "+$1.2bn");
+        assert_eq!(p_value(Some(0.003)), "0.0030***");
+        assert_eq!(p_value(Some(0.2)), "0.2000");
+    }
+}

@@ -1,0 +1,195 @@
+//! Validated, typed settings of a run, built from the command line (or by a library user).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, Result};
+use crate::study::{NonTrading, RelWindow, ReturnKind, StudyDesign};
+use crate::ticker::Ticker;
+
+/// Where prices come from (`--source`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A folder of `<SYMBOL>.csv` files.
+    CsvDir(PathBuf),
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        match raw.split_once(':') {
+            Some(("csv", dir)) if !dir.is_empty() => Ok(SourceSpec::CsvDir(PathBuf::from(dir))),
+            _ => Err(Error::usage(format!(
+                "--source '{raw}' is not csv:DIR"
+            ))),
+        }
+    }
+}
+
+/// Where share counts come from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum SharesSpec {
+    #[default]
+    None,
+    /// `--shares N`: one count for every ticker.
+    Count(f64),
+    /// `--shares-file CSV`.
+    File(PathBuf),
+}
+
+/// How the summary is printed on stdout (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        match raw {
+            "table" => Ok(OutputFormat::Table),
+            "json" => Ok(OutputFormat::Json),
+            "csv" => Ok(OutputFormat::Csv),
+            _ => Err(Error::usage(format!("--format '{raw}' is not one of table, json, csv"))),
+        }
+    }
+}
+
+/// Pixel size of the PNG charts (`--size WxH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for ChartSize {
+    fn default() -> Self {
+        ChartSize { width: 1600, height: 900 }
+    }
+}
+
+impl std::str::FromStr for ChartSize {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        let bad = || Error::usage(format!("--size '{raw}' is not WIDTHxHEIGHT, e.g. 1600x900"));
+        let (w, h) = raw.to_ascii_lowercase().split_once('x').map(|(w, h)| (w.trim().to_string(), h.trim().to_string())).ok_or_else(bad)?;
+        let (width, height) = (w.parse::<u32>().map_err(|_| bad())?, h.parse::<u32>().map_err(|_| bad())?);
+        if !(320..=8000).contains(&width) || !(240..=8000).contains(&height) {
+            return Err(Error::usage(format!(
+                "--size {width}x{height} is out of range (320x240 to 8000x8000)"
+            )));
+        }
+        Ok(ChartSize { width, height })
+    }
+}
+
+/// Everything `eventstudy run` needs, validated.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub tickers: Vec<Ticker>,
+    pub event_date: NaiveDate,
+    pub benchmark: Ticker,
+    pub source: SourceSpec,
+    pub design: StudyDesign,
+    pub returns: ReturnKind,
+    pub non_trading: NonTrading,
+    pub after_close: bool,
+    pub shares: SharesSpec,
+    pub out_dir: PathBuf,
+    pub format: OutputFormat,
+    pub charts: bool,
+    pub chart_size: ChartSize,
+    pub quiet: bool,
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::usage(format!("date '{raw}' is not a valid YYYY-MM-DD date")))
+}
+
+/// Checks a design's windows against each other: the estimation window must end before the
+/// event and every CAR window start, or the event would contaminate its own benchmark.
+pub fn validate_design(design: &StudyDesign) -> Result<()> {
+    let first_event_day = design
+        .car_windows
+        .iter()
+        .map(|w| w.start)
+        .chain([design.window.start])
+        .min()
+        .unwrap_or(design.window.start);
+    if design.estimation.end >= first_event_day {
+        return Err(Error::usage(format!(
+            "the estimation window {} must end before the event window and CAR windows start (day {first_event_day})",
+            design.estimation
+        )));
+    }
+    let k = design.model.parameters();
+    if design.min_estimation < k + 2 {
+        return Err(Error::usage(format!(
+            "--min-estimation {} is too small: the {} model needs at least {} returns",
+            design.min_estimation,
+            design.model,
+            k + 2
+        )));
+    }
+    if design.min_estimation > design.estimation.len() {
+        return Err(Error::usage(format!(
+            "--min-estimation {} exceeds the {} days of the estimation window {}",
+            design.min_estimation,
+            design.estimation.len(),
+            design.estimation
+        )));
+    }
+    Ok(())
+}
+
+/// The default design of METHODS.md: estimation -250:-11, event -5:5, CARs 0:0,-1:1,0:1,-5:5.
+pub fn default_design() -> StudyDesign {
+    let w = |a, b| RelWindow { start: a, end: b };
+    StudyDesign {
+        model: Default::default(),
+        estimation: w(-250, -11),
+        window: w(-5, 5),
+        car_windows: vec![w(0, 0), w(-1, 1), w(0, 1), w(-5, 5)],
+        min_estimation: 120,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_design_is_valid() {
+        validate_design(&default_design()).unwrap();
+    }
+
+    #[test]
+    fn overlapping_windows_are_refused() {
+        let mut d = default_design();
+        d.estimation = RelWindow::new(-250, 0).unwrap();
+        assert!(validate_design(&d).is_err());
+        let mut d = default_design();
+        d.car_windows.push(RelWindow::new(-20, 0).unwrap());
+        assert!(validate_design(&d).is_err());
+        let mut d = default_design();
+        d.min_estimation = 300;
+        assert!(validate_design(&d).is_err());
+    }
+
+    #[test]
+    fn parses_values() {
+        assert_eq!("640x480".parse::<ChartSize>().unwrap(), ChartSize { width: 640, height: 480 });
+        assert!("10x10".parse::<ChartSize>().is_err());
+        assert!("big".parse::<ChartSize>().is_err());
+        assert_eq!("csv:/tmp/p".parse::<SourceSpec>().unwrap(), SourceSpec::CsvDir("/tmp/p".into()));
+        assert!("ftp:x".parse::<SourceSpec>().is_err());
+        assert!(parse_date("2025-02-30").is_err());
+        assert_eq!(parse_date("2025-01-27").unwrap(), NaiveDate::from_ymd_opt(2025, 1, 27).unwrap());
+    }
+}

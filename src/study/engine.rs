@@ -1,0 +1,349 @@
+//! The numeric engine: one or many events against one aligned panel of returns.
+//!
+//! It knows nothing of files, HTTP or the CLI: it takes contiguous `f64` slices on a trading
+//! calendar (NaN = missing) and calendar indices of day 0, and returns plain numbers. The
+//! estimation fit reads sub-slices in place; per event it allocates only its result rows.
+
+use crate::study::model::{FitError, FittedModel, ModelKind};
+use crate::study::stats::student_t_p;
+use crate::study::window::RelWindow;
+
+/// Returns and market values of one firm and its benchmark on one trading calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct ReturnPanel<'a> {
+    /// The firm's daily returns (NaN where missing).
+    pub firm: &'a [f64],
+    /// The benchmark's daily returns.
+    pub market: &'a [f64],
+    /// The firm's market value at each day's close, in dollars (NaN where unknown).
+    pub market_value: Option<&'a [f64]>,
+}
+
+impl ReturnPanel<'_> {
+    pub fn len(&self) -> usize {
+        self.firm.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.firm.is_empty()
+    }
+}
+
+/// The design every event in a run shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyDesign {
+    pub model: ModelKind,
+    pub estimation: RelWindow,
+    pub window: RelWindow,
+    pub car_windows: Vec<RelWindow>,
+    pub min_estimation: usize,
+}
+
+/// One event day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayResult {
+    pub rel: i32,
+    /// Calendar index of the day.
+    pub index: usize,
+    pub ret: f64,
+    pub market: f64,
+    pub normal: f64,
+    pub ar: f64,
+    /// AR / (sigma sqrt(C_t)).
+    pub ar_t: f64,
+    pub ar_p: f64,
+    /// Cumulative AR from the start of the event window (missing days add nothing).
+    pub car: f64,
+    /// Var of that cumulative AR, the prediction-error covariances included.
+    pub car_variance: f64,
+    /// MV_{t-1}, the market value at the previous close.
+    pub market_value_before: f64,
+    /// MV_{t-1} R_t.
+    pub market_value_change: f64,
+    /// MV_{t-1} AR_t.
+    pub abnormal_market_value_change: f64,
+}
+
+/// One CAR window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CarResult {
+    pub window: RelWindow,
+    /// Calendar indices of the window's first and last day, when inside the data.
+    pub span: Option<(usize, usize)>,
+    /// Days with a valid AR (the window's n).
+    pub days: usize,
+    pub car: f64,
+    /// Var(CAR) with the prediction-error covariance terms.
+    pub variance: f64,
+    pub t: f64,
+    pub p: f64,
+    /// CAR / (sigma sqrt(n)), the version that ignores estimation error.
+    pub t_simple: f64,
+    pub p_simple: f64,
+    pub market_value_change: f64,
+    pub abnormal_market_value_change: f64,
+}
+
+/// The result of one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventResult {
+    pub day0: usize,
+    pub model: FittedModel,
+    /// Calendar indices of the estimation window as clipped to the data.
+    pub estimation_span: (usize, usize),
+    pub days: Vec<DayResult>,
+    pub cars: Vec<CarResult>,
+}
+
+/// Runs every event (given by its day-0 index) against one panel.
+pub fn run_events(
+    panel: &ReturnPanel<'_>,
+    design: &StudyDesign,
+    day0s: &[usize],
+) -> Vec<Result<EventResult, FitError>> {
+    day0s.iter().map(|&d| run_event(panel, design, d)).collect()
+}
+
+/// Runs one event whose day 0 is calendar index `day0`.
+pub fn run_event(
+    panel: &ReturnPanel<'_>,
+    design: &StudyDesign,
+    day0: usize,
+) -> Result<EventResult, FitError> {
+    let (lo, hi) = design
+        .estimation
+        .indices(day0, panel.len())
+        .ok_or(FitError::TooFewReturns {
+            valid: 0,
+            required: design.min_estimation,
+        })?;
+    let model = FittedModel::fit(
+        design.model,
+        &panel.firm[lo..=hi],
+        &panel.market[lo..=hi],
+        design.min_estimation,
+    )?;
+
+    let days = event_days(panel, &model, design.window, day0);
+    let cars = design
+        .car_windows
+        .iter()
+        .map(|&w| car_window(panel, &model, w, day0))
+        .collect();
+    Ok(EventResult {
+        day0,
+        model,
+        estimation_span: (lo, hi),
+        days,
+        cars,
+    })
+}
+
+/// AR and its t on calendar day `index`; NaN where the day lacks a return the model needs.
+fn abnormal(panel: &ReturnPanel<'_>, model: &FittedModel, index: usize) -> (f64, f64, f64) {
+    let (r, m) = (panel.firm[index], panel.market[index]);
+    if !r.is_finite() || (model.kind.uses_market() && !m.is_finite()) {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let normal = model.normal_return(m);
+    let ar = r - normal;
+    let t = ar / (model.sigma * model.prediction_factor(m).sqrt());
+    (normal, ar, t)
+}
+
+/// MV_{t-1}, or NaN when unknown or on the first day of the data.
+fn market_value_before(panel: &ReturnPanel<'_>, index: usize) -> f64 {
+    match panel.market_value {
+        Some(mv) if index > 0 => mv[index - 1],
+        _ => f64::NAN,
+    }
+}
+
+fn event_days(
+    panel: &ReturnPanel<'_>,
+    model: &FittedModel,
+    window: RelWindow,
+    day0: usize,
+) -> Vec<DayResult> {
+    let Some((lo, hi)) = window.indices(day0, panel.len()) else {
+        return Vec::new();
+    };
+    let dof = model.dof();
+    let (mut car, mut market_sum, mut days) = (0.0, 0.0, 0usize);
+    (lo..=hi)
+        .map(|index| {
+            let (normal, ar, ar_t) = abnormal(panel, model, index);
+            if ar.is_finite() {
+                car += ar;
+                market_sum += panel.market[index];
+                days += 1;
+            }
+            let mv = market_value_before(panel, index);
+            DayResult {
+                rel: index as i32 - day0 as i32,
+                index,
+                ret: panel.firm[index],
+                market: panel.market[index],
+                normal,
+                ar,
+                ar_t,
+                ar_p: student_t_p(ar_t, dof),
+                car,
+                car_variance: model.car_variance(days, market_sum),
+                market_value_before: mv,
+                market_value_change: mv * panel.firm[index],
+                abnormal_market_value_change: mv * ar,
+            }
+        })
+        .collect()
+}
+
+/// Sums that skip NaN terms but stay NaN when every term is NaN.
+#[derive(Default)]
+struct PartialSum(Option<f64>);
+
+impl PartialSum {
+    fn add(&mut self, x: f64) {
+        if x.is_finite() {
+            self.0 = Some(self.0.unwrap_or(0.0) + x);
+        }
+    }
+    fn value(&self) -> f64 {
+        self.0.unwrap_or(f64::NAN)
+    }
+}
+
+fn car_window(
+    panel: &ReturnPanel<'_>,
+    model: &FittedModel,
+    window: RelWindow,
+    day0: usize,
+) -> CarResult {
+    let span = window.indices(day0, panel.len());
+    let (mut car, mut market_sum, mut days) = (0.0, 0.0, 0usize);
+    let (mut mv_change, mut abnormal_mv_change) = (PartialSum::default(), PartialSum::default());
+    for index in span.map(|(lo, hi)| lo..=hi).into_iter().flatten() {
+        let (_, ar, _) = abnormal(panel, model, index);
+        let mv = market_value_before(panel, index);
+        mv_change.add(mv * panel.firm[index]);
+        if ar.is_finite() {
+            car += ar;
+            market_sum += panel.market[index];
+            days += 1;
+            abnormal_mv_change.add(mv * ar);
+        }
+    }
+    if days == 0 {
+        car = f64::NAN;
+    }
+    let variance = model.car_variance(days, market_sum);
+    let t = car / variance.sqrt();
+    let t_simple = car / (model.sigma * (days as f64).sqrt());
+    CarResult {
+        window,
+        span,
+        days,
+        car,
+        variance,
+        t,
+        p: student_t_p(t, model.dof()),
+        t_simple,
+        p_simple: student_t_p(t_simple, model.dof()),
+        market_value_change: mv_change.value(),
+        abnormal_market_value_change: abnormal_mv_change.value(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn design(model: ModelKind) -> StudyDesign {
+        StudyDesign {
+            model,
+            estimation: RelWindow::new(-5, -1).unwrap(),
+            window: RelWindow::new(0, 1).unwrap(),
+            car_windows: vec![RelWindow::new(0, 0).unwrap(), RelWindow::new(0, 1).unwrap()],
+            min_estimation: 3,
+        }
+    }
+
+    /// The five-point OLS of model.rs (alpha 2.2, beta 0.6, sigma^2 0.8, mean x 3, S_xx 10) as
+    /// days -5..-1, then two event days with R_m = 6 and 1.
+    fn panel_data() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let market = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 1.0];
+        let firm = vec![2.0, 4.0, 5.0, 4.0, 5.0, 7.0, 2.0];
+        let mv = vec![10.0, 10.0, 10.0, 10.0, 100.0, 200.0, 300.0];
+        (firm, market, mv)
+    }
+
+    #[test]
+    fn event_days_by_hand() {
+        let (firm, market, mv) = panel_data();
+        let panel = ReturnPanel { firm: &firm, market: &market, market_value: Some(&mv) };
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        assert_eq!(r.estimation_span, (0, 4));
+        let d0 = r.days[0];
+        // Normal 2.2 + 0.6*6 = 5.8, AR 1.2; C = 1 + 1/5 + 9/10 = 2.1.
+        assert_eq!(d0.rel, 0);
+        assert!((d0.ar - 1.2).abs() < 1e-12);
+        assert!((d0.ar_t - 1.2 / (0.8f64 * 2.1).sqrt()).abs() < 1e-12);
+        assert!((d0.market_value_change - 100.0 * 7.0).abs() < 1e-9);
+        assert!((d0.abnormal_market_value_change - 100.0 * 1.2).abs() < 1e-9);
+        // Day +1: normal 2.8, AR -0.8, CAR 0.4.
+        let d1 = r.days[1];
+        assert!((d1.ar + 0.8).abs() < 1e-12);
+        assert!((d1.car - 0.4).abs() < 1e-12);
+        assert!((d0.car_variance - 0.8 * 2.1).abs() < 1e-12);
+        assert!((d1.car_variance - 0.8 * 2.9).abs() < 1e-12);
+
+        let car01 = r.cars[1];
+        assert_eq!(car01.days, 2);
+        assert!((car01.car - 0.4).abs() < 1e-12);
+        // Var = 0.8 [2 + 4/5 + (7 - 6)^2 / 10] = 0.8 * 2.9.
+        assert!((car01.variance - 0.8 * 2.9).abs() < 1e-12);
+        assert!((car01.t - 0.4 / (0.8f64 * 2.9).sqrt()).abs() < 1e-12);
+        assert!((car01.t_simple - 0.4 / (0.8f64 * 2.0).sqrt()).abs() < 1e-12);
+        assert!((car01.abnormal_market_value_change - (120.0 - 0.8 * 200.0)).abs() < 1e-9);
+        assert!((car01.market_value_change - (700.0 + 400.0)).abs() < 1e-9);
+        // A one-day CAR is the AR, with the same t.
+        assert!((r.cars[0].t - d0.ar_t).abs() < 1e-12);
+        assert!((r.cars[0].p - d0.ar_p).abs() < 1e-12);
+    }
+
+    #[test]
+    fn missing_event_day_is_missing() {
+        let (mut firm, market, _) = panel_data();
+        firm[6] = f64::NAN;
+        let panel = ReturnPanel { firm: &firm, market: &market, market_value: None };
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        assert!(r.days[1].ar.is_nan());
+        assert!(r.days[1].market_value_change.is_nan());
+        assert_eq!(r.cars[1].days, 1);
+        assert!((r.cars[1].car - 1.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn too_few_estimation_days_is_an_error() {
+        let (firm, market, _) = panel_data();
+        let panel = ReturnPanel { firm: &firm, market: &market, market_value: None };
+        // Day 0 at index 2 leaves two estimation days.
+        assert!(matches!(
+            run_event(&panel, &design(ModelKind::Market), 2),
+            Err(FitError::TooFewReturns { valid: 2, .. })
+        ));
+        let all = run_events(&panel, &design(ModelKind::Market), &[2, 5]);
+        assert!(all[0].is_err() && all[1].is_ok());
+    }
+
+    #[test]
+    fn event_window_past_the_data_is_cut() {
+        let (firm, market, _) = panel_data();
+        let panel = ReturnPanel { firm: &firm, market: &market, market_value: None };
+        let mut d = design(ModelKind::Market);
+        d.estimation = RelWindow::new(-6, -2).unwrap();
+        d.window = RelWindow::new(-1, 3).unwrap();
+        let r = run_event(&panel, &d, 6).unwrap();
+        assert_eq!(r.days.iter().map(|d| d.rel).collect::<Vec<_>>(), [-1, 0]);
+    }
+}

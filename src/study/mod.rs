@@ -1,0 +1,14 @@
+//! The event study proper: windows, calendar, models, the engine and its statistics.
+
+pub mod calendar;
+pub mod engine;
+pub mod model;
+pub mod returns;
+pub mod stats;
+pub mod window;
+
+pub use calendar::{NonTrading, TradingCalendar};
+pub use engine::{run_event, run_events, CarResult, DayResult, EventResult, ReturnPanel, StudyDesign};
+pub use model::{FitError, FittedModel, ModelKind};
+pub use returns::{returns, ReturnKind};
+pub use window::RelWindow;
