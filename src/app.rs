@@ -63,13 +63,22 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         SharesSpec::File(path) => Some(SharesTable::read_csv(path)?),
         _ => None,
     };
-    console.status(&format!("loading {} from {}", options.benchmark, source.describe()));
+    console.status(&format!(
+        "loading {} from {}",
+        options.benchmark,
+        source.describe()
+    ));
     let benchmark = source.load(&options.benchmark).map_err(|e| match e {
         Error::Data(m) => Error::Data(format!("benchmark: {m}")),
         other => other,
     })?;
 
-    let conventions = Conventions::new(&options.design, options.returns, options.non_trading, options.after_close);
+    let conventions = Conventions::new(
+        &options.design,
+        options.returns,
+        options.non_trading,
+        options.after_close,
+    );
     let mut summary = Summary {
         conventions,
         source: source.describe(),
@@ -101,7 +110,12 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         }
     }
     let exit_code = if summary.events.is_empty() {
-        summary.excluded.iter().map(|x| x.exit_code).max().unwrap_or(exit::DATA)
+        summary
+            .excluded
+            .iter()
+            .map(|x| x.exit_code)
+            .max()
+            .unwrap_or(exit::DATA)
     } else {
         exit::OK
     };
@@ -126,16 +140,27 @@ pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
     out_dir.join(report.slug())
 }
 
-fn write_event_outputs(options: &RunOptions, summary: &Summary, report: &EventReport, path: &PricePath) -> Result<()> {
+fn write_event_outputs(
+    options: &RunOptions,
+    summary: &Summary,
+    report: &EventReport,
+    path: &PricePath,
+) -> Result<()> {
     let dir = event_dir(&options.out_dir, report);
     export::ensure_dir(&dir)?;
     let events = std::slice::from_ref(report);
-    write_atomic(&dir.join("summary.json"), json::event_json(summary, report)?.as_bytes())?;
+    write_atomic(
+        &dir.join("summary.json"),
+        json::event_json(summary, report)?.as_bytes(),
+    )?;
     write_atomic(
         &dir.join("abnormal_returns.csv"),
         &csv_out::to_csv(&mut csv_out::abnormal_returns_frame(events)?)?,
     )?;
-    write_atomic(&dir.join("car.csv"), &csv_out::to_csv(&mut csv_out::car_frame(events)?)?)?;
+    write_atomic(
+        &dir.join("car.csv"),
+        &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
+    )?;
     if options.charts {
         chart::render_event_charts(&dir, report, path, &summary.conventions, options.chart_size)?;
     }
@@ -156,7 +181,10 @@ fn study_one(
         .resolve_day0(options.event_date, options.non_trading, options.after_close)
         .map_err(|e| Error::data(e.to_string()))?;
     if aligned.firm_adj_close[day0].is_nan() {
-        return Err(Error::data(format!("no {ticker} price on day 0 ({})", calendar.date(day0))));
+        return Err(Error::data(format!(
+            "no {ticker} price on day 0 ({})",
+            calendar.date(day0)
+        )));
     }
 
     let firm_returns = study::returns(&aligned.firm_adj_close, options.returns);
@@ -181,7 +209,10 @@ fn study_one(
             notes.push("no close prices: market value uses adjusted close".to_string());
             &aligned.firm_adj_close
         };
-        close.iter().map(|p| p * count.listed_shares()).collect::<Vec<f64>>()
+        close
+            .iter()
+            .map(|p| p * count.listed_shares())
+            .collect::<Vec<f64>>()
     });
     if share_count.is_none() {
         notes.push("no share count (--shares or --shares-file): market value is null".into());
@@ -192,10 +223,13 @@ fn study_one(
         market: &market_returns,
         market_value: market_value.as_deref(),
     };
-    let result = study::run_event(&panel, &options.design, day0).map_err(|e| Error::data(e.to_string()))?;
+    let result =
+        study::run_event(&panel, &options.design, day0).map_err(|e| Error::data(e.to_string()))?;
     let gaps = result.days.iter().filter(|d| d.ar.is_nan()).count();
     if gaps > 0 {
-        notes.push(format!("{gaps} event day(s) without a return: AR is null there"));
+        notes.push(format!(
+            "{gaps} event day(s) without a return: AR is null there"
+        ));
     }
     if result.days.len() < options.design.window.len() {
         notes.push(format!(
@@ -206,7 +240,13 @@ fn study_one(
         ));
     }
     let report = build_report(options, ticker, calendar, &result, share_count, notes);
-    let path = price_path(calendar, &aligned.firm_adj_close, &aligned.benchmark_adj_close, &result, options);
+    let path = price_path(
+        calendar,
+        &aligned.firm_adj_close,
+        &aligned.benchmark_adj_close,
+        &result,
+        options,
+    );
     Ok((report, path))
 }
 
@@ -253,7 +293,11 @@ fn build_report(
             market_value_change: num(c.market_value_change),
         })
         .collect();
-    let market_value_before = r.days.iter().find(|d| d.rel == 0).and_then(|d| num(d.market_value_before));
+    let market_value_before = r
+        .days
+        .iter()
+        .find(|d| d.rel == 0)
+        .and_then(|d| num(d.market_value_before));
     EventReport {
         ticker: ticker.to_string(),
         event_date: options.event_date,
@@ -294,8 +338,15 @@ fn price_path(
     let base = r.day0.saturating_sub(1);
     let rebase = |series: &[f64]| {
         // The last price on or before day -1: a firm's gap at day -1 must not blank the chart.
-        let b = series[..=base].iter().rev().copied().find(|p| p.is_finite()).unwrap_or(f64::NAN);
-        (lo..=hi).map(|i| 100.0 * series[i] / b).collect::<Vec<f64>>()
+        let b = series[..=base]
+            .iter()
+            .rev()
+            .copied()
+            .find(|p| p.is_finite())
+            .unwrap_or(f64::NAN);
+        (lo..=hi)
+            .map(|i| 100.0 * series[i] / b)
+            .collect::<Vec<f64>>()
     };
     PricePath {
         rel: (lo..=hi).map(|i| i as i32 - r.day0 as i32).collect(),

@@ -73,19 +73,38 @@ pub struct RunArgs {
     pub benchmark: String,
 
     /// Where prices come from: csv:DIR reads DIR/<SYMBOL>.csv (date,...,close,adj_close,...)
-    #[arg(long, value_name = "SOURCE", default_value = "csv:notebooks-data/prices")]
+    #[arg(
+        long,
+        value_name = "SOURCE",
+        default_value = "csv:notebooks-data/prices"
+    )]
     pub source: String,
 
     /// Estimation window in trading days relative to day 0, START:END inclusive
-    #[arg(long, value_name = "START:END", default_value = "-250:-11", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "START:END",
+        default_value = "-250:-11",
+        allow_hyphen_values = true
+    )]
     pub estimation: String,
 
     /// Event window in trading days relative to day 0, START:END inclusive
-    #[arg(long, value_name = "START:END", default_value = "-5:5", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "START:END",
+        default_value = "-5:5",
+        allow_hyphen_values = true
+    )]
     pub window: String,
 
     /// CAR windows, comma-separated START:END
-    #[arg(long, value_name = "WINDOWS", default_value = "0:0,-1:1,0:1,-5:5", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "WINDOWS",
+        default_value = "0:0,-1:1,0:1,-5:5",
+        allow_hyphen_values = true
+    )]
     pub car: String,
 
     /// Normal-return model
@@ -143,15 +162,23 @@ impl RunArgs {
     pub fn into_options(self) -> Result<RunOptions> {
         let mut design = default_design();
         design.model = self.model.parse()?;
-        design.estimation = self.estimation.parse::<RelWindow>().map_err(|e| flag("--estimation", e))?;
-        design.window = self.window.parse::<RelWindow>().map_err(|e| flag("--window", e))?;
+        design.estimation = self
+            .estimation
+            .parse::<RelWindow>()
+            .map_err(|e| flag("--estimation", e))?;
+        design.window = self
+            .window
+            .parse::<RelWindow>()
+            .map_err(|e| flag("--window", e))?;
         design.car_windows = parse_window_list(&self.car).map_err(|e| flag("--car", e))?;
         design.min_estimation = self.min_estimation;
         validate_design(&design)?;
 
         let shares = match (self.shares, self.shares_file) {
             (Some(n), _) if !(n.is_finite() && n > 0.0) => {
-                return Err(Error::usage(format!("--shares {n} is not a positive number")))
+                return Err(Error::usage(format!(
+                    "--shares {n} is not a positive number"
+                )))
             }
             (Some(n), _) => SharesSpec::Count(n),
             (None, Some(path)) => SharesSpec::File(path),
@@ -160,7 +187,10 @@ impl RunArgs {
         Ok(RunOptions {
             tickers: parse_ticker_list(&self.ticker)?,
             event_date: parse_date(&self.date).map_err(|e| flag("--date", e))?,
-            benchmark: self.benchmark.parse::<Ticker>().map_err(|e| flag("--benchmark", e))?,
+            benchmark: self
+                .benchmark
+                .parse::<Ticker>()
+                .map_err(|e| flag("--benchmark", e))?,
             source: self.source.parse::<SourceSpec>()?,
             design,
             returns: self.returns.parse()?,

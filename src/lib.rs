@@ -9,16 +9,16 @@
 //! - [`options`] (validated settings) and [`cli`] (the clap front end), and [`app`], which
 //!   runs a command from options.
 
+pub mod data;
 pub mod error;
 pub mod study;
-pub mod data;
 pub mod ticker;
 
 pub use error::{Error, Result};
 pub use ticker::Ticker;
 pub mod app;
-pub mod cli;
 pub mod chart;
+pub mod cli;
 pub mod export;
 pub mod options;
 pub mod report;

@@ -20,9 +20,7 @@ impl std::str::FromStr for SourceSpec {
     fn from_str(raw: &str) -> Result<Self> {
         match raw.split_once(':') {
             Some(("csv", dir)) if !dir.is_empty() => Ok(SourceSpec::CsvDir(PathBuf::from(dir))),
-            _ => Err(Error::usage(format!(
-                "--source '{raw}' is not csv:DIR"
-            ))),
+            _ => Err(Error::usage(format!("--source '{raw}' is not csv:DIR"))),
         }
     }
 }
@@ -54,7 +52,9 @@ impl std::str::FromStr for OutputFormat {
             "table" => Ok(OutputFormat::Table),
             "json" => Ok(OutputFormat::Json),
             "csv" => Ok(OutputFormat::Csv),
-            _ => Err(Error::usage(format!("--format '{raw}' is not one of table, json, csv"))),
+            _ => Err(Error::usage(format!(
+                "--format '{raw}' is not one of table, json, csv"
+            ))),
         }
     }
 }
@@ -68,7 +68,10 @@ pub struct ChartSize {
 
 impl Default for ChartSize {
     fn default() -> Self {
-        ChartSize { width: 1600, height: 900 }
+        ChartSize {
+            width: 1600,
+            height: 900,
+        }
     }
 }
 
@@ -76,8 +79,15 @@ impl std::str::FromStr for ChartSize {
     type Err = Error;
     fn from_str(raw: &str) -> Result<Self> {
         let bad = || Error::usage(format!("--size '{raw}' is not WIDTHxHEIGHT, e.g. 1600x900"));
-        let (w, h) = raw.to_ascii_lowercase().split_once('x').map(|(w, h)| (w.trim().to_string(), h.trim().to_string())).ok_or_else(bad)?;
-        let (width, height) = (w.parse::<u32>().map_err(|_| bad())?, h.parse::<u32>().map_err(|_| bad())?);
+        let (w, h) = raw
+            .to_ascii_lowercase()
+            .split_once('x')
+            .map(|(w, h)| (w.trim().to_string(), h.trim().to_string()))
+            .ok_or_else(bad)?;
+        let (width, height) = (
+            w.parse::<u32>().map_err(|_| bad())?,
+            h.parse::<u32>().map_err(|_| bad())?,
+        );
         if !(320..=8000).contains(&width) || !(240..=8000).contains(&height) {
             return Err(Error::usage(format!(
                 "--size {width}x{height} is out of range (320x240 to 8000x8000)"
@@ -184,12 +194,24 @@ mod tests {
 
     #[test]
     fn parses_values() {
-        assert_eq!("640x480".parse::<ChartSize>().unwrap(), ChartSize { width: 640, height: 480 });
+        assert_eq!(
+            "640x480".parse::<ChartSize>().unwrap(),
+            ChartSize {
+                width: 640,
+                height: 480
+            }
+        );
         assert!("10x10".parse::<ChartSize>().is_err());
         assert!("big".parse::<ChartSize>().is_err());
-        assert_eq!("csv:/tmp/p".parse::<SourceSpec>().unwrap(), SourceSpec::CsvDir("/tmp/p".into()));
+        assert_eq!(
+            "csv:/tmp/p".parse::<SourceSpec>().unwrap(),
+            SourceSpec::CsvDir("/tmp/p".into())
+        );
         assert!("ftp:x".parse::<SourceSpec>().is_err());
         assert!(parse_date("2025-02-30").is_err());
-        assert_eq!(parse_date("2025-01-27").unwrap(), NaiveDate::from_ymd_opt(2025, 1, 27).unwrap());
+        assert_eq!(
+            parse_date("2025-01-27").unwrap(),
+            NaiveDate::from_ymd_opt(2025, 1, 27).unwrap()
+        );
     }
 }

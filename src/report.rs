@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::study::{NonTrading, RelWindow, ReturnKind, StudyDesign};
 use crate::study::ModelKind;
+use crate::study::{NonTrading, RelWindow, ReturnKind, StudyDesign};
 
 /// NaN (and infinities) become `None`.
 pub fn num(x: f64) -> Option<f64> {
@@ -34,7 +34,12 @@ pub struct Conventions {
 }
 
 impl Conventions {
-    pub fn new(design: &StudyDesign, returns: ReturnKind, non_trading: NonTrading, after_close: bool) -> Self {
+    pub fn new(
+        design: &StudyDesign,
+        returns: ReturnKind,
+        non_trading: NonTrading,
+        after_close: bool,
+    ) -> Self {
         Conventions {
             model: design.model,
             returns,
@@ -44,7 +49,11 @@ impl Conventions {
             non_trading,
             after_close,
             min_estimation: design.min_estimation,
-            sigma_divisor: if design.model == ModelKind::MarketAdjusted { "L" } else { "L-k" },
+            sigma_divisor: if design.model == ModelKind::MarketAdjusted {
+                "L"
+            } else {
+                "L-k"
+            },
             prediction_error_correction: design.model != ModelKind::MarketAdjusted,
             calendar: "benchmark",
             return_price: "adj_close",

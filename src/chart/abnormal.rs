@@ -18,7 +18,11 @@ pub(super) fn draw(
     let body = frame(root, typo, &title, subtitle)?;
     let sigma = e.sigma.unwrap_or(0.0) * 100.0;
     let band = student_t_critical(0.05, e.degrees_of_freedom as f64) * sigma;
-    let ars: Vec<(i32, f64)> = e.days.iter().filter_map(|d| d.ar.map(|a| (d.rel, a * 100.0))).collect();
+    let ars: Vec<(i32, f64)> = e
+        .days
+        .iter()
+        .filter_map(|d| d.ar.map(|a| (d.rel, a * 100.0)))
+        .collect();
     let (y0, y1) = padded_range(ars.iter().map(|a| a.1).chain([band, -band]), true);
     let (x0, x1) = (
         e.days.first().map_or(-1, |d| d.rel) as f64 - 0.6,
@@ -52,12 +56,21 @@ pub(super) fn draw(
         )))
         .map_err(chart_err)?
         .label(format!("95% band (±{band:.2}%, from σ = {sigma:.2}%)"))
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], RGBColor(200, 200, 200).filled()));
+        .legend(|(x, y)| {
+            Rectangle::new(
+                [(x, y - 6), (x + 20, y + 6)],
+                RGBColor(200, 200, 200).filled(),
+            )
+        });
 
     chart
         .draw_series(ars.iter().map(|&(r, a)| {
             let color = if a >= 0.0 { UP } else { DOWN };
-            let style = if r == 0 { color.filled().stroke_width(3) } else { color.mix(0.85).filled() };
+            let style = if r == 0 {
+                color.filled().stroke_width(3)
+            } else {
+                color.mix(0.85).filled()
+            };
             Rectangle::new([(r as f64 - 0.35, 0.0), (r as f64 + 0.35, a)], style)
         }))
         .map_err(chart_err)?
@@ -71,16 +84,30 @@ pub(super) fn draw(
             let y = if a >= 0.0 { a + offset } else { a - offset };
             let anchor = plotters::style::text_anchor::Pos::new(
                 plotters::style::text_anchor::HPos::Center,
-                if a >= 0.0 { plotters::style::text_anchor::VPos::Bottom } else { plotters::style::text_anchor::VPos::Top },
+                if a >= 0.0 {
+                    plotters::style::text_anchor::VPos::Bottom
+                } else {
+                    plotters::style::text_anchor::VPos::Top
+                },
             );
-            Text::new(format!("{a:+.1}%"), (r as f64, y), typo.font(typo.label * 0.85).pos(anchor))
+            Text::new(
+                format!("{a:+.1}%"),
+                (r as f64, y),
+                typo.font(typo.label * 0.85).pos(anchor),
+            )
         }))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(x0, 0.0), (x1, 0.0)],
+            BLACK.stroke_width(1),
+        )))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(0.0, y0), (0.0, y1)], EVENT.mix(0.5).stroke_width(1))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, y0), (0.0, y1)],
+            EVENT.mix(0.5).stroke_width(1),
+        )))
         .map_err(chart_err)?
         .label(format!("day 0 ({})", e.day0))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));

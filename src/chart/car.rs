@@ -55,12 +55,20 @@ pub(super) fn draw(
         .chain(path.iter().rev().map(|&(r, c, h)| (r, c - h)))
         .collect();
     chart
-        .draw_series(std::iter::once(Polygon::new(band, ABNORMAL.mix(0.18).filled())))
+        .draw_series(std::iter::once(Polygon::new(
+            band,
+            ABNORMAL.mix(0.18).filled(),
+        )))
         .map_err(chart_err)?
         .label("95% confidence band (prediction-error variance)")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled()));
+        .legend(|(x, y)| {
+            Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
+        });
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(x0, 0.0), (x1, 0.0)],
+            BLACK.stroke_width(1),
+        )))
         .map_err(chart_err)?;
     chart
         .draw_series(LineSeries::new(
@@ -68,13 +76,22 @@ pub(super) fn draw(
             ABNORMAL.stroke_width(3),
         ))
         .map_err(chart_err)?
-        .label(format!("CAR from day {}", e.days.first().map_or(0, |d| d.rel)))
+        .label(format!(
+            "CAR from day {}",
+            e.days.first().map_or(0, |d| d.rel)
+        ))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
     chart
-        .draw_series(path.iter().map(|&(r, c, _)| Circle::new((r, c), 5, ABNORMAL.filled())))
+        .draw_series(
+            path.iter()
+                .map(|&(r, c, _)| Circle::new((r, c), 5, ABNORMAL.filled())),
+        )
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(0.0, y0), (0.0, y1)], EVENT.stroke_width(2))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, y0), (0.0, y1)],
+            EVENT.stroke_width(2),
+        )))
         .map_err(chart_err)?
         .label(format!("day 0 ({})", e.day0))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
@@ -83,10 +100,11 @@ pub(super) fn draw(
             .draw_series(std::iter::once(Text::new(
                 format!("{c:+.1}%"),
                 (r, c),
-                typo.font(typo.label).pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Right,
-                    plotters::style::text_anchor::VPos::Bottom,
-                )),
+                typo.font(typo.label)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Right,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    )),
             )))
             .map_err(chart_err)?;
     }

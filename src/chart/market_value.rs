@@ -7,6 +7,9 @@ use super::{chart_err, frame, padded_range, Typography, ABNORMAL, BENCHMARK, EVE
 use crate::error::Result;
 use crate::report::EventReport;
 
+/// (relative day, raw change $bn, abnormal change $bn)
+type DailyChange = (f64, Option<f64>, Option<f64>);
+
 pub(super) fn draw(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
     typo: &Typography,
@@ -14,15 +17,24 @@ pub(super) fn draw(
     subtitle: &str,
 ) -> Result<()> {
     let mv = e.market_value_before.unwrap_or(f64::NAN) / 1e9;
-    let title = format!("{}: change in market value around {} (day -1: ${mv:.0}bn)", e.ticker, e.day0);
+    let title = format!(
+        "{}: change in market value around {} (day -1: ${mv:.0}bn)",
+        e.ticker, e.day0
+    );
     let body = frame(root, typo, &title, subtitle)?;
     let bn = |x: Option<f64>| x.map(|v| v / 1e9);
-    let daily: Vec<(f64, Option<f64>, Option<f64>)> = e
+    let daily: Vec<DailyChange> = e
         .days
         .iter()
-        .map(|d| (d.rel as f64, bn(d.market_value_change), bn(d.abnormal_market_value_change)))
+        .map(|d| {
+            (
+                d.rel as f64,
+                bn(d.market_value_change),
+                bn(d.abnormal_market_value_change),
+            )
+        })
         .collect();
-    let cumulative = |pick: fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>| {
+    let cumulative = |pick: fn(&DailyChange) -> Option<f64>| {
         let mut total = 0.0;
         daily
             .iter()
@@ -68,17 +80,28 @@ pub(super) fn draw(
         .map_err(chart_err)?;
 
     let bars = |offset: f64, color: RGBColor, values: Vec<(f64, f64)>| {
-        values
-            .into_iter()
-            .map(move |(r, v)| Rectangle::new([(r + offset - 0.17, 0.0), (r + offset + 0.17, v)], color.mix(0.8).filled()))
+        values.into_iter().map(move |(r, v)| {
+            Rectangle::new(
+                [(r + offset - 0.17, 0.0), (r + offset + 0.17, v)],
+                color.mix(0.8).filled(),
+            )
+        })
     };
     chart
-        .draw_series(bars(-0.18, BENCHMARK, daily.iter().filter_map(|r| Some((r.0, r.1?))).collect()))
+        .draw_series(bars(
+            -0.18,
+            BENCHMARK,
+            daily.iter().filter_map(|r| Some((r.0, r.1?))).collect(),
+        ))
         .map_err(chart_err)?
         .label("daily change (raw)")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], BENCHMARK.filled()));
     chart
-        .draw_series(bars(0.18, ABNORMAL, daily.iter().filter_map(|r| Some((r.0, r.2?))).collect()))
+        .draw_series(bars(
+            0.18,
+            ABNORMAL,
+            daily.iter().filter_map(|r| Some((r.0, r.2?))).collect(),
+        ))
         .map_err(chart_err)?
         .label("daily change (abnormal)")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.filled()));
@@ -93,10 +116,16 @@ pub(super) fn draw(
         .label("cumulative (abnormal)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(x0, 0.0), (x1, 0.0)],
+            BLACK.stroke_width(1),
+        )))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(0.0, y0), (0.0, y1)], EVENT.mix(0.6).stroke_width(2))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, y0), (0.0, y1)],
+            EVENT.mix(0.6).stroke_width(2),
+        )))
         .map_err(chart_err)?
         .label(format!("day 0 ({})", e.day0))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));

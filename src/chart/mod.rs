@@ -83,9 +83,15 @@ pub(crate) fn frame<'a>(
     let header = (typo.title + typo.subtitle * 1.6 + typo.margin as f64 * 1.5) as u32;
     let (top, body) = root.split_vertically(header);
     let x = typo.margin as i32 * 2;
-    top.draw(&Text::new(title.to_string(), (x, typo.margin as i32), typo.font(typo.title)))
-        .map_err(chart_err)?;
-    let grey = (FAMILY, typo.subtitle).into_font().color(&RGBColor(80, 80, 80));
+    top.draw(&Text::new(
+        title.to_string(),
+        (x, typo.margin as i32),
+        typo.font(typo.title),
+    ))
+    .map_err(chart_err)?;
+    let grey = (FAMILY, typo.subtitle)
+        .into_font()
+        .color(&RGBColor(80, 80, 80));
     top.draw(&Text::new(
         subtitle.to_string(),
         (x, (typo.margin as f64 + typo.title * 1.25) as i32),
@@ -122,11 +128,16 @@ pub(crate) fn date_label(rel: &[i32], dates: &[chrono::NaiveDate], x: f64) -> St
 }
 
 /// (min, max) of the finite values, padded by 8% (and never empty).
-pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+pub(crate) fn padded_range(
+    values: impl IntoIterator<Item = f64>,
+    include_zero: bool,
+) -> (f64, f64) {
     let (mut lo, mut hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         (lo, hi) = (-1.0, 1.0);
     }
@@ -161,11 +172,15 @@ pub fn render_event_charts(
     size: ChartSize,
 ) -> Result<()> {
     let sub = subtitle(conventions, report);
-    render_png(&dir.join("price.png"), size, |root, t| price::draw(root, t, report, path, &sub))?;
+    render_png(&dir.join("price.png"), size, |root, t| {
+        price::draw(root, t, report, path, &sub)
+    })?;
     render_png(&dir.join("abnormal_returns.png"), size, |root, t| {
         abnormal::draw(root, t, report, &sub)
     })?;
-    render_png(&dir.join("car.png"), size, |root, t| car::draw(root, t, report, &sub))?;
+    render_png(&dir.join("car.png"), size, |root, t| {
+        car::draw(root, t, report, &sub)
+    })?;
     if report.market_value_before.is_some() {
         render_png(&dir.join("market_value.png"), size, |root, t| {
             market_value::draw(root, t, report, &sub)

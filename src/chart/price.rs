@@ -14,7 +14,10 @@ pub(super) fn draw(
     path: &PricePath,
     subtitle: &str,
 ) -> Result<()> {
-    let title = format!("{} and {} around {}, rebased to 100 at day -1", e.ticker, e.benchmark, e.day0);
+    let title = format!(
+        "{} and {} around {}, rebased to 100 at day -1",
+        e.ticker, e.benchmark, e.day0
+    );
     let body = frame(root, typo, &title, subtitle)?;
     let x0 = *path.rel.first().unwrap_or(&-1) as f64;
     let x1 = *path.rel.last().unwrap_or(&1) as f64;
@@ -40,7 +43,10 @@ pub(super) fn draw(
         .map_err(chart_err)?;
 
     // The event window, shaded.
-    let (w0, w1) = (e.days.first().map_or(0, |d| d.rel), e.days.last().map_or(0, |d| d.rel));
+    let (w0, w1) = (
+        e.days.first().map_or(0, |d| d.rel),
+        e.days.last().map_or(0, |d| d.rel),
+    );
     chart
         .draw_series(std::iter::once(Rectangle::new(
             [(w0 as f64 - 0.5, y0), (w1 as f64 + 0.5, y1)],
@@ -48,7 +54,12 @@ pub(super) fn draw(
         )))
         .map_err(chart_err)?
         .label("event window")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], RGBColor(255, 235, 200).filled()));
+        .legend(|(x, y)| {
+            Rectangle::new(
+                [(x, y - 6), (x + 20, y + 6)],
+                RGBColor(255, 235, 200).filled(),
+            )
+        });
 
     let points = |values: &[f64]| -> Vec<(f64, f64)> {
         path.rel
@@ -60,12 +71,20 @@ pub(super) fn draw(
     };
     let width = (typo.label / 6.0).max(1.0) as u32;
     chart
-        .draw_series(LineSeries::new(points(&path.benchmark), BENCHMARK.stroke_width(width)))
+        .draw_series(LineSeries::new(
+            points(&path.benchmark),
+            BENCHMARK.stroke_width(width),
+        ))
         .map_err(chart_err)?
         .label(format!("{} (benchmark)", e.benchmark))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BENCHMARK.stroke_width(3)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 20, y)], BENCHMARK.stroke_width(3))
+        });
     chart
-        .draw_series(LineSeries::new(points(&path.firm), FIRM.stroke_width(width + 1)))
+        .draw_series(LineSeries::new(
+            points(&path.firm),
+            FIRM.stroke_width(width + 1),
+        ))
         .map_err(chart_err)?
         .label(e.ticker.clone())
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FIRM.stroke_width(3)));
@@ -84,10 +103,12 @@ pub(super) fn draw(
         .draw_series(std::iter::once(Text::new(
             day0_label,
             (0.0, y1 - (y1 - y0) * 0.02),
-            (super::FAMILY, typo.label).into_font().color(&EVENT).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Right,
-                plotters::style::text_anchor::VPos::Top,
-            )),
+            (super::FAMILY, typo.label).into_font().color(&EVENT).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Right,
+                    plotters::style::text_anchor::VPos::Top,
+                ),
+            ),
         )))
         .map_err(chart_err)?;
 

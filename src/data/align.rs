@@ -66,21 +66,34 @@ mod tests {
     #[test]
     fn firm_is_aligned_on_the_benchmark_calendar() {
         let bench = PriceFrame::from_columns(
-            vec![d("2025-01-06"), d("2025-01-07"), d("2025-01-08"), d("2025-01-10")],
+            vec![
+                d("2025-01-06"),
+                d("2025-01-07"),
+                d("2025-01-08"),
+                d("2025-01-10"),
+            ],
             None,
             vec![Some(100.0), Some(101.0), None, Some(103.0)],
         )
         .unwrap();
         // The firm trades on the 9th (not a benchmark day) and lacks the 7th.
         let firm = PriceFrame::from_columns(
-            vec![d("2025-01-10"), d("2025-01-06"), d("2025-01-08"), d("2025-01-09")],
+            vec![
+                d("2025-01-10"),
+                d("2025-01-06"),
+                d("2025-01-08"),
+                d("2025-01-09"),
+            ],
             Some(vec![Some(11.0), Some(10.0), Some(10.5), Some(10.7)]),
             vec![Some(1.1), Some(1.0), Some(1.05), Some(1.07)],
         )
         .unwrap();
         let a = align(&firm, &bench).unwrap();
         // The benchmark's null on the 8th removes that day from the calendar.
-        assert_eq!(a.calendar.dates(), [d("2025-01-06"), d("2025-01-07"), d("2025-01-10")]);
+        assert_eq!(
+            a.calendar.dates(),
+            [d("2025-01-06"), d("2025-01-07"), d("2025-01-10")]
+        );
         assert_eq!(a.benchmark_adj_close, [100.0, 101.0, 103.0]);
         assert!(a.firm_adj_close[1].is_nan());
         assert_eq!((a.firm_adj_close[0], a.firm_adj_close[2]), (1.0, 1.1));

@@ -54,7 +54,11 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
         .and_then(|reader| reader.finish())
         .map_err(|e| Error::input(path, format!("not a readable CSV ({})", first_line(&e))))?;
 
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let has = |c: &str| names.iter().any(|n| n == c);
     let missing: Vec<&str> = [col::DATE, col::ADJ_CLOSE]
         .into_iter()
@@ -99,7 +103,11 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
 }
 
 fn first_line(err: &PolarsError) -> String {
-    err.to_string().lines().next().unwrap_or_default().to_string()
+    err.to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn text_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
@@ -182,13 +190,20 @@ mod tests {
         let e = read_price_csv(&missing).unwrap_err().to_string();
         assert!(e.contains("missing column(s) adj_close"), "{e}");
 
-        let bad_num = write(dir.path(), "N.csv", "date,adj_close\n2025-01-02,1\n2025-01-03,abc\n");
+        let bad_num = write(
+            dir.path(),
+            "N.csv",
+            "date,adj_close\n2025-01-02,1\n2025-01-03,abc\n",
+        );
         let e = read_price_csv(&bad_num).unwrap_err().to_string();
         assert!(e.contains("line 3: adj_close 'abc' is not a number"), "{e}");
 
         let bad_date = write(dir.path(), "D.csv", "date,adj_close\n01/02/2025,1\n");
         let e = read_price_csv(&bad_date).unwrap_err().to_string();
-        assert!(e.contains("line 2: date '01/02/2025' is not YYYY-MM-DD"), "{e}");
+        assert!(
+            e.contains("line 2: date '01/02/2025' is not YYYY-MM-DD"),
+            "{e}"
+        );
 
         let source = CsvDirSource::new(dir.path());
         let e = source.load(&"NOPE".parse().unwrap()).unwrap_err();

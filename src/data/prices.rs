@@ -117,7 +117,10 @@ pub(crate) fn date_column(df: &DataFrame, name: &str) -> Result<Vec<NaiveDate>> 
         .map_err(|e| polars_err("date column", e))?;
     let days = column.i32().map_err(|e| polars_err("date column", e))?;
     days.iter()
-        .map(|d| d.map(from_epoch_days).ok_or_else(|| Error::data("a row has no date")))
+        .map(|d| {
+            d.map(from_epoch_days)
+                .ok_or_else(|| Error::data("a row has no date"))
+        })
         .collect()
 }
 

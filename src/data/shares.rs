@@ -63,13 +63,23 @@ impl SharesTable {
             let Ok(column) = df.column(name) else {
                 return Ok(None);
             };
-            let column = column.cast(&DataType::String).map_err(|e| polars_err(name, e))?;
+            let column = column
+                .cast(&DataType::String)
+                .map_err(|e| polars_err(name, e))?;
             let values = column.str().map_err(|e| polars_err(name, e))?;
-            Ok(Some(values.iter().map(|v| v.map(|s| s.trim().to_string())).collect()))
+            Ok(Some(
+                values
+                    .iter()
+                    .map(|v| v.map(|s| s.trim().to_string()))
+                    .collect(),
+            ))
         };
         let required = |name: &str| {
             text(name)?.ok_or_else(|| {
-                Error::input(path, format!("missing column {name} (needs ticker,shares_outstanding,as_of)"))
+                Error::input(
+                    path,
+                    format!("missing column {name} (needs ticker,shares_outstanding,as_of)"),
+                )
             })
         };
         let tickers = required("ticker")?;
@@ -88,7 +98,11 @@ impl SharesTable {
                 .parse()
                 .ok()
                 .filter(|v: &f64| v.is_finite() && *v > 0.0)
-                .ok_or_else(|| bad(format!("shares_outstanding '{count_text}' is not a positive number")))?;
+                .ok_or_else(|| {
+                    bad(format!(
+                        "shares_outstanding '{count_text}' is not a positive number"
+                    ))
+                })?;
             let date_text = as_of[i].clone().unwrap_or_default();
             let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d")
                 .map_err(|_| bad(format!("as_of '{date_text}' is not YYYY-MM-DD")))?;
@@ -100,13 +114,21 @@ impl SharesTable {
                     .parse()
                     .ok()
                     .filter(|v: &f64| v.is_finite() && *v > 0.0)
-                    .ok_or_else(|| bad(format!("adr_ratio '{adr_text}' is not a positive number")))?
+                    .ok_or_else(|| {
+                        bad(format!("adr_ratio '{adr_text}' is not a positive number"))
+                    })?
             };
             let fallback = kind
                 .as_ref()
                 .and_then(|c| c[i].as_deref())
                 .is_some_and(|k| k.to_ascii_lowercase().contains("weighted"));
-            rows.push(Row { ticker, shares: count, as_of: date, adr_ratio, fallback });
+            rows.push(Row {
+                ticker,
+                shares: count,
+                as_of: date,
+                adr_ratio,
+                fallback,
+            });
         }
         Ok(SharesTable {
             rows,
@@ -126,7 +148,11 @@ impl SharesTable {
             mine(fallback)
                 .filter(|r| r.as_of <= day_before)
                 .max_by_key(|r| r.as_of)
-                .or_else(|| mine(fallback).filter(|r| r.as_of > day_before).min_by_key(|r| r.as_of))
+                .or_else(|| {
+                    mine(fallback)
+                        .filter(|r| r.as_of > day_before)
+                        .min_by_key(|r| r.as_of)
+                })
         };
         pick(false).or_else(|| pick(true)).map(|r| ShareCount {
             shares: r.shares,
@@ -165,7 +191,10 @@ mod tests {
         let c = t.lookup(&nvda, d("2025-01-24")).unwrap();
         assert_eq!((c.shares, c.as_of), (24.49e9, Some(d("2024-11-15"))));
         // Before every row: the earliest after.
-        assert_eq!(t.lookup(&nvda, d("2024-01-02")).unwrap().as_of, Some(d("2024-11-15")));
+        assert_eq!(
+            t.lookup(&nvda, d("2024-01-02")).unwrap().as_of,
+            Some(d("2024-11-15"))
+        );
         assert_eq!(t.lookup(&nvda, d("2025-03-01")).unwrap().shares, 24.4e9);
         let tsm = t.lookup(&"TSM".parse().unwrap(), d("2025-01-24")).unwrap();
         assert!((tsm.listed_shares() - 25932733242.0 / 5.0).abs() < 1e-3);
@@ -175,14 +204,23 @@ mod tests {
     #[test]
     fn fallback_rows_only_when_nothing_else() {
         let t = table("ticker,shares_outstanding,as_of,kind\nARM,1000,2025-01-01,weighted_avg\n");
-        assert_eq!(t.lookup(&"ARM".parse().unwrap(), d("2025-02-01")).unwrap().shares, 1000.0);
+        assert_eq!(
+            t.lookup(&"ARM".parse().unwrap(), d("2025-02-01"))
+                .unwrap()
+                .shares,
+            1000.0
+        );
     }
 
     #[test]
     fn bad_rows_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.csv");
-        std::fs::write(&p, "ticker,shares_outstanding,as_of\nNVDA,lots,2025-01-01\n").unwrap();
+        std::fs::write(
+            &p,
+            "ticker,shares_outstanding,as_of\nNVDA,lots,2025-01-01\n",
+        )
+        .unwrap();
         let e = SharesTable::read_csv(&p).unwrap_err().to_string();
         assert!(e.contains("line 2: shares_outstanding 'lots'"), "{e}");
     }

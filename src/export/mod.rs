@@ -12,8 +12,14 @@ use crate::error::{Error, Result};
 /// A temporary sibling of `path` that keeps its extension (plotters picks the image format
 /// from it) and is unique to this process.
 pub fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
 }
 

@@ -29,7 +29,15 @@ fn p_value(p: Option<f64>) -> String {
     match p {
         None => "-".into(),
         Some(p) => {
-            let stars = if p < 0.01 { "***" } else if p < 0.05 { "**" } else if p < 0.10 { "*" } else { "" };
+            let stars = if p < 0.01 {
+                "***"
+            } else if p < 0.05 {
+                "**"
+            } else if p < 0.10 {
+                "*"
+            } else {
+                ""
+            };
             format!("{p:.4}{stars}")
         }
     }
@@ -56,7 +64,15 @@ fn render_event(out: &mut String, e: &EventReport) {
     } else {
         format!(" (event date {} resolved)", e.event_date)
     };
-    let _ = writeln!(out, "{} vs {}: day 0 = {} {}{}", e.ticker, e.benchmark, e.day0, e.day0.format("%a"), moved);
+    let _ = writeln!(
+        out,
+        "{} vs {}: day 0 = {} {}{}",
+        e.ticker,
+        e.benchmark,
+        e.day0,
+        e.day0.format("%a"),
+        moved
+    );
     let _ = writeln!(
         out,
         "  alpha {}  beta {}  sigma {}  estimation {} returns, {} to {} (dof {})",
@@ -116,7 +132,9 @@ fn render_event(out: &mut String, e: &EventReport) {
     let _ = writeln!(out);
     match (e.market_value_before, e.day(0)) {
         (Some(mv), Some(d0)) => {
-            let shares = e.shares_outstanding.map_or("-".into(), |s| format!("{:.3}bn shares", s / 1e9));
+            let shares = e
+                .shares_outstanding
+                .map_or("-".into(), |s| format!("{:.3}bn shares", s / 1e9));
             let _ = writeln!(
                 out,
                 "  market value at day -1: ${:.1}bn ({shares}, {})",

@@ -52,10 +52,7 @@ impl fmt::Display for NonTrading {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolveError {
     /// The date is before the first or after the last trading day of the data.
-    OutsideData {
-        first: NaiveDate,
-        last: NaiveDate,
-    },
+    OutsideData { first: NaiveDate, last: NaiveDate },
     /// Not a trading day and `--non-trading skip` was asked for.
     NotTradingDay,
 }
@@ -168,7 +165,12 @@ mod tests {
     /// the national day of mourning) missing from the calendar.
     fn january_2025() -> TradingCalendar {
         let days = [
-            "2025-01-06", "2025-01-07", "2025-01-08", "2025-01-10", "2025-01-13", "2025-01-14",
+            "2025-01-06",
+            "2025-01-07",
+            "2025-01-08",
+            "2025-01-10",
+            "2025-01-13",
+            "2025-01-14",
         ];
         TradingCalendar::new(days.iter().map(|s| d(s)).collect()).unwrap()
     }
@@ -176,14 +178,23 @@ mod tests {
     #[test]
     fn trading_day_is_its_own_day0() {
         let cal = january_2025();
-        assert_eq!(cal.resolve_day0(d("2025-01-08"), NonTrading::Next, false), Ok(2));
+        assert_eq!(
+            cal.resolve_day0(d("2025-01-08"), NonTrading::Next, false),
+            Ok(2)
+        );
     }
 
     #[test]
     fn weekend_resolves_to_monday_or_friday() {
         let cal = january_2025();
-        assert_eq!(cal.resolve_day0(d("2025-01-11"), NonTrading::Next, false), Ok(4));
-        assert_eq!(cal.resolve_day0(d("2025-01-12"), NonTrading::Previous, false), Ok(3));
+        assert_eq!(
+            cal.resolve_day0(d("2025-01-11"), NonTrading::Next, false),
+            Ok(4)
+        );
+        assert_eq!(
+            cal.resolve_day0(d("2025-01-12"), NonTrading::Previous, false),
+            Ok(3)
+        );
         assert_eq!(
             cal.resolve_day0(d("2025-01-12"), NonTrading::Skip, false),
             Err(ResolveError::NotTradingDay)
@@ -193,19 +204,39 @@ mod tests {
     #[test]
     fn holiday_resolves_around_the_gap() {
         let cal = january_2025();
-        assert_eq!(cal.date(cal.resolve_day0(d("2025-01-09"), NonTrading::Next, false).unwrap()), d("2025-01-10"));
-        assert_eq!(cal.date(cal.resolve_day0(d("2025-01-09"), NonTrading::Previous, false).unwrap()), d("2025-01-08"));
+        assert_eq!(
+            cal.date(
+                cal.resolve_day0(d("2025-01-09"), NonTrading::Next, false)
+                    .unwrap()
+            ),
+            d("2025-01-10")
+        );
+        assert_eq!(
+            cal.date(
+                cal.resolve_day0(d("2025-01-09"), NonTrading::Previous, false)
+                    .unwrap()
+            ),
+            d("2025-01-08")
+        );
     }
 
     #[test]
     fn after_close_moves_to_the_next_trading_day() {
         let cal = january_2025();
         // Wednesday after the close: Thursday is a holiday, so Friday.
-        assert_eq!(cal.resolve_day0(d("2025-01-08"), NonTrading::Next, true), Ok(3));
+        assert_eq!(
+            cal.resolve_day0(d("2025-01-08"), NonTrading::Next, true),
+            Ok(3)
+        );
         // A Saturday has no close: after-close changes nothing.
-        assert_eq!(cal.resolve_day0(d("2025-01-11"), NonTrading::Next, true), Ok(4));
+        assert_eq!(
+            cal.resolve_day0(d("2025-01-11"), NonTrading::Next, true),
+            Ok(4)
+        );
         // After the close on the last day of the data: day 0 is not in the data yet.
-        assert!(cal.resolve_day0(d("2025-01-14"), NonTrading::Next, true).is_err());
+        assert!(cal
+            .resolve_day0(d("2025-01-14"), NonTrading::Next, true)
+            .is_err());
     }
 
     #[test]

@@ -280,7 +280,11 @@ mod tests {
     #[test]
     fn event_days_by_hand() {
         let (firm, market, mv) = panel_data();
-        let panel = ReturnPanel { firm: &firm, market: &market, market_value: Some(&mv) };
+        let panel = ReturnPanel {
+            firm: &firm,
+            market: &market,
+            market_value: Some(&mv),
+        };
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         assert_eq!(r.estimation_span, (0, 4));
         let d0 = r.days[0];
@@ -315,7 +319,11 @@ mod tests {
     fn missing_event_day_is_missing() {
         let (mut firm, market, _) = panel_data();
         firm[6] = f64::NAN;
-        let panel = ReturnPanel { firm: &firm, market: &market, market_value: None };
+        let panel = ReturnPanel {
+            firm: &firm,
+            market: &market,
+            market_value: None,
+        };
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         assert!(r.days[1].ar.is_nan());
         assert!(r.days[1].market_value_change.is_nan());
@@ -326,7 +334,11 @@ mod tests {
     #[test]
     fn too_few_estimation_days_is_an_error() {
         let (firm, market, _) = panel_data();
-        let panel = ReturnPanel { firm: &firm, market: &market, market_value: None };
+        let panel = ReturnPanel {
+            firm: &firm,
+            market: &market,
+            market_value: None,
+        };
         // Day 0 at index 2 leaves two estimation days.
         assert!(matches!(
             run_event(&panel, &design(ModelKind::Market), 2),
@@ -339,7 +351,11 @@ mod tests {
     #[test]
     fn event_window_past_the_data_is_cut() {
         let (firm, market, _) = panel_data();
-        let panel = ReturnPanel { firm: &firm, market: &market, market_value: None };
+        let panel = ReturnPanel {
+            firm: &firm,
+            market: &market,
+            market_value: None,
+        };
         let mut d = design(ModelKind::Market);
         d.estimation = RelWindow::new(-6, -2).unwrap();
         d.window = RelWindow::new(-1, 3).unwrap();

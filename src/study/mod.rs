@@ -8,7 +8,9 @@ pub mod stats;
 pub mod window;
 
 pub use calendar::{NonTrading, TradingCalendar};
-pub use engine::{run_event, run_events, CarResult, DayResult, EventResult, ReturnPanel, StudyDesign};
+pub use engine::{
+    run_event, run_events, CarResult, DayResult, EventResult, ReturnPanel, StudyDesign,
+};
 pub use model::{FitError, FittedModel, ModelKind};
 pub use returns::{returns, ReturnKind};
 pub use window::RelWindow;

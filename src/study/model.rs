@@ -121,7 +121,8 @@ impl FittedModel {
         min_returns: usize,
     ) -> Result<FittedModel, FitError> {
         debug_assert_eq!(firm.len(), market.len());
-        let valid = |i: usize| firm[i].is_finite() && (!kind.uses_market() || market[i].is_finite());
+        let valid =
+            |i: usize| firm[i].is_finite() && (!kind.uses_market() || market[i].is_finite());
         let idx = || (0..firm.len()).filter(move |&i| valid(i));
 
         let n = idx().count();
@@ -133,11 +134,18 @@ impl FittedModel {
         let nf = n as f64;
 
         let (sum_y, sum_x) = idx().fold((0.0, 0.0), |(sy, sx), i| {
-            (sy + firm[i], sx + if kind.uses_market() { market[i] } else { 0.0 })
+            (
+                sy + firm[i],
+                sx + if kind.uses_market() { market[i] } else { 0.0 },
+            )
         });
         let (mean_y, mean_x) = (sum_y / nf, sum_x / nf);
         let (sxx, sxy) = idx().fold((0.0, 0.0), |(sxx, sxy), i| {
-            let dx = if kind.uses_market() { market[i] - mean_x } else { 0.0 };
+            let dx = if kind.uses_market() {
+                market[i] - mean_x
+            } else {
+                0.0
+            };
             (sxx + dx * dx, sxy + dx * (firm[i] - mean_y))
         });
 
@@ -305,7 +313,10 @@ mod tests {
         );
         assert_eq!(
             FittedModel::fit(ModelKind::Market, &y, &[0.1, 0.2, 0.3, 0.4, 0.5], 10),
-            Err(FitError::TooFewReturns { valid: 5, required: 10 })
+            Err(FitError::TooFewReturns {
+                valid: 5,
+                required: 10
+            })
         );
     }
 }

@@ -25,7 +25,9 @@ impl FromStr for ReturnKind {
         match s {
             "simple" => Ok(ReturnKind::Simple),
             "log" => Ok(ReturnKind::Log),
-            _ => Err(Error::usage(format!("--returns '{s}' is not one of simple, log"))),
+            _ => Err(Error::usage(format!(
+                "--returns '{s}' is not one of simple, log"
+            ))),
         }
     }
 }
@@ -77,9 +79,18 @@ mod tests {
 
     #[test]
     fn a_gap_costs_two_returns() {
-        let r = returns(&[100.0, f64::NAN, 120.0, 0.0, 130.0, 143.0], ReturnKind::Simple);
-        assert!(r[1].is_nan() && r[2].is_nan(), "no return into or out of a missing day");
-        assert!(r[3].is_nan() && r[4].is_nan(), "zero is a missing price, not a -100% day");
+        let r = returns(
+            &[100.0, f64::NAN, 120.0, 0.0, 130.0, 143.0],
+            ReturnKind::Simple,
+        );
+        assert!(
+            r[1].is_nan() && r[2].is_nan(),
+            "no return into or out of a missing day"
+        );
+        assert!(
+            r[3].is_nan() && r[4].is_nan(),
+            "zero is a missing price, not a -100% day"
+        );
         assert!((r[5] - 0.10).abs() < 1e-12);
     }
 }

@@ -4,7 +4,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Two-sided p-value of a Student t statistic with `dof` degrees of freedom; NaN in, NaN out.
 pub fn student_t_p(t: f64, dof: f64) -> f64 {
-    if !t.is_finite() || !(dof > 0.0) {
+    if !t.is_finite() || dof.is_nan() || dof <= 0.0 {
         return f64::NAN;
     }
     match StudentsT::new(0.0, 1.0, dof) {

@@ -58,7 +58,10 @@ impl FromStr for RelWindow {
         };
         let (start, end) = raw.trim().split_once(':').ok_or_else(bad)?;
         let parse = |s: &str| s.trim().trim_start_matches('+').parse::<i32>();
-        let (start, end) = (parse(start).map_err(|_| bad())?, parse(end).map_err(|_| bad())?);
+        let (start, end) = (
+            parse(start).map_err(|_| bad())?,
+            parse(end).map_err(|_| bad())?,
+        );
         if start.abs() > 100_000 || end.abs() > 100_000 {
             return Err(bad());
         }
@@ -100,7 +103,10 @@ mod tests {
     fn parses_and_prints() {
         let w: RelWindow = "-250:-11".parse().unwrap();
         assert_eq!((w.start, w.end, w.len()), (-250, -11, 240));
-        assert_eq!("+0:+1".parse::<RelWindow>().unwrap(), RelWindow { start: 0, end: 1 });
+        assert_eq!(
+            "+0:+1".parse::<RelWindow>().unwrap(),
+            RelWindow { start: 0, end: 1 }
+        );
         assert_eq!(w.to_string(), "-250:-11");
         for bad in ["5", "a:b", "3:1", "-5..5", ""] {
             assert!(bad.parse::<RelWindow>().is_err(), "{bad}");

@@ -1,0 +1,105 @@
+//! Checks against the real market data in `../shared/data` (skipped when it is absent).
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// NVDA on the DeepSeek news: -16.97% on 2025-01-27, and 24.49 bn shares (10-Q of
+/// 2024-11-15) x 142.62 x -16.97% = about -$593 bn.
+#[test]
+fn nvda_deepseek_day() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args([
+            "run",
+            "--ticker",
+            "NVDA",
+            "--date",
+            "2025-01-27",
+            "--format",
+            "json",
+            "--no-charts",
+        ])
+        .arg("--source")
+        .arg(format!("csv:{}", shared.join("data/prices").display()))
+        .arg("--shares-file")
+        .arg(shared.join("data/shares_outstanding.csv"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&output).unwrap();
+    let e = &v["events"][0];
+    assert_eq!(e["day0"], "2025-01-27");
+    assert_eq!(e["shares_outstanding"].as_f64().unwrap(), 24.49e9);
+    assert_eq!(e["shares_as_of"], "2024-11-15");
+    let mv_before = e["market_value_before"].as_f64().unwrap();
+    assert!(
+        (mv_before - 24.49e9 * 142.62).abs() / mv_before < 1e-6,
+        "{mv_before}"
+    );
+
+    let day0 = e["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rel"] == 0)
+        .unwrap();
+    let r = day0["return"].as_f64().unwrap();
+    assert!((r * 100.0 - (-16.97)).abs() < 0.005, "return {r}");
+    let change = day0["market_value_change"].as_f64().unwrap() / 1e9;
+    assert!((change - (-593.0)).abs() < 1.0, "change {change} bn");
+    // The market fell 1.46% that day: the abnormal loss is smaller than the raw one.
+    let abnormal = day0["abnormal_market_value_change"].as_f64().unwrap() / 1e9;
+    assert!(
+        abnormal > change && abnormal < -300.0,
+        "abnormal {abnormal} bn"
+    );
+    assert!(day0["ar_t"].as_f64().unwrap() < -4.0);
+}
+
+/// BABA's file has adjusted closes only: the run still works, market value falls back to the
+/// adjusted close with a note.
+#[test]
+fn adjusted_close_only_file_falls_back_with_a_note() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args([
+            "run",
+            "--ticker",
+            "BABA",
+            "--date",
+            "2025-01-29",
+            "--format",
+            "json",
+            "--no-charts",
+            "--shares",
+            "2.3e9",
+            "-q",
+        ])
+        .arg("--source")
+        .arg(format!("csv:{}", shared.join("data/prices").display()))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&output).unwrap();
+    let notes = v["events"][0]["notes"].to_string();
+    assert!(notes.contains("adjusted close"), "{notes}");
+    assert!(v["events"][0]["market_value_before"].as_f64().is_some());
+}
