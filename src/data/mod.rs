@@ -2,8 +2,12 @@
 
 pub mod align;
 pub mod csv;
+pub mod fetch;
+pub mod http;
 pub mod prices;
 pub mod shares;
+pub mod store;
+pub mod yahoo;
 
 pub use align::{align, AlignedPrices};
 pub use prices::PriceFrame;

@@ -1,0 +1,390 @@
+//! Fills the store from Yahoo: only the missing ranges, many symbols at once with a bound on
+//! requests in flight and a rate limit, retries on transient faults, one lock per symbol.
+//!
+//! The network part runs on a current-thread tokio runtime; polars (Parquet writes) runs
+//! outside it, after `block_on` returns (polars must not block inside a current-thread runtime).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tokio::sync::{Mutex, Semaphore};
+use yahoo_finance_api::{YahooConnector, YahooConnectorBuilder};
+
+use crate::data::http::{retry, NetworkSettings};
+use crate::data::store::{plan, same_basis, Corrupt, DateRange, Store, Stored};
+use crate::data::yahoo::{fetch_history, FetchFailure, History};
+use crate::error::{Error, Result};
+use crate::ticker::Ticker;
+
+/// How to treat the store (`--offline`, `--refresh`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreMode {
+    /// Fetch what the store lacks.
+    #[default]
+    Update,
+    /// Never touch the network.
+    Offline,
+    /// Fetch the whole range again.
+    Refresh,
+}
+
+/// What happened to one symbol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymbolReport {
+    pub symbol: Ticker,
+    /// Chart requests made (0: the store already had it).
+    pub requests: usize,
+    /// Rows the store holds now.
+    pub rows: usize,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    /// Problems met and handled (a corrupt file refetched, a new price basis).
+    pub notes: Vec<String>,
+}
+
+/// Progress shown while fetching (a bar on a terminal, nothing otherwise).
+pub trait Progress: Sync {
+    fn start(&self, _symbols: usize) {}
+    fn done(&self, _symbol: &Ticker) {}
+    fn finish(&self) {}
+}
+
+/// No progress output.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// Fetcher settings.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    pub store: Store,
+    pub network: NetworkSettings,
+    pub mode: StoreMode,
+    /// Symbols fetched at once.
+    pub concurrency: usize,
+    /// Least time between two requests' starts (the rate limit).
+    pub min_interval: Duration,
+    /// "Today", for the revision window; tests pin it.
+    pub now: DateTime<Utc>,
+}
+
+impl Fetcher {
+    pub fn new(store: Store, network: NetworkSettings, mode: StoreMode) -> Self {
+        Fetcher {
+            store,
+            network,
+            mode,
+            concurrency: 4,
+            min_interval: Duration::from_millis(250),
+            now: Utc::now(),
+        }
+    }
+
+    /// Makes the store cover `need` for every symbol; one result per symbol, in order.
+    pub fn ensure(
+        &self,
+        symbols: &[Ticker],
+        need: DateRange,
+        progress: &dyn Progress,
+    ) -> Vec<Result<SymbolReport>> {
+        // Lock in sorted order so two processes never deadlock on each other's symbols.
+        let mut order: Vec<usize> = (0..symbols.len()).collect();
+        order.sort_by(|&a, &b| symbols[a].cmp(&symbols[b]));
+        order.dedup_by(|a, b| symbols[*a] == symbols[*b]);
+        let mut locks = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut results: Vec<Option<Result<SymbolReport>>> = symbols.iter().map(|_| None).collect();
+        for &i in &order {
+            let symbol = &symbols[i];
+            match self.store.lock(symbol) {
+                Ok(lock) => locks.push(lock),
+                Err(e) => {
+                    results[i] = Some(Err(e));
+                    continue;
+                }
+            }
+            match self.prepare(symbol, need) {
+                Ok(job) => jobs.push(Job { index: i, ..job }),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+
+        let network_jobs: Vec<&mut Job> = jobs
+            .iter_mut()
+            .filter(|j| !j.increments.is_empty())
+            .collect();
+        if !network_jobs.is_empty() {
+            progress.start(network_jobs.len());
+            if let Err(e) = self.fetch_all(network_jobs, progress) {
+                return symbols.iter().map(|_| Err(clone_error(&e))).collect();
+            }
+            progress.finish();
+        }
+
+        for job in jobs {
+            let index = job.index;
+            results[index] = Some(self.finish(job));
+        }
+        drop(locks);
+        // Duplicated symbols share the first one's result.
+        (0..symbols.len())
+            .map(|i| {
+                results[i].take().unwrap_or_else(|| {
+                    let first = symbols.iter().position(|s| s == &symbols[i]).unwrap_or(i);
+                    match &results[first] {
+                        Some(Ok(r)) => Ok(r.clone()),
+                        Some(Err(e)) => Err(clone_error(e)),
+                        None => Err(Error::Internal("fetch result missing".into())),
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Loads what the store holds and plans the requests.
+    fn prepare(&self, symbol: &Ticker, need: DateRange) -> Result<Job> {
+        let mut notes = Vec::new();
+        let stored = match self.store.load(symbol) {
+            Ok(s) => s,
+            Err(Corrupt(m)) if self.mode == StoreMode::Offline => {
+                return Err(Error::data(format!("the store's copy of {symbol} is corrupt ({m}) and --offline forbids refetching it")));
+            }
+            Err(Corrupt(m)) => {
+                notes.push(format!("the store's copy was corrupt ({m}); fetched again"));
+                None
+            }
+        };
+        let today = self.now.date_naive();
+        let increments = match self.mode {
+            StoreMode::Offline => {
+                if stored.as_ref().is_none_or(|s| s.bars.is_empty()) {
+                    return Err(Error::data(format!(
+                        "no data for {symbol} in the store at {} (--offline): run `eventstudy fetch --ticker {symbol}` first",
+                        self.store.root().display()
+                    )));
+                }
+                Vec::new()
+            }
+            StoreMode::Refresh => {
+                let whole = stored
+                    .as_ref()
+                    .map_or(need, |s| s.manifest.covered.union(need));
+                vec![DateRange::new(whole.from, whole.to.min(today))]
+            }
+            StoreMode::Update => plan(stored.as_ref().map(|s| &s.manifest), need, today),
+        };
+        let refresh = self.mode == StoreMode::Refresh;
+        Ok(Job {
+            index: 0,
+            symbol: symbol.clone(),
+            stored: if refresh { None } else { stored },
+            increments,
+            fetched: Vec::new(),
+            failure: None,
+            notes,
+        })
+    }
+
+    fn connector(&self) -> Result<YahooConnector> {
+        let client = self.network.client()?;
+        YahooConnectorBuilder::build_with_client(client)
+            .map_err(|e| Error::Internal(format!("cannot set up the Yahoo client: {e}")))
+    }
+
+    fn fetch_all(&self, jobs: Vec<&mut Job>, progress: &dyn Progress) -> Result<()> {
+        let connector = self.connector()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+        let gate = Arc::new(Semaphore::new(self.concurrency.max(1)));
+        let pacer = Arc::new(Mutex::new(tokio::time::Instant::now()));
+        runtime.block_on(async {
+            let tasks = jobs.into_iter().map(|job| {
+                let (gate, pacer, connector) = (gate.clone(), pacer.clone(), &connector);
+                async move {
+                    let _permit = gate.acquire().await.expect("semaphore open");
+                    self.fetch_job(connector, job, &pacer).await;
+                    progress.done(&job.symbol);
+                }
+            });
+            futures_util::future::join_all(tasks).await;
+        });
+        Ok(())
+    }
+
+    /// Waits for the rate limit's next slot.
+    async fn pace(&self, pacer: &Mutex<tokio::time::Instant>) {
+        let wait_until = {
+            let mut next = pacer.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.min_interval;
+            slot
+        };
+        tokio::time::sleep_until(wait_until).await;
+    }
+
+    async fn request(
+        &self,
+        connector: &YahooConnector,
+        symbol: &Ticker,
+        range: DateRange,
+        pacer: &Mutex<tokio::time::Instant>,
+    ) -> std::result::Result<History, FetchFailure> {
+        retry(&self.network.retry, || async {
+            self.pace(pacer).await;
+            fetch_history(connector, symbol, range.from, range.to).await
+        })
+        .await
+        .map_err(|(failure, attempts)| match failure {
+            FetchFailure::Unreachable(m) if attempts > 1 => {
+                FetchFailure::Unreachable(format!("{m} (after {attempts} attempts)"))
+            }
+            FetchFailure::BadAnswer(m) if attempts > 1 => {
+                FetchFailure::BadAnswer(format!("{m} (after {attempts} attempts)"))
+            }
+            other => other,
+        })
+    }
+
+    async fn fetch_job(
+        &self,
+        connector: &YahooConnector,
+        job: &mut Job,
+        pacer: &Mutex<tokio::time::Instant>,
+    ) {
+        for range in job.increments.clone() {
+            match self.request(connector, &job.symbol, range, pacer).await {
+                Ok(history) => {
+                    let seam_ok = job.stored.as_ref().is_none_or(|s| {
+                        let left = range.from < s.manifest.covered.from;
+                        same_basis(&s.bars, &history.bars, left)
+                    });
+                    if !seam_ok {
+                        // A split or dividend since the last fetch changed every stored price:
+                        // refetch the whole range in one request.
+                        let whole = job
+                            .stored
+                            .as_ref()
+                            .map_or(range, |s| s.manifest.covered.union(range));
+                        job.notes.push("prices were re-based by the source (a split or dividend): refetched the whole history".into());
+                        job.stored = None;
+                        job.fetched.clear();
+                        match self.request(connector, &job.symbol, whole, pacer).await {
+                            Ok(h) => job.fetched.push((whole, h)),
+                            Err(f) => job.failure = Some(f),
+                        }
+                        return;
+                    }
+                    job.fetched.push((range, history));
+                }
+                Err(failure) => {
+                    job.failure = Some(failure);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Merges and writes a symbol (outside the async runtime).
+    fn finish(&self, job: Job) -> Result<SymbolReport> {
+        let Job {
+            symbol,
+            stored,
+            fetched,
+            failure,
+            mut notes,
+            increments,
+            ..
+        } = job;
+        if let Some(failure) = failure {
+            return Err(match failure {
+                FetchFailure::NoData(m) => Error::data(m),
+                FetchFailure::Unreachable(m) => Error::Network(m),
+                FetchFailure::BadAnswer(m) => Error::Network(m),
+            });
+        }
+        let requests = fetched.len();
+        let mut stored = stored;
+        if !fetched.is_empty() {
+            let first_range = fetched[0].0;
+            let mut record =
+                stored.unwrap_or_else(|| Stored::empty(&symbol, "yahoo", first_range, self.now));
+            for (range, history) in fetched {
+                record.merge(history, range, self.now);
+            }
+            if record.bars.is_empty() {
+                return Err(Error::data(format!(
+                    "no data for {symbol} on Yahoo Finance between {}",
+                    record.manifest.covered
+                )));
+            }
+            self.store.save(&symbol, &mut record)?;
+            stored = Some(record);
+        } else if !increments.is_empty() {
+            notes.push("nothing fetched".into());
+        }
+        let Some(stored) = stored else {
+            return Err(Error::data(format!("no data for {symbol}")));
+        };
+        Ok(SymbolReport {
+            symbol,
+            requests,
+            rows: stored.bars.len(),
+            first: stored.manifest.first,
+            last: stored.manifest.last,
+            notes,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Job {
+    index: usize,
+    symbol: Ticker,
+    stored: Option<Stored>,
+    increments: Vec<DateRange>,
+    fetched: Vec<(DateRange, History)>,
+    failure: Option<FetchFailure>,
+    notes: Vec<String>,
+}
+
+/// Errors are not `Clone` (they may hold an `io::Error`); this keeps their kind and message.
+fn clone_error(e: &Error) -> Error {
+    match e {
+        Error::Usage(m) => Error::Usage(m.clone()),
+        Error::Input { path, message } => Error::Input {
+            path: path.clone(),
+            message: message.clone(),
+        },
+        Error::Data(m) => Error::Data(m.clone()),
+        Error::Network(m) => Error::Network(m.clone()),
+        Error::Io { path, source } => Error::Io {
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        Error::Internal(m) => Error::Internal(m.clone()),
+    }
+}
+
+/// The calendar range that holds `trading_days` trading days before `date` and `after` after
+/// it, with room for holidays (5 trading days per 7 calendar days, plus a month: a year of
+/// weekdays holds only about 251 trading days).
+pub fn calendar_span(date: NaiveDate, before: i32, after: i32) -> DateRange {
+    let to_days = |n: i32| chrono::Duration::days((n.max(0) as u64 * 7).div_ceil(5) as i64 + 30);
+    DateRange::new(date - to_days(before), date + to_days(after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_span_covers_the_trading_days() {
+        let r = calendar_span("2025-01-27".parse().unwrap(), 250, 5);
+        // 250 trading days: 350 + 30 calendar days; 5 after: 7 + 30.
+        assert_eq!(r.from, "2024-01-13".parse::<NaiveDate>().unwrap());
+        assert_eq!(r.to, "2025-03-05".parse().unwrap());
+    }
+}
