@@ -6,8 +6,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::options::{
-    default_design, parse_date, validate_design, ChartSize, OutputFormat, RunOptions, SharesSpec,
-    SourceSpec,
+    default_design, parse_date, store_mode, validate_design, ChartSize, FetchOptions, OutputFormat,
+    RunOptions, SharesSpec, SourceSpec,
 };
 use crate::study::{window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind};
 use crate::ticker::{parse_ticker_list, Ticker};
@@ -22,9 +22,15 @@ Exit codes:
 
 const RUN_EXAMPLES: &str = "\
 Examples:
-  # Nvidia on the DeepSeek news, from a folder of <SYMBOL>.csv files
+  # Nvidia on the DeepSeek news: prices from Yahoo (kept in notebooks-data/), shares from SEC
+  eventstudy run --ticker NVDA --date 2025-01-27
+
+  # The same from a folder of <SYMBOL>.csv files, with a file of share counts
   eventstudy run --ticker NVDA --date 2025-01-27 --source csv:../shared/data/prices \\
       --shares-file ../shared/data/shares_outstanding.csv
+
+  # From cron: only what the store already holds, JSON for a script
+  eventstudy run --ticker NVDA --date 2025-01-27 --offline --format json --quiet
 
   # Several tickers, one output folder each, JSON on stdout for a script
   eventstudy run --ticker NVDA,AVGO,TSM --date 2025-01-27 --source csv:prices --format json
@@ -51,11 +57,116 @@ pub struct Cli {
     pub command: Command,
 }
 
+const FETCH_EXAMPLES: &str = "\
+Examples:
+  # Fill the store ahead of time (the stock, its peers and the benchmark)
+  eventstudy fetch --ticker NVDA,AVGO,TSM,^GSPC --from 2024-01-01
+
+  # Fetch a range again from scratch, into another store
+  eventstudy fetch --ticker NVDA --from 2020-01-01 --to 2025-12-31 --refresh --data-dir /srv/prices";
+
+const NETWORK_ENV: &str = "\
+Environment:
+  EVENTSTUDY_DATA_DIR        the local store (default notebooks-data)
+  EVENTSTUDY_CA_CERT=FILE    also trust this root certificate (PEM), e.g. a TLS-inspecting proxy's
+  EVENTSTUDY_YAHOO_HOST=A:P  send Yahoo's requests to this address (testing, mirrors)
+  EVENTSTUDY_SEC_HOST=A:P    send SEC EDGAR's requests to this address
+  EVENTSTUDY_SEC_USER_AGENT  the User-Agent SEC asks for: a name and a contact e-mail";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run an event study for one or more tickers around one date
-    #[command(after_help = format!("{RUN_EXAMPLES}\n\n{EXIT_CODES}"))]
-    Run(RunArgs),
+    #[command(after_help = format!("{RUN_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
+    Run(Box<RunArgs>),
+    /// Download price histories into the local store ahead of time
+    #[command(after_help = format!("{FETCH_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
+    Fetch(FetchArgs),
+    /// Show what the local store holds
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// List the stored symbols: first and last date, rows, when fetched
+    List(StoreListArgs),
+}
+
+/// The local store's location, shared by every command.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The local price store (Parquet files readable from notebooks)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "EVENTSTUDY_DATA_DIR",
+        default_value = "notebooks-data"
+    )]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// A readable table or JSON
+    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Symbols, comma-separated (e.g. NVDA,AVGO,^GSPC)
+    #[arg(short, long, value_name = "SYMBOLS")]
+    pub ticker: String,
+
+    /// First date, YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+
+    /// Last date, YYYY-MM-DD (default: today)
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+
+    /// Fetch the whole range again instead of only what is missing
+    #[arg(long)]
+    pub refresh: bool,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// A readable table or JSON
+    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+
+    /// No progress bar or warnings on stderr, and no table on stdout
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl FetchArgs {
+    pub fn into_options(self) -> Result<FetchOptions> {
+        let from = parse_date(&self.from).map_err(|e| flag("--from", e))?;
+        let to = match &self.to {
+            Some(to) => parse_date(to).map_err(|e| flag("--to", e))?,
+            None => chrono::Utc::now().date_naive(),
+        };
+        if to < from {
+            return Err(Error::usage(format!("--to {to} is before --from {from}")));
+        }
+        Ok(FetchOptions {
+            tickers: parse_ticker_list(&self.ticker)?,
+            from,
+            to,
+            data_dir: self.store.data_dir,
+            store_mode: store_mode(false, self.refresh),
+            format: self.format.parse()?,
+            quiet: self.quiet,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -72,13 +183,21 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
     pub benchmark: String,
 
-    /// Where prices come from: csv:DIR reads DIR/<SYMBOL>.csv (date,...,close,adj_close,...)
-    #[arg(
-        long,
-        value_name = "SOURCE",
-        default_value = "csv:notebooks-data/prices"
-    )]
+    /// Where prices come from: yahoo (fetched into the local store, reused from it), or
+    /// csv:DIR, which reads DIR/<SYMBOL>.csv (date,...,close,adj_close,...)
+    #[arg(long, value_name = "SOURCE", default_value = "yahoo")]
     pub source: String,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Never touch the network: use only what the local store holds
+    #[arg(long, conflicts_with = "refresh")]
+    pub offline: bool,
+
+    /// Fetch the prices again even when the store has them
+    #[arg(long)]
+    pub refresh: bool,
 
     /// Estimation window in trading days relative to day 0, START:END inclusive
     #[arg(
@@ -127,12 +246,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 120)]
     pub min_estimation: usize,
 
-    /// Shares outstanding, for market value (overrides --shares-file)
+    /// Shares outstanding, for market value (overrides --shares-file and SEC EDGAR)
     #[arg(long, value_name = "N", conflicts_with = "shares_file")]
     pub shares: Option<f64>,
 
     /// CSV of share counts: ticker,shares_outstanding,as_of[,adr_ratio]; the latest row on or
-    /// before day -1 is used, else the earliest after
+    /// before day -1 is used, else the earliest after. Without it (and with --source yahoo)
+    /// the count comes from SEC EDGAR
     #[arg(long, value_name = "CSV")]
     pub shares_file: Option<PathBuf>,
 
@@ -192,6 +312,8 @@ impl RunArgs {
                 .parse::<Ticker>()
                 .map_err(|e| flag("--benchmark", e))?,
             source: self.source.parse::<SourceSpec>()?,
+            data_dir: self.store.data_dir,
+            store_mode: store_mode(self.offline, self.refresh),
             design,
             returns: self.returns.parse()?,
             non_trading: self.non_trading.parse()?,

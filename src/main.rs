@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use eventstudy::app;
-use eventstudy::cli::{Cli, Command};
-use eventstudy::error::exit;
+use eventstudy::cli::{Cli, Command, FetchArgs, RunArgs, StoreCommand, StoreListArgs};
+use eventstudy::error::{exit, Result};
 use eventstudy::options::OutputFormat;
 
 fn main() -> ExitCode {
@@ -23,28 +23,47 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE as u8 } else { 0 });
         }
     };
-    let code = match cli.command {
-        Command::Run(args) => run(args),
+    let result = match cli.command {
+        Command::Run(args) => run(*args),
+        Command::Fetch(args) => fetch(args),
+        Command::Store {
+            command: StoreCommand::List(args),
+        } => store_list(args),
     };
+    let code = result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        e.exit_code()
+    });
     ExitCode::from(code as u8)
 }
 
-fn run(args: eventstudy::cli::RunArgs) -> i32 {
-    let result = args.into_options().and_then(|options| {
-        let outcome = app::run(&options)?;
-        let quiet_table = options.quiet && options.format == OutputFormat::Table;
-        if !quiet_table {
-            print_stdout(&app::render_stdout(&outcome.summary, options.format)?);
-        }
-        Ok(outcome.exit_code)
-    });
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit_code()
-        }
+fn run(args: RunArgs) -> Result<i32> {
+    let options = args.into_options()?;
+    let outcome = app::run(&options)?;
+    if !(options.quiet && options.format == OutputFormat::Table) {
+        print_stdout(&app::render_stdout(&outcome.summary, options.format)?);
     }
+    Ok(outcome.exit_code)
+}
+
+fn fetch(args: FetchArgs) -> Result<i32> {
+    let options = args.into_options()?;
+    let (rows, code) = app::fetch(&options)?;
+    if !(options.quiet && options.format == OutputFormat::Table) {
+        print_stdout(&app::render_fetch(&rows, options.format)?);
+    }
+    Ok(code)
+}
+
+fn store_list(args: StoreListArgs) -> Result<i32> {
+    let format: OutputFormat = args.format.parse()?;
+    let entries = app::list_store(&args.store.data_dir)?;
+    print_stdout(&app::render_store_list(
+        &args.store.data_dir,
+        &entries,
+        format,
+    )?);
+    Ok(exit::OK)
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

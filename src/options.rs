@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use crate::data::fetch::StoreMode;
 use crate::error::{Error, Result};
 use crate::study::{NonTrading, RelWindow, ReturnKind, StudyDesign};
 use crate::ticker::Ticker;
@@ -11,6 +12,8 @@ use crate::ticker::Ticker;
 /// Where prices come from (`--source`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSpec {
+    /// Yahoo Finance, through the local store.
+    Yahoo,
     /// A folder of `<SYMBOL>.csv` files.
     CsvDir(PathBuf),
 }
@@ -19,8 +22,11 @@ impl std::str::FromStr for SourceSpec {
     type Err = Error;
     fn from_str(raw: &str) -> Result<Self> {
         match raw.split_once(':') {
+            None if raw == "yahoo" => Ok(SourceSpec::Yahoo),
             Some(("csv", dir)) if !dir.is_empty() => Ok(SourceSpec::CsvDir(PathBuf::from(dir))),
-            _ => Err(Error::usage(format!("--source '{raw}' is not csv:DIR"))),
+            _ => Err(Error::usage(format!(
+                "--source '{raw}' is not yahoo or csv:DIR"
+            ))),
         }
     }
 }
@@ -104,6 +110,10 @@ pub struct RunOptions {
     pub event_date: NaiveDate,
     pub benchmark: Ticker,
     pub source: SourceSpec,
+    /// The local price store (`--data-dir`).
+    pub data_dir: PathBuf,
+    /// Fetch what is missing, never fetch, or fetch everything again.
+    pub store_mode: StoreMode,
     pub design: StudyDesign,
     pub returns: ReturnKind,
     pub non_trading: NonTrading,
@@ -114,6 +124,27 @@ pub struct RunOptions {
     pub charts: bool,
     pub chart_size: ChartSize,
     pub quiet: bool,
+}
+
+/// Everything `eventstudy fetch` needs.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    pub tickers: Vec<Ticker>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub data_dir: PathBuf,
+    pub store_mode: StoreMode,
+    pub format: OutputFormat,
+    pub quiet: bool,
+}
+
+/// The store mode from `--offline` and `--refresh`.
+pub fn store_mode(offline: bool, refresh: bool) -> StoreMode {
+    match (offline, refresh) {
+        (true, _) => StoreMode::Offline,
+        (false, true) => StoreMode::Refresh,
+        (false, false) => StoreMode::Update,
+    }
 }
 
 /// Parses `YYYY-MM-DD`.

@@ -2,82 +2,18 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common::https::{
-    self, chart_symbol, not_found_json, periods, ChartSeries, Reply, Request, TestServer,
-};
+use common::fake::{Fault, Yahoo};
+use common::https::{self, periods, ChartSeries, Request, TestServer};
 use common::{d, synthetic, trading_days};
 use eventstudy::data::fetch::{Fetcher, Silent, StoreMode};
 use eventstudy::data::http::{NetworkSettings, RetryPolicy};
 use eventstudy::data::store::{DateRange, Store};
 use eventstudy::error::Error;
 use eventstudy::Ticker;
-
-/// What the fake Yahoo does for a symbol, besides serving its series.
-#[derive(Clone, Debug)]
-enum Fault {
-    None,
-    /// Answer 429 this many times, then serve.
-    TooManyThen(usize),
-    ServerErrorForever,
-    Stall,
-    Truncated,
-    EmptyResult,
-}
-
-#[derive(Default)]
-struct Yahoo {
-    series: Mutex<HashMap<String, ChartSeries>>,
-    faults: Mutex<HashMap<String, Fault>>,
-    served: AtomicUsize,
-}
-
-impl Yahoo {
-    fn handle(&self, r: &Request) -> Reply {
-        let Some(symbol) = chart_symbol(r) else {
-            return Reply::Json(404, "{}".into());
-        };
-        let fault = self
-            .faults
-            .lock()
-            .unwrap()
-            .get(&symbol)
-            .cloned()
-            .unwrap_or(Fault::None);
-        let series = self.series.lock().unwrap().get(&symbol).cloned();
-        let (p1, p2) = periods(r);
-        match (fault, series) {
-            (_, None) => Reply::Json(404, not_found_json()),
-            (Fault::TooManyThen(n), Some(s)) => {
-                let mut faults = self.faults.lock().unwrap();
-                if n > 0 {
-                    faults.insert(symbol, Fault::TooManyThen(n - 1));
-                    return Reply::Json(429, "Too Many Requests".into());
-                }
-                faults.insert(symbol, Fault::None);
-                Reply::Json(200, s.chart_json(p1, p2))
-            }
-            (Fault::ServerErrorForever, _) => Reply::Json(500, "{\"error\":\"oops\"}".into()),
-            (Fault::Stall, _) => Reply::Stall(Duration::from_secs(5)),
-            (Fault::Truncated, Some(s)) => {
-                let body = s.chart_json(p1, p2);
-                Reply::Json(200, body[..body.len() / 2].to_string())
-            }
-            (Fault::EmptyResult, _) => {
-                Reply::Json(200, r#"{"chart":{"result":[],"error":null}}"#.into())
-            }
-            (Fault::None, Some(s)) => {
-                self.served.fetch_add(1, Ordering::SeqCst);
-                Reply::Json(200, s.chart_json(p1, p2))
-            }
-        }
-    }
-}
 
 struct Setup {
     yahoo: Arc<Yahoo>,

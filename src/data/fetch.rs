@@ -237,14 +237,20 @@ impl Fetcher {
             fetch_history(connector, symbol, range.from, range.to).await
         })
         .await
-        .map_err(|(failure, attempts)| match failure {
-            FetchFailure::Unreachable(m) if attempts > 1 => {
-                FetchFailure::Unreachable(format!("{m} (after {attempts} attempts)"))
+        .map_err(|(failure, attempts)| {
+            let tried = |m: String| {
+                if attempts > 1 {
+                    format!("{m} after {attempts} attempts")
+                } else {
+                    m
+                }
+            };
+            match failure {
+                FetchFailure::Offline(m) => FetchFailure::Offline(tried(m)),
+                FetchFailure::Unreachable(m) => FetchFailure::Unreachable(tried(m)),
+                FetchFailure::BadAnswer(m) => FetchFailure::BadAnswer(tried(m)),
+                no_data => no_data,
             }
-            FetchFailure::BadAnswer(m) if attempts > 1 => {
-                FetchFailure::BadAnswer(format!("{m} (after {attempts} attempts)"))
-            }
-            other => other,
         })
     }
 
@@ -301,6 +307,9 @@ impl Fetcher {
         if let Some(failure) = failure {
             return Err(match failure {
                 FetchFailure::NoData(m) => Error::data(m),
+                FetchFailure::Offline(m) => Error::Network(format!(
+                    "{m}: no network? Work offline with --offline (the local store) or --source csv:DIR"
+                )),
                 FetchFailure::Unreachable(m) => Error::Network(m),
                 FetchFailure::BadAnswer(m) => Error::Network(m),
             });

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod fetch;
 pub mod http;
 pub mod prices;
+pub mod sec;
 pub mod shares;
 pub mod store;
 pub mod yahoo;
@@ -19,6 +20,10 @@ use crate::ticker::Ticker;
 /// Anything that yields a symbol's daily prices.
 pub trait PriceSource {
     fn load(&self, ticker: &Ticker) -> Result<PriceFrame>;
+    /// The symbol's split history, when the source knows it (share counts are scaled by it).
+    fn splits(&self, _ticker: &Ticker) -> Vec<yahoo::SplitEvent> {
+        Vec::new()
+    }
     /// A short description for the console and JSON (`csv:DIR`, `yahoo`).
     fn describe(&self) -> String;
 }

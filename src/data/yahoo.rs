@@ -58,20 +58,12 @@ pub struct History {
 pub enum FetchFailure {
     /// Yahoo has no such symbol (or no data for it).
     NoData(String),
-    /// The network or the server failed; the message says how.
+    /// No connection could be made at all (no network, DNS failure, nothing listening).
+    Offline(String),
+    /// The server failed or did not answer in time; the message says how.
     Unreachable(String),
     /// Yahoo answered something unusable.
     BadAnswer(String),
-}
-
-impl FetchFailure {
-    pub fn message(&self) -> &str {
-        match self {
-            FetchFailure::NoData(m) | FetchFailure::Unreachable(m) | FetchFailure::BadAnswer(m) => {
-                m
-            }
-        }
-    }
 }
 
 /// Daily bars need a date in the exchange's time zone: a bar stamped at the open in Tokyo
@@ -156,33 +148,40 @@ fn classify(error: YahooError, symbol: &str) -> Attempt<FetchFailure> {
         )))
     };
     match error {
-        YahooError::ConnectionFailed(e) if e.is_timeout() => {
-            Transient(FetchFailure::Unreachable(format!("Yahoo Finance did not answer in time for {symbol}")))
+        YahooError::ConnectionFailed(e) if e.is_timeout() => Transient(FetchFailure::Unreachable(
+            format!("Yahoo Finance did not answer in time for {symbol}"),
+        )),
+        YahooError::ConnectionFailed(e) if e.is_connect() => {
+            Transient(FetchFailure::Offline(format!(
+                "cannot connect to Yahoo Finance for {symbol} ({})",
+                root_cause(&e)
+            )))
         }
-        YahooError::ConnectionFailed(e) if e.is_connect() => Transient(FetchFailure::Unreachable(format!(
-            "cannot connect to Yahoo Finance for {symbol} ({}): no network? Work offline with --offline (the local store) or --source csv:DIR",
+        YahooError::ConnectionFailed(e) => Transient(FetchFailure::Unreachable(format!(
+            "the connection to Yahoo Finance failed for {symbol}: {}",
             root_cause(&e)
         ))),
-        YahooError::ConnectionFailed(e) => {
-            Transient(FetchFailure::Unreachable(format!("the connection to Yahoo Finance failed for {symbol}: {}", root_cause(&e))))
-        }
-        YahooError::TooManyRequests(_) => {
-            Transient(FetchFailure::Unreachable(format!("Yahoo Finance kept answering 429 Too Many Requests for {symbol}")))
-        }
+        YahooError::TooManyRequests(_) => Transient(FetchFailure::Unreachable(format!(
+            "Yahoo Finance kept answering 429 Too Many Requests for {symbol}"
+        ))),
         YahooError::ServerError(m) => Transient(FetchFailure::Unreachable(format!(
             "Yahoo Finance answered a server error for {symbol} ({})",
             m.split(',').next().unwrap_or(&m)
         ))),
         YahooError::EmptyResponse | YahooError::HtmlResponse | YahooError::NoResponse => {
-            Transient(FetchFailure::BadAnswer(format!("Yahoo Finance sent an empty or HTML page for {symbol}")))
+            Transient(FetchFailure::BadAnswer(format!(
+                "Yahoo Finance sent an empty or HTML page for {symbol}"
+            )))
         }
-        YahooError::DeserializeFailed(e) => {
-            Transient(FetchFailure::BadAnswer(format!("Yahoo Finance's answer for {symbol} is not valid chart JSON ({e})")))
-        }
+        YahooError::DeserializeFailed(e) => Transient(FetchFailure::BadAnswer(format!(
+            "Yahoo Finance's answer for {symbol} is not valid chart JSON ({e})"
+        ))),
         YahooError::FetchFailed(m) if m.contains("404") => no_data(),
         YahooError::ApiError(m) if m.code.as_deref() == Some("Not Found") => no_data(),
         YahooError::NoResult => no_data(),
-        other => Permanent(FetchFailure::BadAnswer(format!("Yahoo Finance for {symbol}: {other}"))),
+        other => Permanent(FetchFailure::BadAnswer(format!(
+            "Yahoo Finance for {symbol}: {other}"
+        ))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Synthetic market data for the tests: a seeded market model with a planted event.
 #![allow(dead_code)]
 
+pub mod fake;
 pub mod https;
 
 use std::path::{Path, PathBuf};

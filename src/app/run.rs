@@ -1,16 +1,21 @@
-//! Runs a command from validated options: load, align, study, write. The only module that ties
-//! the data layer, the engine and the outputs together.
+//! `eventstudy run`: load, align, study, write.
 
-use std::io::IsTerminal;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::app::Console;
 use crate::chart;
+use crate::data::fetch::{calendar_span, Fetcher};
+use crate::data::http::NetworkSettings;
+use crate::data::sec::{adjust_for_splits, SecClient};
+use crate::data::store::Store;
+use crate::data::yahoo::SplitEvent;
 use crate::data::{align, csv::CsvDirSource, PriceFrame, PriceSource, ShareCount, SharesTable};
 use crate::error::{exit, Error, Result};
 use crate::export::{self, csv as csv_out, json, table, write_atomic};
 use crate::options::{OutputFormat, RunOptions, SharesSpec, SourceSpec};
 use crate::report::{num, CarRow, Conventions, DayRow, EventReport, Exclusion, PricePath, Summary};
-use crate::study::{self, ReturnPanel, TradingCalendar};
+use crate::study::{self, ReturnPanel, StudyDesign, TradingCalendar};
 use crate::ticker::Ticker;
 
 /// What a finished run hands back to `main`: the summary and the exit code it earned.
@@ -20,56 +25,194 @@ pub struct RunOutcome {
     pub exit_code: i32,
 }
 
-/// Status lines on stderr: only on a terminal and never under `--quiet`, so cron mail stays
-/// clean. Warnings are shown unless `--quiet`.
-#[derive(Debug, Clone, Copy)]
-pub struct Console {
-    quiet: bool,
-    interactive: bool,
+/// Prices from the local store, filled from Yahoo first (unless offline).
+struct StoreSource {
+    store: Store,
+    /// Symbols whose fetch failed, and why: their loads report that, not "not in the store".
+    failures: HashMap<Ticker, String>,
 }
 
-impl Console {
-    pub fn new(quiet: bool) -> Self {
-        Console {
-            quiet,
-            interactive: std::io::stderr().is_terminal(),
+impl PriceSource for StoreSource {
+    fn load(&self, ticker: &Ticker) -> Result<PriceFrame> {
+        if let Some(reason) = self.failures.get(ticker) {
+            return Err(Error::data(reason.clone()));
         }
+        self.store.price_frame(ticker).map(|(frame, _)| frame)
     }
 
-    pub fn status(&self, message: &str) {
-        if self.interactive && !self.quiet {
-            eprintln!("{message}");
-        }
+    fn splits(&self, ticker: &Ticker) -> Vec<SplitEvent> {
+        self.store
+            .manifest(ticker)
+            .ok()
+            .flatten()
+            .map(|m| m.splits)
+            .unwrap_or_default()
     }
 
-    pub fn warn(&self, message: &str) {
-        if !self.quiet {
-            eprintln!("warning: {message}");
-        }
+    fn describe(&self) -> String {
+        format!("yahoo (store: {})", self.store.root().display())
     }
 }
 
-fn make_source(spec: &SourceSpec) -> Box<dyn PriceSource> {
-    match spec {
-        SourceSpec::CsvDir(dir) => Box::new(CsvDirSource::new(dir)),
+/// Trading days the design reaches before and after day 0 (one more before: a return needs
+/// the previous price).
+fn design_reach(design: &StudyDesign) -> (i32, i32) {
+    let starts = design
+        .car_windows
+        .iter()
+        .map(|w| w.start)
+        .chain([design.estimation.start, design.window.start]);
+    let ends = design
+        .car_windows
+        .iter()
+        .map(|w| w.end)
+        .chain([design.estimation.end, design.window.end]);
+    (-starts.min().unwrap_or(0) + 1, ends.max().unwrap_or(0))
+}
+
+/// Fills the store for the benchmark and the tickers. A benchmark that cannot be had fails the
+/// run; a ticker that cannot is excluded later, with the reason.
+fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> {
+    let store = Store::open(&options.data_dir)?;
+    let fetcher = Fetcher::new(
+        store.clone(),
+        NetworkSettings::from_env()?,
+        options.store_mode,
+    );
+    let (before, after) = design_reach(&options.design);
+    let need = calendar_span(options.event_date, before, after);
+    let mut symbols = vec![options.benchmark.clone()];
+    symbols.extend(options.tickers.iter().cloned());
+    let progress = console.progress("fetching");
+    let results = fetcher.ensure(&symbols, need, progress.as_ref());
+    let mut failures = HashMap::new();
+    for (symbol, result) in symbols.iter().zip(results) {
+        match result {
+            Ok(report) => {
+                for note in report.notes {
+                    console.warn(&format!("{symbol}: {note}"));
+                }
+            }
+            Err(e) if *symbol == options.benchmark => {
+                return Err(match e {
+                    Error::Data(m) => Error::Data(format!("benchmark {symbol}: {m}")),
+                    Error::Network(m) => Error::Network(format!("benchmark {symbol}: {m}")),
+                    other => other,
+                });
+            }
+            Err(e) => {
+                failures.insert(symbol.clone(), e.to_string());
+            }
+        }
+    }
+    Ok(StoreSource { store, failures })
+}
+
+/// Where share counts come from, in order of precedence.
+struct ShareSources {
+    table: Option<SharesTable>,
+    sec: Option<SecClient>,
+}
+
+impl ShareSources {
+    fn new(options: &RunOptions) -> Result<Self> {
+        let table = match &options.shares {
+            SharesSpec::File(path) => Some(SharesTable::read_csv(path)?),
+            _ => None,
+        };
+        // SEC EDGAR goes with the network source; a CSV run stays off the network.
+        let sec = match (&options.shares, &options.source) {
+            (SharesSpec::None, SourceSpec::Yahoo) => Some(SecClient::new(
+                &options.data_dir,
+                NetworkSettings::from_env()?,
+                options.store_mode,
+            )),
+            _ => None,
+        };
+        Ok(ShareSources { table, sec })
+    }
+
+    /// The count for `ticker` as of `day_before`, on the price basis of `splits` (the
+    /// source's split history: a count dated before a split is scaled by it). Notes say what
+    /// was done or why there is no count.
+    fn count(
+        &self,
+        options: &RunOptions,
+        ticker: &Ticker,
+        day_before: chrono::NaiveDate,
+        splits: &[SplitEvent],
+        notes: &mut Vec<String>,
+    ) -> Option<ShareCount> {
+        let dated = match &options.shares {
+            SharesSpec::Count(n) => {
+                return Some(ShareCount {
+                    shares: *n,
+                    as_of: None,
+                    adr_ratio: 1.0,
+                    source: "--shares".into(),
+                })
+            }
+            SharesSpec::File(_) => self
+                .table
+                .as_ref()
+                .and_then(|t| t.lookup(ticker, day_before)),
+            SharesSpec::None => match self
+                .sec
+                .as_ref()
+                .map(|sec| sec.share_count(ticker, day_before))
+            {
+                Some(Ok(count)) => count,
+                Some(Err(e)) => {
+                    notes.push(format!(
+                        "no share count from SEC EDGAR ({e}): market value is null"
+                    ));
+                    return None;
+                }
+                None => None,
+            },
+        };
+        let Some(mut count) = dated else {
+            notes.push(match &options.shares {
+                SharesSpec::File(path) => format!(
+                    "no share count for {ticker} in {}: market value is null",
+                    path.display()
+                ),
+                _ if self.sec.is_some() => {
+                    format!("SEC EDGAR has no share count for {ticker}: market value is null")
+                }
+                _ => "no share count (--shares or --shares-file): market value is null".into(),
+            });
+            return None;
+        };
+        if let Some(as_of) = count.as_of {
+            let (shares, factor) = adjust_for_splits(count.shares, as_of, splits);
+            if factor != 1.0 {
+                notes.push(format!(
+                    "share count as of {as_of} scaled by {factor} for the split(s) since, to match split-adjusted prices"
+                ));
+                count.shares = shares;
+                count.source = format!("{}, split-adjusted x{factor}", count.source);
+            }
+        }
+        Some(count)
     }
 }
 
 /// `eventstudy run`: every ticker around one date.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.quiet);
-    let source = make_source(&options.source);
-    let shares = match &options.shares {
-        SharesSpec::File(path) => Some(SharesTable::read_csv(path)?),
-        _ => None,
+    let source: Box<dyn PriceSource> = match &options.source {
+        SourceSpec::CsvDir(dir) => Box::new(CsvDirSource::new(dir)),
+        SourceSpec::Yahoo => Box::new(store_source(options, &console)?),
     };
+    let shares = ShareSources::new(options)?;
     console.status(&format!(
         "loading {} from {}",
         options.benchmark,
         source.describe()
     ));
     let benchmark = source.load(&options.benchmark).map_err(|e| match e {
-        Error::Data(m) => Error::Data(format!("benchmark: {m}")),
+        Error::Data(m) if !m.starts_with("benchmark") => Error::Data(format!("benchmark: {m}")),
         other => other,
     })?;
 
@@ -87,9 +230,10 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     };
     for ticker in &options.tickers {
         console.status(&format!("studying {ticker} around {}", options.event_date));
-        let studied = source
-            .load(ticker)
-            .and_then(|firm| study_one(options, ticker, &firm, &benchmark, shares.as_ref()));
+        let studied = source.load(ticker).and_then(|firm| {
+            let splits = source.splits(ticker);
+            study_one(options, ticker, &firm, &benchmark, &splits, &shares)
+        });
         match studied {
             Ok((report, path)) => {
                 for note in &report.notes {
@@ -173,7 +317,8 @@ fn study_one(
     ticker: &Ticker,
     firm: &PriceFrame,
     benchmark: &PriceFrame,
-    shares: Option<&SharesTable>,
+    splits: &[SplitEvent],
+    shares: &ShareSources,
 ) -> Result<(EventReport, PricePath)> {
     let aligned = align(firm, benchmark)?;
     let calendar = &aligned.calendar;
@@ -192,16 +337,7 @@ fn study_one(
 
     let mut notes = Vec::new();
     let day_before = calendar.date(day0.saturating_sub(1));
-    let share_count = match &options.shares {
-        SharesSpec::Count(n) => Some(ShareCount {
-            shares: *n,
-            as_of: None,
-            adr_ratio: 1.0,
-            source: "--shares".into(),
-        }),
-        SharesSpec::File(_) => shares.and_then(|t| t.lookup(ticker, day_before)),
-        SharesSpec::None => None,
-    };
+    let share_count = shares.count(options, ticker, day_before, splits, &mut notes);
     let market_value = share_count.as_ref().map(|count| {
         let close = if firm.has_close() {
             &aligned.firm_close
@@ -214,9 +350,6 @@ fn study_one(
             .map(|p| p * count.listed_shares())
             .collect::<Vec<f64>>()
     });
-    if share_count.is_none() {
-        notes.push("no share count (--shares or --shares-file): market value is null".into());
-    }
 
     let panel = ReturnPanel {
         firm: &firm_returns,

@@ -1,0 +1,88 @@
+//! Runs the commands from validated options: the only place that ties the data layer, the
+//! engine and the outputs together.
+
+mod fetch;
+mod run;
+mod store;
+
+pub use fetch::{fetch, render_fetch};
+pub use run::{event_dir, render_stdout, run, RunOutcome};
+pub use store::{list_store, render_store_list};
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::data::fetch::{Progress, Silent};
+use crate::ticker::Ticker;
+
+/// Status lines on stderr: only on a terminal and never under `--quiet`, so cron mail stays
+/// clean. Warnings are shown unless `--quiet`.
+#[derive(Debug, Clone, Copy)]
+pub struct Console {
+    quiet: bool,
+    interactive: bool,
+}
+
+impl Console {
+    pub fn new(quiet: bool) -> Self {
+        Console {
+            quiet,
+            interactive: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn status(&self, message: &str) {
+        if self.interactive && !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    /// A progress bar on a terminal, nothing otherwise.
+    pub fn progress(&self, what: &str) -> Box<dyn Progress> {
+        if self.interactive && !self.quiet {
+            Box::new(Bar::new(what))
+        } else {
+            Box::new(Silent)
+        }
+    }
+}
+
+/// indicatif's bar, counting symbols.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(what: &str) -> Self {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(what.to_string());
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, symbols: usize) {
+        self.0.set_length(symbols as u64);
+        self.0
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+
+    fn done(&self, symbol: &Ticker) {
+        self.0.set_message(symbol.to_string());
+        self.0.inc(1);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

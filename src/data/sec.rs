@@ -1,0 +1,378 @@
+//! Shares outstanding, point in time, from SEC EDGAR's XBRL API (cover-page
+//! `dei:EntityCommonStockSharesOutstanding` of 10-Q/10-K/20-F filings), cached in the store.
+//!
+//! - ticker to CIK: `https://www.sec.gov/files/company_tickers.json`
+//! - counts: `https://data.sec.gov/api/xbrl/companyconcept/CIK##########/dei/EntityCommonStockSharesOutstanding.json`
+//!
+//! SEC asks every client for a User-Agent naming a contact: `EVENTSTUDY_SEC_USER_AGENT`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::data::fetch::StoreMode;
+use crate::data::http::{retry, Attempt, NetworkSettings};
+use crate::data::shares::ShareCount;
+use crate::data::yahoo::SplitEvent;
+use crate::error::{Error, Result};
+use crate::export::write_atomic;
+use crate::ticker::Ticker;
+
+const TICKERS_URL: &str = "https://www.sec.gov/files/company_tickers.json";
+const CONCEPT_URL: &str = "https://data.sec.gov/api/xbrl/companyconcept";
+const DEFAULT_AGENT: &str = "eventstudy/0.1 (set EVENTSTUDY_SEC_USER_AGENT to 'name email')";
+/// Cover-page forms whose share count is a point-in-time count.
+const FORMS: [&str; 8] = [
+    "10-Q", "10-K", "20-F", "40-F", "10-Q/A", "10-K/A", "20-F/A", "40-F/A",
+];
+/// Cached answers older than this are fetched again when a newer filing could exist.
+const MAX_AGE_DAYS: i64 = 7;
+
+/// One reported value of the concept.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Fact {
+    pub end: NaiveDate,
+    pub val: f64,
+    pub accn: String,
+    pub form: String,
+    pub filed: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+struct Concept {
+    units: BTreeMap<String, Vec<Fact>>,
+}
+
+/// A count picked from the facts: the sum of a filing's share classes as of one date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickedCount {
+    pub as_of: NaiveDate,
+    pub shares: f64,
+    pub form: String,
+    pub filed: NaiveDate,
+    pub classes: usize,
+}
+
+/// The count as of `day_before` (day -1): the latest cover-page date on or before it, else the
+/// earliest after it. A filing that reports several share classes (GOOGL, META) as of one date
+/// gives their sum; of two filings for one date the later-filed (an amendment) wins.
+pub fn pick_count(facts: &[Fact], day_before: NaiveDate) -> Option<PickedCount> {
+    // (end, accn) -> distinct values
+    let mut filings: BTreeMap<(NaiveDate, &str), (Vec<f64>, &Fact)> = BTreeMap::new();
+    for f in facts
+        .iter()
+        .filter(|f| FORMS.contains(&f.form.as_str()) && f.val > 0.0)
+    {
+        let entry = filings
+            .entry((f.end, f.accn.as_str()))
+            .or_insert_with(|| (Vec::new(), f));
+        if !entry.0.contains(&f.val) {
+            entry.0.push(f.val);
+        }
+    }
+    let best_for = |end: NaiveDate| {
+        filings
+            .iter()
+            .filter(|((e, _), _)| *e == end)
+            .max_by_key(|(_, (_, f))| f.filed)
+            .map(|((end, _), (vals, f))| PickedCount {
+                as_of: *end,
+                shares: vals.iter().sum(),
+                form: f.form.clone(),
+                filed: f.filed,
+                classes: vals.len(),
+            })
+    };
+    let ends: Vec<NaiveDate> = filings.keys().map(|(e, _)| *e).collect();
+    let on_or_before = ends.iter().filter(|e| **e <= day_before).max();
+    let after = ends.iter().filter(|e| **e > day_before).min();
+    on_or_before.or(after).and_then(|e| best_for(*e))
+}
+
+/// Puts a count as of `as_of` on the basis of split-adjusted prices: Yahoo's close is adjusted
+/// for every split up to today, so every split after `as_of` multiplies the count. Returns the
+/// count and the factor applied.
+pub fn adjust_for_splits(shares: f64, as_of: NaiveDate, splits: &[SplitEvent]) -> (f64, f64) {
+    let factor: f64 = splits
+        .iter()
+        .filter(|s| s.date > as_of)
+        .map(SplitEvent::factor)
+        .product();
+    (shares * factor, factor)
+}
+
+/// Fetches and caches SEC data under `<store>/sec/`.
+#[derive(Debug, Clone)]
+pub struct SecClient {
+    pub cache_dir: PathBuf,
+    pub network: NetworkSettings,
+    pub user_agent: String,
+    pub mode: StoreMode,
+    pub now: DateTime<Utc>,
+}
+
+impl SecClient {
+    pub fn new(store_root: &std::path::Path, network: NetworkSettings, mode: StoreMode) -> Self {
+        SecClient {
+            cache_dir: store_root.join("sec"),
+            network,
+            user_agent: std::env::var("EVENTSTUDY_SEC_USER_AGENT")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_AGENT.to_string()),
+            mode,
+            now: Utc::now(),
+        }
+    }
+
+    /// The count for `ticker` as of `day_before`, or `Ok(None)` when SEC has none.
+    pub fn share_count(
+        &self,
+        ticker: &Ticker,
+        day_before: NaiveDate,
+    ) -> Result<Option<ShareCount>> {
+        let Some(cik) = self.cik(ticker)? else {
+            return Ok(None);
+        };
+        let facts = self.facts(cik, day_before)?;
+        Ok(pick_count(&facts, day_before).map(|p| ShareCount {
+            shares: p.shares,
+            as_of: Some(p.as_of),
+            adr_ratio: 1.0,
+            source: format!(
+                "SEC EDGAR {} filed {} (as of {}{})",
+                p.form,
+                p.filed,
+                p.as_of,
+                if p.classes > 1 {
+                    format!(", {} share classes summed", p.classes)
+                } else {
+                    String::new()
+                }
+            ),
+        }))
+    }
+
+    fn cik(&self, ticker: &Ticker) -> Result<Option<u64>> {
+        let path = self.cache_dir.join("company_tickers.json");
+        let bytes = self.cached_or_fetch(&path, TICKERS_URL, |_| false)?;
+        let map: BTreeMap<String, serde_json::Value> =
+            serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Network(format!(
+                    "SEC's company_tickers.json is not valid JSON ({e})"
+                ))
+            })?;
+        // SEC writes class shares with a dash (BRK-B); Yahoo too, some users a dot.
+        let wanted = ticker.as_str().replace('.', "-");
+        Ok(map.values().find_map(|v| {
+            let t = v.get("ticker")?.as_str()?;
+            (t.eq_ignore_ascii_case(&wanted))
+                .then(|| v.get("cik_str")?.as_u64())
+                .flatten()
+        }))
+    }
+
+    fn facts(&self, cik: u64, day_before: NaiveDate) -> Result<Vec<Fact>> {
+        let path = self.cache_dir.join(format!(
+            "CIK{cik:010}-EntityCommonStockSharesOutstanding.json"
+        ));
+        let url = format!("{CONCEPT_URL}/CIK{cik:010}/dei/EntityCommonStockSharesOutstanding.json");
+        let now = self.now;
+        // A cached answer whose newest count precedes day -1 may miss a later filing: refresh
+        // it when it is more than a week old.
+        let stale = |bytes: &[u8]| {
+            let newest = parse_facts(bytes)
+                .ok()
+                .and_then(|f| f.iter().map(|f| f.filed).max());
+            let age = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map(|t| {
+                    now.signed_duration_since(DateTime::<Utc>::from(t))
+                        .num_days()
+                })
+                .unwrap_or(i64::MAX);
+            newest.is_none_or(|n| n < day_before) && age > MAX_AGE_DAYS
+        };
+        match self.cached_or_fetch(&path, &url, stale) {
+            Ok(bytes) => parse_facts(&bytes),
+            Err(Error::Data(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The cached file when present (and not `stale`), else a fetch that is then cached.
+    fn cached_or_fetch(
+        &self,
+        path: &PathBuf,
+        url: &str,
+        stale: impl Fn(&[u8]) -> bool,
+    ) -> Result<Vec<u8>> {
+        let cached = std::fs::read(path).ok();
+        match (&cached, self.mode) {
+            (Some(bytes), StoreMode::Offline) => return Ok(bytes.clone()),
+            (None, StoreMode::Offline) => {
+                return Err(Error::data(format!(
+                    "no cached SEC data at {} (--offline)",
+                    path.display()
+                )));
+            }
+            (Some(bytes), StoreMode::Update) if !stale(bytes) => return Ok(bytes.clone()),
+            _ => {}
+        }
+        let bytes = self.get(url)?;
+        std::fs::create_dir_all(&self.cache_dir).map_err(|e| Error::io(&self.cache_dir, e))?;
+        write_atomic(path, &bytes)?;
+        Ok(bytes)
+    }
+
+    fn get(&self, url: &str) -> Result<Vec<u8>> {
+        let client = self.network.client()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+        let result = runtime.block_on(retry(&self.network.retry, || async {
+            let response = client
+                .get(url)
+                .header(reqwest::header::USER_AGENT, &self.user_agent)
+                .send()
+                .await
+                .map_err(|e| {
+                    Attempt::Transient(Error::Network(format!(
+                        "cannot reach SEC EDGAR ({})",
+                        describe(&e)
+                    )))
+                })?;
+            let status = response.status();
+            if status == reqwest::StatusCode::NOT_FOUND {
+                return Err(Attempt::Permanent(Error::data(format!(
+                    "SEC EDGAR has no {url}"
+                ))));
+            }
+            if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                return Err(Attempt::Transient(Error::Network(format!(
+                    "SEC EDGAR answered {status}"
+                ))));
+            }
+            if !status.is_success() {
+                return Err(Attempt::Permanent(Error::Network(format!(
+                    "SEC EDGAR answered {status} for {url}"
+                ))));
+            }
+            let body = response.bytes().await.map_err(|e| {
+                Attempt::Transient(Error::Network(format!(
+                    "SEC EDGAR's answer broke off ({})",
+                    describe(&e)
+                )))
+            })?;
+            // A truncated answer is caught here, before it reaches the cache.
+            serde_json::from_slice::<serde_json::Value>(&body).map_err(|e| {
+                Attempt::Transient(Error::Network(format!(
+                    "SEC EDGAR's answer is not valid JSON ({e})"
+                )))
+            })?;
+            Ok(body.to_vec())
+        }));
+        result.map_err(|(e, _)| e)
+    }
+}
+
+fn describe(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed: no network?"
+    } else {
+        "request failed"
+    }
+}
+
+fn parse_facts(bytes: &[u8]) -> Result<Vec<Fact>> {
+    let concept: Concept = serde_json::from_slice(bytes).map_err(|e| {
+        Error::Network(format!(
+            "SEC's share counts are not in the expected form ({e})"
+        ))
+    })?;
+    Ok(concept.units.get("shares").cloned().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn fact(end: &str, val: f64, accn: &str, form: &str, filed: &str) -> Fact {
+        Fact {
+            end: d(end),
+            val,
+            accn: accn.into(),
+            form: form.into(),
+            filed: d(filed),
+        }
+    }
+
+    #[test]
+    fn picks_the_latest_count_on_or_before_day_minus_1() {
+        let facts = vec![
+            fact("2024-08-21", 24.53e9, "a1", "10-Q", "2024-08-28"),
+            fact("2024-11-15", 24.49e9, "a2", "10-Q", "2024-11-20"),
+            fact("2025-02-21", 24.40e9, "a3", "10-K", "2025-02-26"),
+            fact("2024-12-01", 1.0, "a4", "8-K", "2024-12-02"),
+        ];
+        let p = pick_count(&facts, d("2025-01-24")).unwrap();
+        assert_eq!(
+            (p.as_of, p.shares, p.form.as_str()),
+            (d("2024-11-15"), 24.49e9, "10-Q")
+        );
+        // Before the first count: the earliest after.
+        assert_eq!(
+            pick_count(&facts, d("2024-01-02")).unwrap().as_of,
+            d("2024-08-21")
+        );
+        assert!(pick_count(&[], d("2024-01-02")).is_none());
+    }
+
+    #[test]
+    fn share_classes_of_one_filing_are_summed() {
+        // Alphabet's 10-K of 2025-02-05: class A, B and C as of 2025-01-28.
+        let facts = vec![
+            fact("2025-01-28", 5_833e6, "g1", "10-K", "2025-02-05"),
+            fact("2025-01-28", 860e6, "g1", "10-K", "2025-02-05"),
+            fact("2025-01-28", 5_497e6, "g1", "10-K", "2025-02-05"),
+        ];
+        let p = pick_count(&facts, d("2025-03-01")).unwrap();
+        assert_eq!(p.shares, 12_190e6);
+        assert_eq!(p.classes, 3);
+    }
+
+    #[test]
+    fn an_amendment_wins_over_the_original() {
+        let facts = vec![
+            fact("2024-11-15", 100.0, "orig", "10-Q", "2024-11-20"),
+            fact("2024-11-15", 120.0, "amend", "10-Q/A", "2024-12-20"),
+        ];
+        assert_eq!(pick_count(&facts, d("2025-01-01")).unwrap().shares, 120.0);
+    }
+
+    #[test]
+    fn counts_move_to_the_split_adjusted_basis() {
+        // NVDA: 2.46 bn shares as of 2024-05-17, 10-for-1 split on 2024-06-10.
+        let splits = [SplitEvent {
+            date: d("2024-06-10"),
+            numerator: 10.0,
+            denominator: 1.0,
+        }];
+        let (shares, factor) = adjust_for_splits(2.46e9, d("2024-05-17"), &splits);
+        assert_eq!((shares, factor), (24.6e9, 10.0));
+        // A count taken after the split is already on the new basis.
+        assert_eq!(
+            adjust_for_splits(24.49e9, d("2024-11-15"), &splits),
+            (24.49e9, 1.0)
+        );
+    }
+}
