@@ -22,16 +22,16 @@ fn design(model: ModelKind) -> StudyDesign {
 fn recovers_alpha_beta_and_the_planted_ar() {
     let dates = trading_days(d("2023-01-02"), 300, &[]);
     let s = synthetic(7, dates, 0.0005, 1.4, 0.012, 270, -0.10);
-    let panel = ReturnPanel {
-        firm: &s.firm_returns,
-        market: &s.market_returns,
-        market_value: None,
-    };
+    let panel = ReturnPanel::new(&s.firm_returns, &s.market_returns, None);
     let r = run_event(&panel, &design(ModelKind::Market), 270).unwrap();
 
     assert_eq!(r.model.n, 240);
     // Standard errors: beta about 0.012 / (0.01 sqrt 240) = 0.077, alpha about 0.0008.
-    assert!((r.model.beta - 1.4).abs() < 0.25, "beta {}", r.model.beta);
+    assert!(
+        (r.model.beta() - 1.4).abs() < 0.25,
+        "beta {}",
+        r.model.beta()
+    );
     assert!(
         (r.model.alpha - 0.0005).abs() < 0.0025,
         "alpha {}",
@@ -51,7 +51,7 @@ fn recovers_alpha_beta_and_the_planted_ar() {
 
     // AR identity: AR = R - alpha - beta R_m, exactly.
     let i = day0.index;
-    let expected = s.firm_returns[i] - r.model.alpha - r.model.beta * s.market_returns[i];
+    let expected = s.firm_returns[i] - r.model.alpha - r.model.beta() * s.market_returns[i];
     assert!((day0.ar - expected).abs() < 1e-15);
     // CAR over -5:5 is the sum of the eleven ARs.
     let sum: f64 = r.days.iter().map(|d| d.ar).sum();
@@ -63,11 +63,7 @@ fn recovers_alpha_beta_and_the_planted_ar() {
 fn no_planted_effect_no_significance() {
     let dates = trading_days(d("2023-01-02"), 300, &[]);
     let s = synthetic(11, dates, 0.0, 1.0, 0.015, 270, 0.0);
-    let panel = ReturnPanel {
-        firm: &s.firm_returns,
-        market: &s.market_returns,
-        market_value: None,
-    };
+    let panel = ReturnPanel::new(&s.firm_returns, &s.market_returns, None);
     for model in [
         ModelKind::Market,
         ModelKind::MeanAdjusted,
@@ -84,11 +80,7 @@ fn no_planted_effect_no_significance() {
 fn many_events_against_one_panel() {
     let dates = trading_days(d("2020-01-01"), 1200, &[]);
     let s = synthetic(3, dates, 0.0, 1.0, 0.01, 600, -0.2);
-    let panel = ReturnPanel {
-        firm: &s.firm_returns,
-        market: &s.market_returns,
-        market_value: None,
-    };
+    let panel = ReturnPanel::new(&s.firm_returns, &s.market_returns, None);
     let day0s: Vec<usize> = (300..1100).step_by(50).collect();
     let results = eventstudy::study::run_events(&panel, &design(ModelKind::Market), &day0s);
     assert_eq!(results.len(), day0s.len());

@@ -351,11 +351,7 @@ fn study_one(
             .collect::<Vec<f64>>()
     });
 
-    let panel = ReturnPanel {
-        firm: &firm_returns,
-        market: &market_returns,
-        market_value: market_value.as_deref(),
-    };
+    let panel = ReturnPanel::new(&firm_returns, &market_returns, market_value.as_deref());
     let result =
         study::run_event(&panel, &options.design, day0).map_err(|e| Error::data(e.to_string()))?;
     let gaps = result.days.iter().filter(|d| d.ar.is_nan()).count();
@@ -438,7 +434,7 @@ fn build_report(
         benchmark: options.benchmark.to_string(),
         model: r.model.kind,
         alpha: num(r.model.alpha),
-        beta: num(r.model.beta),
+        beta: num(r.model.beta()),
         sigma: num(r.model.sigma),
         n_estimation: r.model.n,
         degrees_of_freedom: r.model.dof() as usize,

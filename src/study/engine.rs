@@ -4,28 +4,69 @@
 //! calendar (NaN = missing) and calendar indices of day 0, and returns plain numbers. The
 //! estimation fit reads sub-slices in place; per event it allocates only its result rows.
 
-use crate::study::model::{FitError, FittedModel, ModelKind};
+use crate::study::model::{FitError, FittedModel, ModelKind, Regressors, MAX_REGRESSORS};
 use crate::study::stats::student_t_p;
 use crate::study::window::RelWindow;
+
+/// Factor returns on the panel's calendar, for the factor models.
+#[derive(Debug, Clone, Copy)]
+pub struct FactorPanel<'a> {
+    /// The firm's return minus the risk-free rate: the dependent variable.
+    pub excess_firm: &'a [f64],
+    /// The model's factors in its order (Mkt-RF, SMB, HML, ...); unused slots are empty.
+    pub columns: [&'a [f64]; MAX_REGRESSORS],
+}
 
 /// Returns and market values of one firm and its benchmark on one trading calendar.
 #[derive(Debug, Clone, Copy)]
 pub struct ReturnPanel<'a> {
-    /// The firm's daily returns (NaN where missing).
+    /// The firm's daily returns (NaN where missing): dollars are computed from these.
     pub firm: &'a [f64],
-    /// The benchmark's daily returns.
+    /// The benchmark's daily returns: the market model's regressor.
     pub market: &'a [f64],
     /// The firm's market value at each day's close, in dollars (NaN where unknown).
     pub market_value: Option<&'a [f64]>,
+    /// Factors, for the factor models.
+    pub factors: Option<FactorPanel<'a>>,
 }
 
-impl ReturnPanel<'_> {
+impl<'a> ReturnPanel<'a> {
+    /// A panel for the market, market-adjusted and mean-adjusted models.
+    pub fn new(firm: &'a [f64], market: &'a [f64], market_value: Option<&'a [f64]>) -> Self {
+        ReturnPanel {
+            firm,
+            market,
+            market_value,
+            factors: None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.firm.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.firm.is_empty()
+    }
+
+    /// The dependent variable and the regressor columns `model` uses.
+    fn model_inputs(
+        &self,
+        model: ModelKind,
+    ) -> Result<(&'a [f64], [&'a [f64]; MAX_REGRESSORS]), FitError> {
+        let empty: &'a [f64] = &[];
+        let mut x = [empty; MAX_REGRESSORS];
+        match model {
+            ModelKind::Market | ModelKind::MarketAdjusted => {
+                x[0] = self.market;
+                Ok((self.firm, x))
+            }
+            ModelKind::MeanAdjusted => Ok((self.firm, x)),
+            _ => {
+                let f = self.factors.ok_or(FitError::Singular)?;
+                Ok((f.excess_firm, f.columns))
+            }
+        }
     }
 }
 
@@ -47,6 +88,8 @@ pub struct DayResult {
     pub index: usize,
     pub ret: f64,
     pub market: f64,
+    /// The normal return on the scale of `ret` (factor models: RF + alpha + b'f), so that
+    /// `ret - normal = ar`.
     pub normal: f64,
     pub ar: f64,
     /// AR / (sigma sqrt(C_t)).
@@ -91,6 +134,10 @@ pub struct EventResult {
     pub model: FittedModel,
     /// Calendar indices of the estimation window as clipped to the data.
     pub estimation_span: (usize, usize),
+    /// The model's residuals over the estimation window, one per calendar day of the span
+    /// (NaN where the day has no valid return): the aggregate tests rank, sign and correlate
+    /// them.
+    pub estimation_residuals: Vec<f64>,
     pub days: Vec<DayResult>,
     pub cars: Vec<CarResult>,
 }
@@ -117,38 +164,74 @@ pub fn run_event(
             valid: 0,
             required: design.min_estimation,
         })?;
+    let (y, x) = panel.model_inputs(design.model)?;
+    let m = design.model.regressors();
+    let mut x_est = x;
+    for column in x_est[..m].iter_mut() {
+        *column = &column[lo..=hi];
+    }
     let model = FittedModel::fit(
         design.model,
-        &panel.firm[lo..=hi],
-        &panel.market[lo..=hi],
+        &y[lo..=hi],
+        &x_est[..m],
         design.min_estimation,
     )?;
-
-    let days = event_days(panel, &model, design.window, day0);
+    let inputs = Inputs {
+        panel,
+        model: &model,
+        y,
+        x,
+    };
+    let estimation_residuals = (lo..=hi).map(|i| inputs.abnormal(i).1).collect();
+    let days = event_days(&inputs, design.window, day0);
     let cars = design
         .car_windows
         .iter()
-        .map(|&w| car_window(panel, &model, w, day0))
+        .map(|&w| car_window(&inputs, w, day0))
         .collect();
     Ok(EventResult {
         day0,
         model,
         estimation_span: (lo, hi),
+        estimation_residuals,
         days,
         cars,
     })
 }
 
-/// AR and its t on calendar day `index`; NaN where the day lacks a return the model needs.
-fn abnormal(panel: &ReturnPanel<'_>, model: &FittedModel, index: usize) -> (f64, f64, f64) {
-    let (r, m) = (panel.firm[index], panel.market[index]);
-    if !r.is_finite() || (model.kind.uses_market() && !m.is_finite()) {
-        return (f64::NAN, f64::NAN, f64::NAN);
+/// A panel together with a fitted model and the columns it reads.
+struct Inputs<'a, 'p> {
+    panel: &'a ReturnPanel<'p>,
+    model: &'a FittedModel,
+    y: &'p [f64],
+    x: [&'p [f64]; MAX_REGRESSORS],
+}
+
+impl Inputs<'_, '_> {
+    /// The day's regressors, or `None` when one is missing.
+    fn regressors(&self, index: usize) -> Option<Regressors> {
+        let mut r = [0.0; MAX_REGRESSORS];
+        for j in 0..self.model.kind.regressors() {
+            r[j] = self.x[j][index];
+            if !r[j].is_finite() {
+                return None;
+            }
+        }
+        Some(r)
     }
-    let normal = model.normal_return(m);
-    let ar = r - normal;
-    let t = ar / (model.sigma * model.prediction_factor(m).sqrt());
-    (normal, ar, t)
+
+    /// (normal return on the raw scale, AR, t of AR, regressors) on calendar day `index`;
+    /// NaN where the day lacks a value the model needs.
+    fn abnormal(&self, index: usize) -> (f64, f64, f64, Regressors) {
+        let missing = (f64::NAN, f64::NAN, f64::NAN, [0.0; MAX_REGRESSORS]);
+        let y = self.y[index];
+        let Some(x) = self.regressors(index).filter(|_| y.is_finite()) else {
+            return missing;
+        };
+        let ar = y - self.model.normal_return(&x);
+        let t = ar / (self.model.sigma * self.model.prediction_factor(&x).sqrt());
+        (self.panel.firm[index] - ar, ar, t, x)
+    }
 }
 
 /// MV_{t-1}, or NaN when unknown or on the first day of the data.
@@ -159,23 +242,23 @@ fn market_value_before(panel: &ReturnPanel<'_>, index: usize) -> f64 {
     }
 }
 
-fn event_days(
-    panel: &ReturnPanel<'_>,
-    model: &FittedModel,
-    window: RelWindow,
-    day0: usize,
-) -> Vec<DayResult> {
+fn add(sum: &mut Regressors, x: &Regressors) {
+    sum.iter_mut().zip(x).for_each(|(s, v)| *s += v);
+}
+
+fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<DayResult> {
+    let panel = inputs.panel;
     let Some((lo, hi)) = window.indices(day0, panel.len()) else {
         return Vec::new();
     };
-    let dof = model.dof();
-    let (mut car, mut market_sum, mut days) = (0.0, 0.0, 0usize);
+    let dof = inputs.model.dof();
+    let (mut car, mut x_sum, mut days) = (0.0, [0.0; MAX_REGRESSORS], 0usize);
     (lo..=hi)
         .map(|index| {
-            let (normal, ar, ar_t) = abnormal(panel, model, index);
+            let (normal, ar, ar_t, x) = inputs.abnormal(index);
             if ar.is_finite() {
                 car += ar;
-                market_sum += panel.market[index];
+                add(&mut x_sum, &x);
                 days += 1;
             }
             let mv = market_value_before(panel, index);
@@ -189,7 +272,7 @@ fn event_days(
                 ar_t,
                 ar_p: student_t_p(ar_t, dof),
                 car,
-                car_variance: model.car_variance(days, market_sum),
+                car_variance: inputs.model.car_variance(days, &x_sum),
                 market_value_before: mv,
                 market_value_change: mv * panel.firm[index],
                 abnormal_market_value_change: mv * ar,
@@ -213,22 +296,18 @@ impl PartialSum {
     }
 }
 
-fn car_window(
-    panel: &ReturnPanel<'_>,
-    model: &FittedModel,
-    window: RelWindow,
-    day0: usize,
-) -> CarResult {
+fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarResult {
+    let (panel, model) = (inputs.panel, inputs.model);
     let span = window.indices(day0, panel.len());
-    let (mut car, mut market_sum, mut days) = (0.0, 0.0, 0usize);
+    let (mut car, mut x_sum, mut days) = (0.0, [0.0; MAX_REGRESSORS], 0usize);
     let (mut mv_change, mut abnormal_mv_change) = (PartialSum::default(), PartialSum::default());
     for index in span.map(|(lo, hi)| lo..=hi).into_iter().flatten() {
-        let (_, ar, _) = abnormal(panel, model, index);
+        let (_, ar, _, x) = inputs.abnormal(index);
         let mv = market_value_before(panel, index);
         mv_change.add(mv * panel.firm[index]);
         if ar.is_finite() {
             car += ar;
-            market_sum += panel.market[index];
+            add(&mut x_sum, &x);
             days += 1;
             abnormal_mv_change.add(mv * ar);
         }
@@ -236,7 +315,7 @@ fn car_window(
     if days == 0 {
         car = f64::NAN;
     }
-    let variance = model.car_variance(days, market_sum);
+    let variance = model.car_variance(days, &x_sum);
     let t = car / variance.sqrt();
     let t_simple = car / (model.sigma * (days as f64).sqrt());
     CarResult {
@@ -280,11 +359,7 @@ mod tests {
     #[test]
     fn event_days_by_hand() {
         let (firm, market, mv) = panel_data();
-        let panel = ReturnPanel {
-            firm: &firm,
-            market: &market,
-            market_value: Some(&mv),
-        };
+        let panel = ReturnPanel::new(&firm, &market, Some(&mv));
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         assert_eq!(r.estimation_span, (0, 4));
         let d0 = r.days[0];
@@ -319,11 +394,7 @@ mod tests {
     fn missing_event_day_is_missing() {
         let (mut firm, market, _) = panel_data();
         firm[6] = f64::NAN;
-        let panel = ReturnPanel {
-            firm: &firm,
-            market: &market,
-            market_value: None,
-        };
+        let panel = ReturnPanel::new(&firm, &market, None);
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         assert!(r.days[1].ar.is_nan());
         assert!(r.days[1].market_value_change.is_nan());
@@ -334,11 +405,7 @@ mod tests {
     #[test]
     fn too_few_estimation_days_is_an_error() {
         let (firm, market, _) = panel_data();
-        let panel = ReturnPanel {
-            firm: &firm,
-            market: &market,
-            market_value: None,
-        };
+        let panel = ReturnPanel::new(&firm, &market, None);
         // Day 0 at index 2 leaves two estimation days.
         assert!(matches!(
             run_event(&panel, &design(ModelKind::Market), 2),
@@ -351,11 +418,7 @@ mod tests {
     #[test]
     fn event_window_past_the_data_is_cut() {
         let (firm, market, _) = panel_data();
-        let panel = ReturnPanel {
-            firm: &firm,
-            market: &market,
-            market_value: None,
-        };
+        let panel = ReturnPanel::new(&firm, &market, None);
         let mut d = design(ModelKind::Market);
         d.estimation = RelWindow::new(-6, -2).unwrap();
         d.window = RelWindow::new(-1, 3).unwrap();

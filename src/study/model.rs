@@ -1,4 +1,15 @@
 //! Normal-return models, fitted over the estimation window (METHODS.md, "Normal-return models").
+//!
+//! Every estimated model is an OLS regression of the firm's (excess) return on an intercept and
+//! m regressors: the market model (m = 1, the benchmark), mean-adjusted (m = 0), CAPM (m = 1,
+//! Mkt-RF), Fama-French 3 (m = 3), Carhart (m = 4) and Fama-French 5 (m = 5). The fit keeps
+//! the regressors' means and the inverse of their centred cross-product matrix, which give the
+//! prediction-error variance of any day and any window:
+//!
+//! - C_t = 1 + 1/L + d_t' S^-1 d_t, d_t = x_t - mean x (market model: (R_mt - mean R_m)^2 / S_xx)
+//! - Var(CAR) = sigma^2 [n + n^2/L + e' S^-1 e], e = sum_w x_t - n mean x.
+//!
+//! The market-adjusted model estimates nothing: alpha 0, beta 1, C_t = 1, Var(CAR) = n sigma^2.
 
 use serde::Serialize;
 use std::fmt;
@@ -6,8 +17,11 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
+/// The most regressors a model has (Fama-French 5).
+pub const MAX_REGRESSORS: usize = 5;
+
 /// Which normal-return model predicts the firm's return absent the event (`--model`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
     /// OLS of R_i on R_m: alpha, beta (k = 2).
@@ -17,23 +31,69 @@ pub enum ModelKind {
     MarketAdjusted,
     /// The estimation-window mean of R_i (k = 1).
     MeanAdjusted,
+    /// CAPM in excess returns: R_i - RF on Mkt-RF (k = 2).
+    Capm,
+    /// Fama-French 3: Mkt-RF, SMB, HML (k = 4).
+    Ff3,
+    /// Carhart 4: Mkt-RF, SMB, HML, Mom (k = 5).
+    Carhart,
+    /// Fama-French 5: Mkt-RF, SMB, HML, RMW, CMA (k = 6).
+    Ff5,
 }
 
 impl ModelKind {
-    pub const NAMES: [&'static str; 3] = ["market", "market-adjusted", "mean-adjusted"];
+    pub const NAMES: [&'static str; 7] = [
+        "market",
+        "market-adjusted",
+        "mean-adjusted",
+        "capm",
+        "ff3",
+        "carhart",
+        "ff5",
+    ];
 
     /// Number of estimated parameters, k: it sets the degrees of freedom L - k.
     pub fn parameters(self) -> usize {
         match self {
-            ModelKind::Market => 2,
-            ModelKind::MeanAdjusted => 1,
             ModelKind::MarketAdjusted => 0,
+            ModelKind::MeanAdjusted => 1,
+            ModelKind::Market | ModelKind::Capm => 2,
+            ModelKind::Ff3 => 4,
+            ModelKind::Carhart => 5,
+            ModelKind::Ff5 => 6,
         }
     }
 
-    /// Whether a day needs a benchmark return for this model.
-    pub fn uses_market(self) -> bool {
-        !matches!(self, ModelKind::MeanAdjusted)
+    /// Number of regressors besides the intercept.
+    pub fn regressors(self) -> usize {
+        match self {
+            ModelKind::MeanAdjusted => 0,
+            ModelKind::Market | ModelKind::MarketAdjusted | ModelKind::Capm => 1,
+            ModelKind::Ff3 => 3,
+            ModelKind::Carhart => 4,
+            ModelKind::Ff5 => 5,
+        }
+    }
+
+    /// The factor columns a factor model regresses on, in order (empty for the others).
+    pub fn factor_columns(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::Capm => &["Mkt-RF"],
+            ModelKind::Ff3 => &["Mkt-RF", "SMB", "HML"],
+            ModelKind::Carhart => &["Mkt-RF", "SMB", "HML", "Mom"],
+            ModelKind::Ff5 => &["Mkt-RF", "SMB", "HML", "RMW", "CMA"],
+            _ => &[],
+        }
+    }
+
+    /// Whether the model needs a factor file (`--factors`).
+    pub fn uses_factors(self) -> bool {
+        !self.factor_columns().is_empty()
+    }
+
+    /// Whether the parameters are estimated (all but market-adjusted).
+    pub fn is_estimated(self) -> bool {
+        self != ModelKind::MarketAdjusted
     }
 
     /// A human name for titles and the console header.
@@ -42,6 +102,10 @@ impl ModelKind {
             ModelKind::Market => "market model (OLS)",
             ModelKind::MarketAdjusted => "market-adjusted model",
             ModelKind::MeanAdjusted => "mean-adjusted model",
+            ModelKind::Capm => "CAPM (excess returns)",
+            ModelKind::Ff3 => "Fama-French 3-factor model",
+            ModelKind::Carhart => "Carhart 4-factor model",
+            ModelKind::Ff5 => "Fama-French 5-factor model",
         }
     }
 }
@@ -53,8 +117,13 @@ impl FromStr for ModelKind {
             "market" => Ok(ModelKind::Market),
             "market-adjusted" => Ok(ModelKind::MarketAdjusted),
             "mean-adjusted" => Ok(ModelKind::MeanAdjusted),
+            "capm" => Ok(ModelKind::Capm),
+            "ff3" => Ok(ModelKind::Ff3),
+            "carhart" => Ok(ModelKind::Carhart),
+            "ff5" => Ok(ModelKind::Ff5),
             _ => Err(Error::usage(format!(
-                "--model '{s}' is not one of market, market-adjusted, mean-adjusted"
+                "--model '{s}' is not one of {}",
+                ModelKind::NAMES.join(", ")
             ))),
         }
     }
@@ -62,11 +131,19 @@ impl FromStr for ModelKind {
 
 impl fmt::Display for ModelKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ModelKind::Market => "market",
-            ModelKind::MarketAdjusted => "market-adjusted",
-            ModelKind::MeanAdjusted => "mean-adjusted",
-        })
+        let i = [
+            ModelKind::Market,
+            ModelKind::MarketAdjusted,
+            ModelKind::MeanAdjusted,
+            ModelKind::Capm,
+            ModelKind::Ff3,
+            ModelKind::Carhart,
+            ModelKind::Ff5,
+        ]
+        .iter()
+        .position(|k| k == self)
+        .unwrap_or(0);
+        f.write_str(ModelKind::NAMES[i])
     }
 }
 
@@ -77,6 +154,8 @@ pub enum FitError {
     TooFewReturns { valid: usize, required: usize },
     /// The benchmark did not move over the estimation window: beta is undefined.
     ConstantBenchmark,
+    /// The regressors are collinear (or one is constant) over the estimation window.
+    Singular,
 }
 
 impl fmt::Display for FitError {
@@ -89,41 +168,56 @@ impl fmt::Display for FitError {
             FitError::ConstantBenchmark => {
                 f.write_str("benchmark returns are constant over the estimation window")
             }
+            FitError::Singular => {
+                f.write_str("the factors are collinear or constant over the estimation window")
+            }
         }
     }
 }
+
+/// A day's regressors, copied out of the panel's columns (no allocation).
+pub type Regressors = [f64; MAX_REGRESSORS];
 
 /// A fitted normal-return model and the moments its test statistics need.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FittedModel {
     pub kind: ModelKind,
+    /// The intercept.
     pub alpha: f64,
-    pub beta: f64,
+    /// Slopes on the regressors (the first `kind.regressors()` are used).
+    pub betas: Regressors,
     /// Residual standard deviation, sqrt(SSR / (L - k)) (market-adjusted: sqrt(SSR / L)).
     pub sigma: f64,
     /// L, the number of valid estimation returns.
     pub n: usize,
-    /// Mean benchmark return over the valid estimation days.
-    pub market_mean: f64,
-    /// S_xx = sum (R_m - mean R_m)^2 over the valid estimation days.
-    pub market_sxx: f64,
+    /// Means of the regressors over the valid estimation days.
+    pub x_mean: Regressors,
+    /// Inverse of S = sum (x - mean x)(x - mean x)' over the valid estimation days.
+    pub s_inv: [Regressors; MAX_REGRESSORS],
 }
 
 impl FittedModel {
-    /// Fits `kind` on paired estimation returns; NaN marks a missing return and the pair is
-    /// left out (a missing day is never a zero).
+    /// Fits `kind` of `y` on the regressor columns `x` (m = `kind.regressors()` of them); NaN
+    /// marks a missing value and the day is left out (a missing day is never a zero).
     ///
-    /// Runs in three passes over the slices and allocates nothing.
+    /// Three passes over the slices; nothing is allocated.
     pub fn fit(
         kind: ModelKind,
-        firm: &[f64],
-        market: &[f64],
+        y: &[f64],
+        x: &[&[f64]],
         min_returns: usize,
     ) -> Result<FittedModel, FitError> {
-        debug_assert_eq!(firm.len(), market.len());
-        let valid =
-            |i: usize| firm[i].is_finite() && (!kind.uses_market() || market[i].is_finite());
-        let idx = || (0..firm.len()).filter(move |&i| valid(i));
+        let m = kind.regressors();
+        debug_assert!(x.len() >= m && x[..m].iter().all(|c| c.len() == y.len()));
+        let valid = |i: usize| y[i].is_finite() && x[..m].iter().all(|c| c[i].is_finite());
+        let idx = || (0..y.len()).filter(move |&i| valid(i));
+        let row = |i: usize| {
+            let mut r = [0.0; MAX_REGRESSORS];
+            for (j, c) in x[..m].iter().enumerate() {
+                r[j] = c[i];
+            }
+            r
+        };
 
         let n = idx().count();
         let k = kind.parameters();
@@ -133,99 +227,167 @@ impl FittedModel {
         }
         let nf = n as f64;
 
-        let (sum_y, sum_x) = idx().fold((0.0, 0.0), |(sy, sx), i| {
-            (
-                sy + firm[i],
-                sx + if kind.uses_market() { market[i] } else { 0.0 },
-            )
-        });
-        let (mean_y, mean_x) = (sum_y / nf, sum_x / nf);
-        let (sxx, sxy) = idx().fold((0.0, 0.0), |(sxx, sxy), i| {
-            let dx = if kind.uses_market() {
-                market[i] - mean_x
-            } else {
-                0.0
-            };
-            (sxx + dx * dx, sxy + dx * (firm[i] - mean_y))
-        });
-
-        let (alpha, beta) = match kind {
-            ModelKind::Market => {
-                if sxx <= 0.0 || !sxx.is_finite() {
-                    return Err(FitError::ConstantBenchmark);
-                }
-                let beta = sxy / sxx;
-                (mean_y - beta * mean_x, beta)
+        let mut y_mean = 0.0;
+        let mut x_mean = [0.0; MAX_REGRESSORS];
+        for i in idx() {
+            y_mean += y[i];
+            let r = row(i);
+            for j in 0..m {
+                x_mean[j] += r[j];
             }
-            ModelKind::MarketAdjusted => (0.0, 1.0),
-            ModelKind::MeanAdjusted => (mean_y, 0.0),
+        }
+        y_mean /= nf;
+        x_mean.iter_mut().for_each(|v| *v /= nf);
+
+        let mut s = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
+        let mut sxy = [0.0; MAX_REGRESSORS];
+        for i in idx() {
+            let r = row(i);
+            let dy = y[i] - y_mean;
+            for a in 0..m {
+                let da = r[a] - x_mean[a];
+                sxy[a] += da * dy;
+                for b in 0..=a {
+                    s[a][b] += da * (r[b] - x_mean[b]);
+                }
+            }
+        }
+        for a in 0..m {
+            for b in 0..a {
+                s[b][a] = s[a][b];
+            }
+        }
+
+        let (alpha, betas, s_inv) = if kind.is_estimated() {
+            let s_inv = invert_spd(&s, m).ok_or(if kind == ModelKind::Market {
+                FitError::ConstantBenchmark
+            } else {
+                FitError::Singular
+            })?;
+            let mut betas = [0.0; MAX_REGRESSORS];
+            for a in 0..m {
+                betas[a] = (0..m).map(|b| s_inv[a][b] * sxy[b]).sum();
+            }
+            let alpha = y_mean - (0..m).map(|j| betas[j] * x_mean[j]).sum::<f64>();
+            (alpha, betas, s_inv)
+        } else {
+            let mut betas = [0.0; MAX_REGRESSORS];
+            betas[0] = 1.0;
+            (0.0, betas, [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS])
         };
 
+        let mut model = FittedModel {
+            kind,
+            alpha,
+            betas,
+            sigma: 0.0,
+            n,
+            x_mean,
+            s_inv,
+        };
         let ssr: f64 = idx()
             .map(|i| {
-                let m = if kind.uses_market() { market[i] } else { 0.0 };
-                let e = firm[i] - alpha - beta * m;
+                let e = y[i] - model.normal_return(&row(i));
                 e * e
             })
             .sum();
-        // METHODS.md: sigma^2 = SSR / (L - k); market-adjusted estimates nothing, so SSR / L.
-        let dof = (n - k).max(1) as f64;
-        Ok(FittedModel {
-            kind,
-            alpha,
-            beta,
-            sigma: (ssr / dof).sqrt(),
-            n,
-            market_mean: mean_x,
-            market_sxx: sxx,
-        })
+        model.sigma = (ssr / model.dof()).sqrt();
+        Ok(model)
     }
 
-    /// Degrees of freedom of the t statistics, L - k.
-    pub fn dof(&self) -> f64 {
-        (self.n - self.kind.parameters()).max(1) as f64
-    }
-
-    /// The normal (expected) return given the benchmark's return that day.
-    pub fn normal_return(&self, market: f64) -> f64 {
-        match self.kind {
-            ModelKind::MeanAdjusted => self.alpha,
-            _ => self.alpha + self.beta * market,
+    /// The slope on the first regressor (the market's beta), or 0 for the mean-adjusted model.
+    pub fn beta(&self) -> f64 {
+        if self.kind.regressors() > 0 {
+            self.betas[0]
+        } else {
+            0.0
         }
+    }
+
+    /// Degrees of freedom of the t statistics, L - k (market-adjusted: L).
+    pub fn dof(&self) -> f64 {
+        self.n.saturating_sub(self.kind.parameters()).max(1) as f64
+    }
+
+    /// The normal (expected) dependent return given the day's regressors.
+    pub fn normal_return(&self, x: &Regressors) -> f64 {
+        self.alpha
+            + (0..self.kind.regressors())
+                .map(|j| self.betas[j] * x[j])
+                .sum::<f64>()
+    }
+
+    /// d' S^-1 d over the model's regressors.
+    fn quadratic(&self, d: &Regressors) -> f64 {
+        let m = self.kind.regressors();
+        (0..m)
+            .map(|a| (0..m).map(|b| d[a] * self.s_inv[a][b] * d[b]).sum::<f64>())
+            .sum()
     }
 
     /// The prediction-error factor C_t: Var(AR_t) = sigma^2 C_t.
-    ///
-    /// Market model: 1 + 1/L + (R_mt - mean R_m)^2 / S_xx. Mean-adjusted: 1 + 1/L (the mean is
-    /// estimated). Market-adjusted: 1 (nothing is estimated).
-    pub fn prediction_factor(&self, market: f64) -> f64 {
-        let l = self.n as f64;
-        match self.kind {
-            ModelKind::Market => {
-                let dx = market - self.market_mean;
-                1.0 + 1.0 / l + dx * dx / self.market_sxx
-            }
-            ModelKind::MeanAdjusted => 1.0 + 1.0 / l,
-            ModelKind::MarketAdjusted => 1.0,
+    pub fn prediction_factor(&self, x: &Regressors) -> f64 {
+        if !self.kind.is_estimated() {
+            return 1.0;
         }
+        let mut d = [0.0; MAX_REGRESSORS];
+        for j in 0..self.kind.regressors() {
+            d[j] = x[j] - self.x_mean[j];
+        }
+        1.0 + 1.0 / self.n as f64 + self.quadratic(&d)
     }
 
-    /// Var(CAR) over `days` days whose benchmark returns sum to `market_sum`, the covariance
-    /// between the days' prediction errors included (Campbell, Lo & MacKinlay 1997, 4.4):
-    /// sigma^2 [n + n^2/L + (sum R_m - n mean R_m)^2 / S_xx].
-    pub fn car_variance(&self, days: usize, market_sum: f64) -> f64 {
+    /// Var(CAR) over `days` days whose regressors sum to `x_sum`, the covariances between the
+    /// days' prediction errors included (Campbell, Lo & MacKinlay 1997, 4.4):
+    /// sigma^2 [n + n^2/L + e' S^-1 e], e = x_sum - n mean x.
+    pub fn car_variance(&self, days: usize, x_sum: &Regressors) -> f64 {
         let n = days as f64;
-        let l = self.n as f64;
         let s2 = self.sigma * self.sigma;
-        match self.kind {
-            ModelKind::Market => {
-                let dx = market_sum - n * self.market_mean;
-                s2 * (n + n * n / l + dx * dx / self.market_sxx)
+        if !self.kind.is_estimated() {
+            return s2 * n;
+        }
+        let mut e = [0.0; MAX_REGRESSORS];
+        for j in 0..self.kind.regressors() {
+            e[j] = x_sum[j] - n * self.x_mean[j];
+        }
+        s2 * (n + n * n / self.n as f64 + self.quadratic(&e))
+    }
+}
+
+/// Inverts the leading m x m block of a symmetric positive-definite matrix by Cholesky
+/// factorisation; `None` when it is singular (relative to its own scale).
+fn invert_spd(s: &[Regressors; MAX_REGRESSORS], m: usize) -> Option<[Regressors; MAX_REGRESSORS]> {
+    let mut l = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
+    let scale = (0..m).map(|i| s[i][i].abs()).fold(0.0, f64::max);
+    for i in 0..m {
+        for j in 0..=i {
+            let sum: f64 = s[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
+            if i == j {
+                if !(sum > scale * 1e-12) || !sum.is_finite() {
+                    return None;
+                }
+                l[i][i] = sum.sqrt();
+            } else {
+                l[i][j] = sum / l[j][j];
             }
-            ModelKind::MeanAdjusted => s2 * (n + n * n / l),
-            ModelKind::MarketAdjusted => s2 * n,
         }
     }
+    // L^-1 by forward substitution, then S^-1 = L^-T L^-1.
+    let mut li = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
+    for i in 0..m {
+        li[i][i] = 1.0 / l[i][i];
+        for j in 0..i {
+            let sum: f64 = (j..i).map(|k| l[i][k] * li[k][j]).sum();
+            li[i][j] = -sum / l[i][i];
+        }
+    }
+    let mut inv = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
+    for a in 0..m {
+        for b in 0..m {
+            inv[a][b] = (a.max(b)..m).map(|k| li[k][a] * li[k][b]).sum();
+        }
+    }
+    Some(inv)
 }
 
 #[cfg(test)]
@@ -236,6 +398,12 @@ mod tests {
         (a - b).abs() < 1e-12
     }
 
+    fn x1(v: f64) -> Regressors {
+        let mut r = [0.0; MAX_REGRESSORS];
+        r[0] = v;
+        r
+    }
+
     /// A five-point OLS done on paper:
     /// x = 1 2 3 4 5, y = 2 4 5 4 5; mean x = 3, mean y = 4, S_xx = 10, S_xy = 6,
     /// beta = 0.6, alpha = 2.2, residuals -0.8 0.6 1.0 -0.6 -0.2, SSR = 2.4, sigma^2 = 2.4/3 = 0.8.
@@ -243,26 +411,26 @@ mod tests {
     fn five_point_ols_by_hand() {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];
         let y = [2.0, 4.0, 5.0, 4.0, 5.0];
-        let m = FittedModel::fit(ModelKind::Market, &y, &x, 3).unwrap();
-        assert!(close(m.beta, 0.6));
+        let m = FittedModel::fit(ModelKind::Market, &y, &[&x], 3).unwrap();
+        assert!(close(m.beta(), 0.6));
         assert!(close(m.alpha, 2.2));
         assert!(close(m.sigma * m.sigma, 0.8));
         assert_eq!(m.n, 5);
-        assert!(close(m.market_mean, 3.0));
-        assert!(close(m.market_sxx, 10.0));
+        assert!(close(m.x_mean[0], 3.0));
+        assert!(close(1.0 / m.s_inv[0][0], 10.0));
         assert!(close(m.dof(), 3.0));
         // C_t at x = 6: 1 + 1/5 + 9/10 = 2.1.
-        assert!(close(m.prediction_factor(6.0), 2.1));
-        assert!(close(m.normal_return(6.0), 5.8));
+        assert!(close(m.prediction_factor(&x1(6.0)), 2.1));
+        assert!(close(m.normal_return(&x1(6.0)), 5.8));
     }
 
     #[test]
     fn missing_pairs_are_left_out_not_zeroed() {
         let x = [1.0, 2.0, f64::NAN, 3.0, 4.0, 5.0, 7.0];
         let y = [2.0, 4.0, 9.0, 5.0, 4.0, 5.0, f64::NAN];
-        let m = FittedModel::fit(ModelKind::Market, &y, &x, 3).unwrap();
+        let m = FittedModel::fit(ModelKind::Market, &y, &[&x], 3).unwrap();
         assert_eq!(m.n, 5);
-        assert!(close(m.beta, 0.6));
+        assert!(close(m.beta(), 0.6));
         assert!(close(m.alpha, 2.2));
     }
 
@@ -270,37 +438,106 @@ mod tests {
     fn mean_and_market_adjusted() {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];
         let y = [2.0, 4.0, 5.0, 4.0, 5.0];
-        let mean = FittedModel::fit(ModelKind::MeanAdjusted, &y, &x, 3).unwrap();
+        let mean = FittedModel::fit(ModelKind::MeanAdjusted, &y, &[], 3).unwrap();
         assert!(close(mean.alpha, 4.0));
         // deviations -2 0 1 0 1: SSR 6, L - k = 4.
         assert!(close(mean.sigma * mean.sigma, 1.5));
-        assert!(close(mean.normal_return(100.0), 4.0));
-        assert!(close(mean.prediction_factor(100.0), 1.2));
+        assert!(close(mean.normal_return(&x1(100.0)), 4.0));
+        assert!(close(mean.prediction_factor(&x1(100.0)), 1.2));
+        assert!(close(
+            mean.car_variance(3, &x1(0.0)),
+            1.5 * (3.0 + 9.0 / 5.0)
+        ));
 
-        let adj = FittedModel::fit(ModelKind::MarketAdjusted, &y, &x, 3).unwrap();
+        let adj = FittedModel::fit(ModelKind::MarketAdjusted, &y, &[&x], 3).unwrap();
         // y - x = 1 2 2 0 0: SSR 9, divided by L = 5.
         assert!(close(adj.sigma * adj.sigma, 1.8));
-        assert!(close(adj.normal_return(0.25), 0.25));
-        assert!(close(adj.car_variance(3, 1.0), 3.0 * 1.8));
+        assert!(close(adj.normal_return(&x1(0.25)), 0.25));
+        assert!(close(adj.car_variance(3, &x1(1.0)), 3.0 * 1.8));
+        assert!(close(adj.prediction_factor(&x1(7.0)), 1.0));
     }
 
-    /// For a one-day window the CAR variance is the AR variance, sigma^2 C_t; for n days with
-    /// no estimation error (L, S_xx -> infinity) it tends to n sigma^2.
+    /// For a one-day window the CAR variance is the AR variance, sigma^2 C_t; for two days it
+    /// is Var1 + Var2 + 2 Cov with Cov = sigma^2 (1/L + d1 d2 / S_xx).
     #[test]
     fn car_variance_identities() {
         let x = [0.01, -0.02, 0.015, 0.003, -0.007, 0.02, -0.011];
         let y = [0.02, -0.03, 0.02, 0.001, -0.01, 0.035, -0.02];
-        let m = FittedModel::fit(ModelKind::Market, &y, &x, 3).unwrap();
+        let m = FittedModel::fit(ModelKind::Market, &y, &[&x], 3).unwrap();
         let s2 = m.sigma * m.sigma;
         for rm in [-0.05, 0.0, 0.012] {
-            assert!((m.car_variance(1, rm) - s2 * m.prediction_factor(rm)).abs() < 1e-15);
+            assert!((m.car_variance(1, &x1(rm)) - s2 * m.prediction_factor(&x1(rm))).abs() < 1e-15);
         }
-        // Two days: Var(AR1 + AR2) = Var1 + Var2 + 2 Cov, Cov = sigma^2 (1/L + dx1 dx2 / S_xx).
         let (r1, r2) = (0.01, -0.03);
-        let (d1, d2) = (r1 - m.market_mean, r2 - m.market_mean);
-        let cov = s2 * (1.0 / m.n as f64 + d1 * d2 / m.market_sxx);
-        let by_parts = s2 * m.prediction_factor(r1) + s2 * m.prediction_factor(r2) + 2.0 * cov;
-        assert!((m.car_variance(2, r1 + r2) - by_parts).abs() < 1e-15);
+        let (d1, d2) = (r1 - m.x_mean[0], r2 - m.x_mean[0]);
+        let sxx = 1.0 / m.s_inv[0][0];
+        let cov = s2 * (1.0 / m.n as f64 + d1 * d2 / sxx);
+        let by_parts =
+            s2 * m.prediction_factor(&x1(r1)) + s2 * m.prediction_factor(&x1(r2)) + 2.0 * cov;
+        assert!((m.car_variance(2, &x1(r1 + r2)) - by_parts).abs() < 1e-15);
+    }
+
+    /// Three regressors: y = 1 + 2 a - 3 b + 0.5 c exactly, so the fit recovers the
+    /// coefficients and leaves no residual. Then C_t is checked against 1 + z'(Z'Z)^-1 z with
+    /// the intercept in z, computed independently by Gaussian elimination.
+    #[test]
+    fn three_factor_regression() {
+        let a = [0.0, 1.0, 0.0, 1.0, 2.0, 0.5];
+        let b = [0.0, 0.0, 1.0, 1.0, 0.5, 2.0];
+        let c = [1.0, 0.0, 0.0, 2.0, 1.0, 0.0];
+        let y3: Vec<f64> = (0..6)
+            .map(|i| 1.0 + 2.0 * a[i] - 3.0 * b[i] + 0.5 * c[i])
+            .collect();
+        let m = FittedModel::fit(ModelKind::Ff3, &y3, &[&a, &b, &c], 5).unwrap();
+        assert!((m.alpha - 1.0).abs() < 1e-10);
+        assert!(
+            (m.betas[0] - 2.0).abs() < 1e-10
+                && (m.betas[1] + 3.0).abs() < 1e-10
+                && (m.betas[2] - 0.5).abs() < 1e-10
+        );
+        assert!(m.sigma < 1e-7);
+
+        let z_rows: Vec<[f64; 4]> = (0..6).map(|i| [1.0, a[i], b[i], c[i]]).collect();
+        let mut ztz = [[0.0; 4]; 4];
+        for r in &z_rows {
+            for p in 0..4 {
+                for q in 0..4 {
+                    ztz[p][q] += r[p] * r[q];
+                }
+            }
+        }
+        let z = [1.0, 0.7, -0.2, 1.5];
+        let w = solve4(ztz, z);
+        let expected = 1.0 + (0..4).map(|i| z[i] * w[i]).sum::<f64>();
+        let mut x = [0.0; MAX_REGRESSORS];
+        x[..3].copy_from_slice(&z[1..]);
+        assert!(
+            (m.prediction_factor(&x) - expected).abs() < 1e-9,
+            "{} vs {expected}",
+            m.prediction_factor(&x)
+        );
+    }
+
+    fn solve4(mut a: [[f64; 4]; 4], mut b: [f64; 4]) -> [f64; 4] {
+        for col in 0..4 {
+            let pivot = (col..4)
+                .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+                .unwrap();
+            a.swap(col, pivot);
+            b.swap(col, pivot);
+            for row in col + 1..4 {
+                let f = a[row][col] / a[col][col];
+                for k in col..4 {
+                    a[row][k] -= f * a[col][k];
+                }
+                b[row] -= f * b[col];
+            }
+        }
+        let mut x = [0.0; 4];
+        for row in (0..4).rev() {
+            x[row] = (b[row] - (row + 1..4).map(|k| a[row][k] * x[k]).sum::<f64>()) / a[row][row];
+        }
+        x
     }
 
     #[test]
@@ -308,15 +545,30 @@ mod tests {
         let x = [0.01; 5];
         let y = [0.02, 0.01, 0.0, 0.03, 0.01];
         assert_eq!(
-            FittedModel::fit(ModelKind::Market, &y, &x, 3),
+            FittedModel::fit(ModelKind::Market, &y, &[&x], 3),
             Err(FitError::ConstantBenchmark)
         );
         assert_eq!(
-            FittedModel::fit(ModelKind::Market, &y, &[0.1, 0.2, 0.3, 0.4, 0.5], 10),
+            FittedModel::fit(ModelKind::Market, &y, &[&[0.1, 0.2, 0.3, 0.4, 0.5]], 10),
             Err(FitError::TooFewReturns {
                 valid: 5,
                 required: 10
             })
         );
+        // Two identical factors: collinear.
+        let f = [0.1, 0.3, 0.2, 0.5, 0.4, 0.6, 0.1];
+        let g = [0.2, 0.1, 0.4, 0.3, 0.1, 0.5, 0.9];
+        let yy = [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.4];
+        assert_eq!(
+            FittedModel::fit(ModelKind::Ff3, &yy, &[&f, &f, &g], 5),
+            Err(FitError::Singular)
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for name in ModelKind::NAMES {
+            assert_eq!(name.parse::<ModelKind>().unwrap().to_string(), name);
+        }
     }
 }
