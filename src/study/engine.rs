@@ -211,9 +211,9 @@ impl Inputs<'_, '_> {
     /// The day's regressors, or `None` when one is missing.
     fn regressors(&self, index: usize) -> Option<Regressors> {
         let mut r = [0.0; MAX_REGRESSORS];
-        for j in 0..self.model.kind.regressors() {
-            r[j] = self.x[j][index];
-            if !r[j].is_finite() {
+        for (value, column) in r.iter_mut().zip(&self.x[..self.model.kind.regressors()]) {
+            *value = column[index];
+            if !value.is_finite() {
                 return None;
             }
         }

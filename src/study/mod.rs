@@ -1,12 +1,15 @@
 //! The event study proper: windows, calendar, models, the engine and its statistics.
 
+pub mod aggregate;
 pub mod calendar;
 pub mod engine;
 pub mod model;
 pub mod returns;
+pub mod significance;
 pub mod stats;
 pub mod window;
 
+pub use aggregate::{aggregate, Aggregate, EventSample};
 pub use calendar::{NonTrading, TradingCalendar};
 pub use engine::{
     run_event, run_events, CarResult, DayResult, EventResult, ReturnPanel, StudyDesign,

@@ -11,6 +11,9 @@
 //!
 //! The market-adjusted model estimates nothing: alpha 0, beta 1, C_t = 1, Var(CAR) = n sigma^2.
 
+// Matrix code reads best with index loops.
+#![allow(clippy::needless_range_loop)]
+
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -363,7 +366,7 @@ fn invert_spd(s: &[Regressors; MAX_REGRESSORS], m: usize) -> Option<[Regressors;
         for j in 0..=i {
             let sum: f64 = s[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
             if i == j {
-                if !(sum > scale * 1e-12) || !sum.is_finite() {
+                if !sum.is_finite() || sum <= scale * 1e-12 {
                     return None;
                 }
                 l[i][i] = sum.sqrt();

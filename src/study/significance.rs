@@ -1,0 +1,456 @@
+//! The test statistics of the aggregate (many-event) study, each a small pure function of the
+//! cross-section it is given (METHODS.md, "Many events").
+//!
+//! Every function returns NaN when its statistic does not exist (too few events, no variance).
+
+use crate::study::stats::{normal_p, student_t_p};
+
+/// A statistic and its two-sided p-value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TestStat {
+    pub stat: f64,
+    pub p: f64,
+}
+
+impl TestStat {
+    pub const MISSING: TestStat = TestStat {
+        stat: f64::NAN,
+        p: f64::NAN,
+    };
+
+    fn normal(z: f64) -> Self {
+        TestStat {
+            stat: z,
+            p: normal_p(z),
+        }
+    }
+
+    fn student(t: f64, dof: f64) -> Self {
+        TestStat {
+            stat: t,
+            p: student_t_p(t, dof),
+        }
+    }
+}
+
+/// True for a positive number; false for zero, negatives and NaN.
+fn is_positive(x: f64) -> bool {
+    x > 0.0
+}
+
+/// Mean and sample standard deviation (n - 1) of the finite values, with their count.
+pub fn mean_sd(values: &[f64]) -> (f64, f64, usize) {
+    let finite = || values.iter().copied().filter(|v| v.is_finite());
+    let n = finite().count();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, 0);
+    }
+    let mean = finite().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, f64::NAN, n);
+    }
+    let ss: f64 = finite().map(|v| (v - mean) * (v - mean)).sum();
+    (mean, (ss / (n - 1) as f64).sqrt(), n)
+}
+
+/// Cross-sectional t: mean / (s / sqrt N), Student t with N - 1 degrees of freedom.
+/// On SARs (or SCARs) this is the BMP t of Boehmer, Musumeci & Poulsen (1991).
+pub fn cross_sectional_t(values: &[f64]) -> TestStat {
+    let (mean, sd, n) = mean_sd(values);
+    if n < 2 || !is_positive(sd) {
+        return TestStat::MISSING;
+    }
+    TestStat::student(mean / (sd / (n as f64).sqrt()), (n - 1) as f64)
+}
+
+/// Patell (1976) Z: sum of standardized ARs over sqrt of the sum of their variances,
+/// (L_i - k) / (L_i - k - 2) each. `dofs` holds L_i - k per event, paired with `standardized`.
+pub fn patell_z(standardized: &[f64], dofs: &[f64]) -> TestStat {
+    let (mut sum, mut var, mut n) = (0.0, 0.0, 0);
+    for (&s, &d) in standardized.iter().zip(dofs) {
+        if s.is_finite() && d > 2.0 {
+            sum += s;
+            var += d / (d - 2.0);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return TestStat::MISSING;
+    }
+    TestStat::normal(sum / var.sqrt())
+}
+
+/// Kolari & Pynnönen (2010): BMP scaled by sqrt((1 - r) / (1 + (N - 1) r)), r the mean
+/// pairwise correlation of the events' estimation residuals.
+pub fn kolari_pynnonen(bmp: TestStat, n: usize, mean_correlation: f64) -> TestStat {
+    let r = mean_correlation;
+    let denominator = 1.0 + (n as f64 - 1.0) * r;
+    if !bmp.stat.is_finite() || !r.is_finite() || denominator <= 0.0 || n < 2 {
+        return TestStat::MISSING;
+    }
+    TestStat::student(bmp.stat * ((1.0 - r) / denominator).sqrt(), (n - 1) as f64)
+}
+
+/// Sign test: Z = (N+ - N/2) / sqrt(N/4), zeros left out.
+pub fn sign_z(values: &[f64]) -> TestStat {
+    generalized_sign_z(values, 0.5)
+}
+
+/// Generalized sign test (Cowan 1992): Z = (N+ - N p) / sqrt(N p (1 - p)), p the share of
+/// positive estimation-window ARs.
+pub fn generalized_sign_z(values: &[f64], p: f64) -> TestStat {
+    let nonzero = values.iter().filter(|v| v.is_finite() && **v != 0.0);
+    let n = nonzero.clone().count() as f64;
+    let positive = nonzero.filter(|v| **v > 0.0).count() as f64;
+    if n == 0.0 || !(p > 0.0 && p < 1.0) {
+        return TestStat::MISSING;
+    }
+    TestStat::normal((positive - n * p) / (n * p * (1.0 - p)).sqrt())
+}
+
+/// Average ranks (1-based) of `values`, ties sharing the mean of their ranks.
+pub fn average_ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = rank;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
+/// Wilcoxon signed-rank test, normal approximation with the tie correction; zeros left out.
+/// Returns W+ (the sum of the ranks of |x| over the positive x) and Z.
+pub fn wilcoxon(values: &[f64]) -> (f64, TestStat) {
+    let x: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite() && *v != 0.0)
+        .collect();
+    let n = x.len() as f64;
+    if x.is_empty() {
+        return (f64::NAN, TestStat::MISSING);
+    }
+    let abs: Vec<f64> = x.iter().map(|v| v.abs()).collect();
+    let ranks = average_ranks(&abs);
+    let w: f64 = x
+        .iter()
+        .zip(&ranks)
+        .filter(|(v, _)| **v > 0.0)
+        .map(|(_, r)| r)
+        .sum();
+    // Tie correction: sum (t^3 - t) / 48 over groups of tied |x|.
+    let mut sorted = abs.clone();
+    sorted.sort_by(f64::total_cmp);
+    let mut ties = 0.0;
+    let mut i = 0;
+    while i < sorted.len() {
+        let j = (i..sorted.len())
+            .take_while(|&j| sorted[j] == sorted[i])
+            .count();
+        let t = j as f64;
+        ties += t * t * t - t;
+        i += j;
+    }
+    let mean = n * (n + 1.0) / 4.0;
+    let var = n * (n + 1.0) * (2.0 * n + 1.0) / 24.0 - ties / 48.0;
+    if var <= 0.0 {
+        return (w, TestStat::MISSING);
+    }
+    (w, TestStat::normal((w - mean) / var.sqrt()))
+}
+
+/// Crude dependence adjustment (Brown & Warner 1985): the AAR (or the sum of `days` AARs)
+/// over sd * sqrt(days), sd the standard deviation of the estimation-window AARs, Student t
+/// with T - 1 degrees of freedom (T estimation days).
+pub fn crude_dependence_t(
+    aar_sum: f64,
+    days: usize,
+    estimation_sd: f64,
+    estimation_days: usize,
+) -> TestStat {
+    if !is_positive(estimation_sd) || days == 0 || estimation_days < 3 || !aar_sum.is_finite() {
+        return TestStat::MISSING;
+    }
+    TestStat::student(
+        aar_sum / (estimation_sd * (days as f64).sqrt()),
+        (estimation_days - 1) as f64,
+    )
+}
+
+/// Corrado (1989) rank test, with Corrado & Zivney's (1992) standardized ranks so events
+/// with different numbers of valid days (and missing days) pool:
+///
+/// - each event's ARs over its estimation and event windows are ranked together (average
+///   ranks for ties) and scaled, U_it = rank / (M_i + 1), M_i its valid days; mean 1/2;
+/// - D_t = mean over the N_t events with an AR on relative day t of (U_it - 1/2);
+/// - S = sqrt(mean of D_t^2 over every relative day of the estimation and event windows);
+/// - a day: Z = D_t / S; a window of n days (Cowan 1992): Z = sum_w D_t / (sqrt(n) S).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankTest {
+    /// (relative day, D_t) for every day with at least one rank, sorted by day.
+    pub deviations: Vec<(i32, f64)>,
+    pub s: f64,
+}
+
+impl RankTest {
+    /// `events`: per event, its (relative day, AR) pairs over the estimation and event windows.
+    pub fn new(events: &[Vec<(i32, f64)>]) -> Self {
+        let mut by_day: std::collections::BTreeMap<i32, (f64, usize)> = Default::default();
+        for sample in events {
+            let valid: Vec<(i32, f64)> = sample
+                .iter()
+                .copied()
+                .filter(|(_, v)| v.is_finite())
+                .collect();
+            let values: Vec<f64> = valid.iter().map(|p| p.1).collect();
+            let scale = valid.len() as f64 + 1.0;
+            for ((day, _), rank) in valid.iter().zip(average_ranks(&values)) {
+                let e = by_day.entry(*day).or_insert((0.0, 0));
+                e.0 += rank / scale - 0.5;
+                e.1 += 1;
+            }
+        }
+        let deviations: Vec<(i32, f64)> = by_day
+            .into_iter()
+            .map(|(d, (sum, n))| (d, sum / n as f64))
+            .collect();
+        let s = if deviations.is_empty() {
+            f64::NAN
+        } else {
+            (deviations.iter().map(|(_, d)| d * d).sum::<f64>() / deviations.len() as f64).sqrt()
+        };
+        RankTest { deviations, s }
+    }
+
+    /// The statistic over the relative days `from..=to` (one day when equal).
+    pub fn window(&self, from: i32, to: i32) -> TestStat {
+        let inside: Vec<f64> = self
+            .deviations
+            .iter()
+            .filter(|(d, _)| (from..=to).contains(d))
+            .map(|p| p.1)
+            .collect();
+        // Below 1e-12 the deviations are rounding noise around zero: no statistic.
+        if inside.is_empty() || !is_positive(self.s - 1e-12) {
+            return TestStat::MISSING;
+        }
+        TestStat::normal(inside.iter().sum::<f64>() / ((inside.len() as f64).sqrt() * self.s))
+    }
+}
+
+/// Pearson correlation of two series over the keys both hold (each sorted by key, NaN =
+/// missing); `None` with fewer than three common points or no variance.
+pub fn correlation_on_common_keys(a: &[(i32, f64)], b: &[(i32, f64)]) -> Option<f64> {
+    let (mut i, mut j) = (0, 0);
+    let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let (x, y) = (a[i].1, b[j].1);
+                if x.is_finite() && y.is_finite() {
+                    n += 1.0;
+                    sa += x;
+                    sb += y;
+                    saa += x * x;
+                    sbb += y * y;
+                    sab += x * y;
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    if n < 3.0 {
+        return None;
+    }
+    let cov = sab - sa * sb / n;
+    let (va, vb) = (saa - sa * sa / n, sbb - sb * sb / n);
+    (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
+}
+
+/// Mean pairwise correlation of the events' residual series over their common dates.
+///
+/// Exact over every pair up to `max_pairs` pairs; beyond that (thousands of events) the mean
+/// over `max_pairs` pairs drawn with a fixed seed, so the result is reproducible.
+pub fn mean_pairwise_correlation(series: &[Vec<(i32, f64)>], max_pairs: usize) -> f64 {
+    let n = series.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let total = n * (n - 1) / 2;
+    let mut sum = 0.0;
+    let mut count = 0usize;
+    let mut take = |i: usize, j: usize| {
+        if let Some(r) = correlation_on_common_keys(&series[i], &series[j]) {
+            sum += r;
+            count += 1;
+        }
+    };
+    if total <= max_pairs {
+        for i in 0..n {
+            for j in i + 1..n {
+                take(i, j);
+            }
+        }
+    } else {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x4b50);
+        for _ in 0..max_pairs {
+            let i = rng.random_range(0..n);
+            let mut j = rng.random_range(0..n - 1);
+            if j >= i {
+                j += 1;
+            }
+            take(i, j);
+        }
+    }
+    if count == 0 {
+        f64::NAN
+    } else {
+        sum / count as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() < tol
+    }
+
+    #[test]
+    fn cross_sectional_t_by_hand() {
+        // 1 2 3 4 5: mean 3, s = sqrt(2.5), t = 3 / (sqrt(2.5) / sqrt 5) = 3 sqrt 2.
+        let t = cross_sectional_t(&[1.0, 2.0, 3.0, 4.0, 5.0, f64::NAN]);
+        assert!(close(t.stat, 3.0 * 2f64.sqrt(), 1e-12));
+        assert!(t.p > 0.0 && t.p < 0.05);
+        assert!(cross_sectional_t(&[1.0]).stat.is_nan());
+        assert!(
+            cross_sectional_t(&[2.0, 2.0]).stat.is_nan(),
+            "no variance, no t"
+        );
+    }
+
+    #[test]
+    fn patell_on_identical_events() {
+        // N identical events with SAR s and L - k = 100: Z = N s / sqrt(N 100/98) = s sqrt(N 0.98).
+        let n = 9;
+        let z = patell_z(&vec![1.5; n], &vec![100.0; n]);
+        assert!(close(z.stat, 1.5 * (9.0f64 * 0.98).sqrt(), 1e-12));
+    }
+
+    #[test]
+    fn kp_shrinks_bmp_when_residuals_correlate() {
+        let bmp = TestStat { stat: 4.0, p: 0.0 };
+        assert_eq!(kolari_pynnonen(bmp, 10, 0.0).stat, 4.0);
+        // r = 0.1, N = 10: factor sqrt(0.9 / 1.9).
+        assert!(close(
+            kolari_pynnonen(bmp, 10, 0.1).stat,
+            4.0 * (0.9f64 / 1.9).sqrt(),
+            1e-12
+        ));
+    }
+
+    #[test]
+    fn sign_tests_by_hand() {
+        // 5 of 7 positive: (5 - 3.5) / sqrt(7/4) = 1.133893 (estudy2's "sign" on 2020-03-16).
+        let v = [0.1, 0.2, -0.1, 0.3, 0.05, -0.2, 0.4];
+        assert!(close(sign_z(&v).stat, 1.1338934, 1e-6));
+        // p = 0.4: (5 - 2.8) / sqrt(7 * 0.24).
+        assert!(close(
+            generalized_sign_z(&v, 0.4).stat,
+            2.2 / (7.0f64 * 0.24).sqrt(),
+            1e-12
+        ));
+    }
+
+    #[test]
+    fn wilcoxon_by_hand() {
+        // |x| ranks: 0.5->3, -1->4, 0.2->2, -0.1->1, 2->5; W+ = 3 + 2 + 5 = 10;
+        // E = 7.5, Var = 5*6*11/24 = 13.75.
+        let (w, z) = wilcoxon(&[0.5, -1.0, 0.2, -0.1, 2.0, 0.0]);
+        assert_eq!(w, 10.0);
+        assert!(close(z.stat, 2.5 / 13.75f64.sqrt(), 1e-12));
+        // Ties share ranks: |1| twice -> ranks 1.5 each; W+ = 1.5 + 3 = 4.5; ties term (8-2)/48.
+        let (w, z) = wilcoxon(&[1.0, -1.0, 3.0]);
+        assert_eq!(w, 4.5);
+        let var: f64 = 3.0 * 4.0 * 7.0 / 24.0 - 6.0 / 48.0;
+        assert!(close(z.stat, (4.5 - 3.0) / var.sqrt(), 1e-12));
+    }
+
+    #[test]
+    fn average_ranks_with_ties() {
+        assert_eq!(average_ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
+    }
+
+    #[test]
+    fn crude_dependence_by_hand() {
+        let t = crude_dependence_t(0.03, 3, 0.01, 101);
+        assert!(close(t.stat, 0.03 / (0.01 * 3f64.sqrt()), 1e-12));
+        assert!(crude_dependence_t(0.03, 3, 0.0, 101).stat.is_nan());
+    }
+
+    /// Two events, four days each (-3..0), no ties.
+    /// Event A: ARs 1 2 3 4 on days -3..0 -> ranks 1..4, U = r/5 -> 0.2 0.4 0.6 0.8.
+    /// Event B: ARs 4 3 2 1 -> U = 0.8 0.6 0.4 0.2.
+    /// D_t = mean(U - 0.5): -3: (-0.3+0.3)/2 = 0; -2: 0; -1: 0; 0: 0 -> S = 0: no statistic.
+    /// Make B agree on day 0 instead: B ARs 3 2 1 4 -> U 0.6 0.4 0.2 0.8;
+    /// D: -3: (-0.3+0.1)/2 = -0.1; -2: (-0.1-0.1)/2 = -0.1; -1: (0.1-0.3)/2 = -0.1; 0: 0.3.
+    /// S = sqrt((0.01 * 3 + 0.09) / 4) = sqrt(0.03); Z(0) = 0.3 / sqrt(0.03) = sqrt 3.
+    #[test]
+    fn corrado_by_hand() {
+        let a = vec![(-3, 1.0), (-2, 2.0), (-1, 3.0), (0, 4.0)];
+        let b = vec![(-3, 3.0), (-2, 2.0), (-1, 1.0), (0, 4.0)];
+        let r = RankTest::new(&[a, b]);
+        assert!(close(r.s, 0.03f64.sqrt(), 1e-12));
+        assert!(close(r.window(0, 0).stat, 3f64.sqrt(), 1e-12));
+        // Window -1..0 (Cowan): (-0.1 + 0.3) / (sqrt 2 * S).
+        assert!(close(
+            r.window(-1, 0).stat,
+            0.2 / (2f64.sqrt() * 0.03f64.sqrt()),
+            1e-12
+        ));
+        let flat = RankTest::new(&[vec![(-1, 1.0), (0, 2.0)], vec![(-1, 2.0), (0, 1.0)]]);
+        assert!(flat.window(0, 0).stat.is_nan(), "S = 0");
+    }
+
+    #[test]
+    fn correlations() {
+        let a = vec![(1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0), (5, f64::NAN)];
+        let b = vec![(0, 9.0), (1, 2.0), (2, 4.0), (3, 6.0), (4, 8.0)];
+        let c = vec![(1, 4.0), (2, 3.0), (3, 2.0), (4, 1.0)];
+        assert!(close(
+            correlation_on_common_keys(&a, &b).unwrap(),
+            1.0,
+            1e-12
+        ));
+        assert!(close(
+            correlation_on_common_keys(&a, &c).unwrap(),
+            -1.0,
+            1e-12
+        ));
+        assert!(correlation_on_common_keys(&a, &[(1, 1.0), (2, 2.0)]).is_none());
+        // Pairs: (a,b) 1, (a,c) -1, (b,c) -1: mean -1/3; sampling with many pairs agrees.
+        let all = vec![a, b, c];
+        assert!(close(
+            mean_pairwise_correlation(&all, 100),
+            -1.0 / 3.0,
+            1e-12
+        ));
+        let sampled = mean_pairwise_correlation(&all, 2);
+        assert!((-1.0..=1.0).contains(&sampled));
+    }
+}
