@@ -4,12 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::data::events::{read_events, EventDefaults};
 use crate::error::{Error, Result};
 use crate::options::{
-    default_design, parse_date, store_mode, validate_design, ChartSize, FetchOptions, OutputFormat,
+    parse_date, store_mode, ChartSize, ChartsMode, EventSpec, FetchOptions, OutputFormat,
     RunOptions, SharesSpec, SourceSpec,
 };
-use crate::study::{window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind};
+use crate::study::{
+    window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec,
+};
 use crate::ticker::{parse_ticker_list, Ticker};
 
 const EXIT_CODES: &str = "\
@@ -57,6 +60,24 @@ pub struct Cli {
     pub command: Command,
 }
 
+const BATCH_EXAMPLES: &str = "\
+Examples:
+  # The DeepSeek shock across the AI trade, and Alibaba's Qwen answer two days later
+  #   events.csv:
+  #     ticker,date,label
+  #     NVDA,2025-01-27,DeepSeek
+  #     AVGO,2025-01-27,DeepSeek
+  #     BABA,2025-01-29,Qwen 2.5-Max
+  eventstudy batch --events events.csv
+
+  # Fama-French 3 factors, dated estimation window, portfolio charts only
+  eventstudy batch --events events.csv --model ff3 --factors F-F_Research_Data_Factors_daily.CSV \\
+      --estimation 2024-01-02..2024-12-31 --no-event-charts
+
+Every event writes <OUT>/<TICKER>_<DATE>[_<LABEL>]/; the portfolio (AAR, CAAR, the test
+battery, dollars) goes to <OUT>/portfolio_<EVENTS FILE NAME>/. A row that cannot be read or
+run is listed in `excluded` with its line number; the rest still runs.";
+
 const FETCH_EXAMPLES: &str = "\
 Examples:
   # Fill the store ahead of time (the stock, its peers and the benchmark)
@@ -78,6 +99,9 @@ pub enum Command {
     /// Run an event study for one or more tickers around one date
     #[command(after_help = format!("{RUN_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
     Run(Box<RunArgs>),
+    /// Run many events from a CSV file (ticker,date[,benchmark][,label][,estimation][,window])
+    #[command(after_help = format!("{BATCH_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
+    Batch(Box<BatchArgs>),
     /// Download price histories into the local store ahead of time
     #[command(after_help = format!("{FETCH_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
     Fetch(FetchArgs),
@@ -171,7 +195,7 @@ impl FetchArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Ticker symbol(s), comma-separated (e.g. NVDA or NVDA,AVGO,TSM)
+    /// Ticker symbol(s), comma-separated (e.g. NVDA or NVDA,AVGO,TSM): one event each
     #[arg(short, long, value_name = "SYMBOLS")]
     pub ticker: String,
 
@@ -183,6 +207,36 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
     pub benchmark: String,
 
+    /// Name of the portfolio folder (default: portfolio_<DATE>)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// CSV of events: ticker,date[,benchmark][,label][,estimation][,window] (a row's
+    /// benchmark and windows override the flags)
+    #[arg(short, long, value_name = "CSV")]
+    pub events: PathBuf,
+
+    /// Benchmark of the rows that name none
+    #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
+    pub benchmark: String,
+
+    /// Name of the portfolio folder (default: portfolio_<EVENTS FILE NAME>)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// The flags `run` and `batch` share.
+#[derive(Debug, Args)]
+pub struct StudyArgs {
     /// Where prices come from: yahoo (fetched into the local store, reused from it), or
     /// csv:DIR, which reads DIR/<SYMBOL>.csv (date,...,close,adj_close,...)
     #[arg(long, value_name = "SOURCE", default_value = "yahoo")]
@@ -199,25 +253,26 @@ pub struct RunArgs {
     #[arg(long)]
     pub refresh: bool,
 
-    /// Estimation window in trading days relative to day 0, START:END inclusive
+    /// Estimation window: START:END trading days relative to day 0 (inclusive), or dates
+    /// FROM..TO (YYYY-MM-DD..YYYY-MM-DD)
     #[arg(
         long,
-        value_name = "START:END",
+        value_name = "WINDOW",
         default_value = "-250:-11",
         allow_hyphen_values = true
     )]
     pub estimation: String,
 
-    /// Event window in trading days relative to day 0, START:END inclusive
+    /// Event window: START:END trading days relative to day 0 (inclusive), or dates FROM..TO
     #[arg(
         long,
-        value_name = "START:END",
+        value_name = "WINDOW",
         default_value = "-5:5",
         allow_hyphen_values = true
     )]
     pub window: String,
 
-    /// CAR windows, comma-separated START:END
+    /// CAR windows, comma-separated START:END, each inside the event window
     #[arg(
         long,
         value_name = "WINDOWS",
@@ -226,9 +281,14 @@ pub struct RunArgs {
     )]
     pub car: String,
 
-    /// Normal-return model
+    /// Normal-return model; capm, ff3, carhart and ff5 need --factors
     #[arg(long, value_name = "MODEL", default_value = "market", value_parser = ModelKind::NAMES)]
     pub model: String,
+
+    /// Kenneth French daily factor file(s), comma-separated, as published (percent units):
+    /// F-F_Research_Data_Factors_daily.CSV, ..._5_Factors_2x3_daily.CSV, F-F_Momentum_Factor_daily.CSV
+    #[arg(long, value_name = "FILES")]
+    pub factors: Option<String>,
 
     /// Return definition: simple P_t/P_{t-1}-1 or log ln(P_t/P_{t-1})
     #[arg(long, value_name = "KIND", default_value = "simple", value_parser = ReturnKind::NAMES)]
@@ -256,7 +316,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "CSV")]
     pub shares_file: Option<PathBuf>,
 
-    /// Output folder; each event gets <OUT>/<TICKER>_<DATE>/
+    /// The CAR window of the market-value-by-ticker chart (one of --car)
+    #[arg(
+        long,
+        value_name = "START:END",
+        default_value = "0:0",
+        allow_hyphen_values = true
+    )]
+    pub mv_window: String,
+
+    /// Output folder: <OUT>/<TICKER>_<DATE>/ per event, <OUT>/<NAME>/ for the portfolio
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
 
@@ -268,6 +337,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_charts: bool,
 
+    /// Render only the portfolio charts, not each event's (large batches)
+    #[arg(long, conflicts_with = "no_charts")]
+    pub no_event_charts: bool,
+
     /// Chart size in pixels
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
     pub size: String,
@@ -277,23 +350,9 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-impl RunArgs {
-    /// Validates every value and builds the typed options.
-    pub fn into_options(self) -> Result<RunOptions> {
-        let mut design = default_design();
-        design.model = self.model.parse()?;
-        design.estimation = self
-            .estimation
-            .parse::<RelWindow>()
-            .map_err(|e| flag("--estimation", e))?;
-        design.window = self
-            .window
-            .parse::<RelWindow>()
-            .map_err(|e| flag("--window", e))?;
-        design.car_windows = parse_window_list(&self.car).map_err(|e| flag("--car", e))?;
-        design.min_estimation = self.min_estimation;
-        validate_design(&design)?;
-
+impl StudyArgs {
+    /// Validates every value and builds the options, with the events still to be filled in.
+    fn into_options(self, portfolio_name: String) -> Result<RunOptions> {
         let shares = match (self.shares, self.shares_file) {
             (Some(n), _) if !(n.is_finite() && n > 0.0) => {
                 return Err(Error::usage(format!(
@@ -304,27 +363,130 @@ impl RunArgs {
             (None, Some(path)) => SharesSpec::File(path),
             (None, None) => SharesSpec::None,
         };
+        let factors = self
+            .factors
+            .map(|list| {
+                list.split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| PathBuf::from(s.trim()))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(RunOptions {
-            tickers: parse_ticker_list(&self.ticker)?,
-            event_date: parse_date(&self.date).map_err(|e| flag("--date", e))?,
-            benchmark: self
-                .benchmark
-                .parse::<Ticker>()
-                .map_err(|e| flag("--benchmark", e))?,
+            events: Vec::new(),
+            rejected: Vec::new(),
+            portfolio_name,
             source: self.source.parse::<SourceSpec>()?,
             data_dir: self.store.data_dir,
             store_mode: store_mode(self.offline, self.refresh),
-            design,
+            model: self.model.parse()?,
+            estimation: self
+                .estimation
+                .parse::<WindowSpec>()
+                .map_err(|e| flag("--estimation", e))?,
+            window: self
+                .window
+                .parse::<WindowSpec>()
+                .map_err(|e| flag("--window", e))?,
+            car_windows: parse_window_list(&self.car).map_err(|e| flag("--car", e))?,
+            min_estimation: self.min_estimation,
+            factors,
             returns: self.returns.parse()?,
             non_trading: self.non_trading.parse()?,
             after_close: self.after_close,
             shares,
+            mv_window: self
+                .mv_window
+                .parse::<RelWindow>()
+                .map_err(|e| flag("--mv-window", e))?,
             out_dir: self.out,
             format: self.format.parse::<OutputFormat>()?,
-            charts: !self.no_charts,
+            charts: match (self.no_charts, self.no_event_charts) {
+                (true, _) => ChartsMode::None,
+                (false, true) => ChartsMode::PortfolioOnly,
+                (false, false) => ChartsMode::All,
+            },
             chart_size: self.size.parse::<ChartSize>()?,
             quiet: self.quiet,
         })
+    }
+}
+
+/// A folder name from user text: letters, digits, `-`, `_`, `.`.
+fn folder_name(raw: &str) -> Result<String> {
+    let clean: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.trim_matches('.').is_empty() {
+        return Err(Error::usage(format!(
+            "--name '{raw}' is not a usable folder name"
+        )));
+    }
+    Ok(clean)
+}
+
+impl RunArgs {
+    /// Validates every value and builds the typed options: one event per ticker.
+    pub fn into_options(self) -> Result<RunOptions> {
+        let date = parse_date(&self.date).map_err(|e| flag("--date", e))?;
+        let benchmark = self
+            .benchmark
+            .parse::<Ticker>()
+            .map_err(|e| flag("--benchmark", e))?;
+        let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{date}")))?;
+        let mut options = self.study.into_options(name)?;
+        options.events = parse_ticker_list(&self.ticker)?
+            .into_iter()
+            .map(|ticker| EventSpec {
+                ticker,
+                date,
+                benchmark: benchmark.clone(),
+                label: None,
+                row: None,
+                estimation: options.estimation,
+                window: options.window,
+            })
+            .collect();
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+impl BatchArgs {
+    /// Validates the flags and reads the events file.
+    pub fn into_options(self) -> Result<RunOptions> {
+        let benchmark = self
+            .benchmark
+            .parse::<Ticker>()
+            .map_err(|e| flag("--benchmark", e))?;
+        let stem = self
+            .events
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "batch".into());
+        let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{stem}")))?;
+        let events_path = self.events.clone();
+        let mut options = self.study.into_options(name)?;
+        let defaults = EventDefaults {
+            benchmark,
+            estimation: options.estimation,
+            window: options.window,
+        };
+        let (events, rejected) = read_events(&events_path, &defaults)?;
+        if events.is_empty() && rejected.is_empty() {
+            return Err(Error::input(&events_path, "has no events"));
+        }
+        options.events = events;
+        options.rejected = rejected;
+        options.validate()?;
+        Ok(options)
     }
 }
 

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use eventstudy::app;
-use eventstudy::cli::{Cli, Command, FetchArgs, RunArgs, StoreCommand, StoreListArgs};
+use eventstudy::cli::{Cli, Command, FetchArgs, StoreCommand, StoreListArgs};
 use eventstudy::error::{exit, Result};
-use eventstudy::options::OutputFormat;
+use eventstudy::options::{OutputFormat, RunOptions};
 
 fn main() -> ExitCode {
     // A bug must still end in one line, not a backtrace.
@@ -24,7 +24,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run(*args),
+        Command::Run(args) => args.into_options().and_then(|o| study(&o)),
+        Command::Batch(args) => args.into_options().and_then(|o| study(&o)),
         Command::Fetch(args) => fetch(args),
         Command::Store {
             command: StoreCommand::List(args),
@@ -37,9 +38,9 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-fn run(args: RunArgs) -> Result<i32> {
-    let options = args.into_options()?;
-    let outcome = app::run(&options)?;
+/// `run` and `batch`: the study, then stdout in the chosen format.
+fn study(options: &RunOptions) -> Result<i32> {
+    let outcome = app::run(options)?;
     if !(options.quiet && options.format == OutputFormat::Table) {
         print_stdout(&app::render_stdout(&outcome.summary, options.format)?);
     }

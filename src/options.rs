@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use crate::data::fetch::StoreMode;
 use crate::error::{Error, Result};
-use crate::study::{NonTrading, RelWindow, ReturnKind, StudyDesign};
+use crate::report::Exclusion;
+use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
 use crate::ticker::Ticker;
 
 /// Where prices come from (`--source`).
@@ -103,27 +104,107 @@ impl std::str::FromStr for ChartSize {
     }
 }
 
-/// Everything `eventstudy run` needs, validated.
+/// One event to study: a firm, a date, its benchmark and windows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSpec {
+    pub ticker: Ticker,
+    pub date: NaiveDate,
+    pub benchmark: Ticker,
+    /// A free label kept in the outputs (batch files).
+    pub label: Option<String>,
+    /// The batch file's line, for messages.
+    pub row: Option<usize>,
+    pub estimation: WindowSpec,
+    pub window: WindowSpec,
+}
+
+/// Which charts to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartsMode {
+    /// Every event's four charts and the portfolio's three.
+    #[default]
+    All,
+    /// Only the portfolio charts (large batches).
+    PortfolioOnly,
+    None,
+}
+
+/// Everything `eventstudy run` and `eventstudy batch` need, validated.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    pub tickers: Vec<Ticker>,
-    pub event_date: NaiveDate,
-    pub benchmark: Ticker,
+    pub events: Vec<EventSpec>,
+    /// Batch rows that could not be read: reported in `excluded`, never fatal.
+    pub rejected: Vec<Exclusion>,
+    /// The portfolio folder's name under `out_dir`.
+    pub portfolio_name: String,
     pub source: SourceSpec,
     /// The local price store (`--data-dir`).
     pub data_dir: PathBuf,
     /// Fetch what is missing, never fetch, or fetch everything again.
     pub store_mode: StoreMode,
-    pub design: StudyDesign,
+    pub model: ModelKind,
+    /// The estimation and event windows of events that do not override them.
+    pub estimation: WindowSpec,
+    pub window: WindowSpec,
+    pub car_windows: Vec<RelWindow>,
+    pub min_estimation: usize,
+    /// Kenneth French factor files, for the factor models.
+    pub factors: Vec<PathBuf>,
     pub returns: ReturnKind,
     pub non_trading: NonTrading,
     pub after_close: bool,
     pub shares: SharesSpec,
+    /// The window of the market-value-by-ticker chart (one of the CAR windows).
+    pub mv_window: RelWindow,
     pub out_dir: PathBuf,
     pub format: OutputFormat,
-    pub charts: bool,
+    pub charts: ChartsMode,
     pub chart_size: ChartSize,
     pub quiet: bool,
+}
+
+impl RunOptions {
+    /// The design of one event once its windows are relative days.
+    pub fn design(&self, estimation: RelWindow, window: RelWindow) -> StudyDesign {
+        StudyDesign {
+            model: self.model,
+            estimation,
+            window,
+            car_windows: self.car_windows.clone(),
+            min_estimation: self.min_estimation,
+        }
+    }
+
+    /// Checks what can be checked before any data is read: relative windows against each
+    /// other (date windows are checked per event), the factor files against the model.
+    pub fn validate(&self) -> Result<()> {
+        validate_model(self.model, self.min_estimation)?;
+        if !self.car_windows.contains(&self.mv_window) {
+            return Err(Error::usage(format!(
+                "--mv-window {} is not one of the --car windows",
+                self.mv_window
+            )));
+        }
+        if self.model.uses_factors() && self.factors.is_empty() {
+            return Err(Error::usage(format!(
+                "--model {} needs --factors FILE (Kenneth French's daily CSV)",
+                self.model
+            )));
+        }
+        for event in &self.events {
+            if let (Some(estimation), Some(window)) =
+                (event.estimation.relative(), event.window.relative())
+            {
+                validate_design(&self.design(estimation, window)).map_err(|e| {
+                    match (&event.row, e) {
+                        (Some(row), Error::Usage(m)) => Error::usage(format!("row {row}: {m}")),
+                        (_, e) => e,
+                    }
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Everything `eventstudy fetch` needs.
@@ -154,8 +235,19 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate> {
 }
 
 /// Checks a design's windows against each other: the estimation window must end before the
-/// event and every CAR window start, or the event would contaminate its own benchmark.
+/// event window starts, or the event would contaminate its own benchmark, and the CAR windows
+/// lie inside the event window (the daily table, the charts and the rank test cover them).
 pub fn validate_design(design: &StudyDesign) -> Result<()> {
+    if let Some(w) = design
+        .car_windows
+        .iter()
+        .find(|w| w.start < design.window.start || w.end > design.window.end)
+    {
+        return Err(Error::usage(format!(
+            "the CAR window {w} is not inside the event window {}",
+            design.window
+        )));
+    }
     let first_event_day = design
         .car_windows
         .iter()
@@ -169,21 +261,25 @@ pub fn validate_design(design: &StudyDesign) -> Result<()> {
             design.estimation
         )));
     }
-    let k = design.model.parameters();
-    if design.min_estimation < k + 2 {
-        return Err(Error::usage(format!(
-            "--min-estimation {} is too small: the {} model needs at least {} returns",
-            design.min_estimation,
-            design.model,
-            k + 2
-        )));
-    }
     if design.min_estimation > design.estimation.len() {
         return Err(Error::usage(format!(
             "--min-estimation {} exceeds the {} days of the estimation window {}",
             design.min_estimation,
             design.estimation.len(),
             design.estimation
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `--min-estimation` against the model's parameters: L - k must leave room for the
+/// variance (and for Patell's (L - k) / (L - k - 2)).
+pub fn validate_model(model: ModelKind, min_estimation: usize) -> Result<()> {
+    let k = model.parameters();
+    if min_estimation < k + 3 {
+        return Err(Error::usage(format!(
+            "--min-estimation {min_estimation} is too small: the {model} model needs at least {} returns",
+            k + 3
         )));
     }
     Ok(())
@@ -217,7 +313,10 @@ mod tests {
         assert!(validate_design(&d).is_err());
         let mut d = default_design();
         d.car_windows.push(RelWindow::new(-20, 0).unwrap());
-        assert!(validate_design(&d).is_err());
+        assert!(validate_design(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("not inside the event window"));
         let mut d = default_design();
         d.min_estimation = 300;
         assert!(validate_design(&d).is_err());

@@ -4,8 +4,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::study::ModelKind;
-use crate::study::{NonTrading, RelWindow, ReturnKind, StudyDesign};
+use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery};
+use crate::study::significance::TestStat;
+use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec};
 
 /// NaN (and infinities) become `None`.
 pub fn num(x: f64) -> Option<f64> {
@@ -17,8 +18,9 @@ pub fn num(x: f64) -> Option<f64> {
 pub struct Conventions {
     pub model: ModelKind,
     pub returns: ReturnKind,
-    pub estimation: RelWindow,
-    pub window: RelWindow,
+    /// `[start, end]` in trading days, or `"from..to"` dates (events may override it).
+    pub estimation: WindowSpec,
+    pub window: WindowSpec,
     pub car_windows: Vec<String>,
     pub non_trading: NonTrading,
     pub after_close: bool,
@@ -31,40 +33,36 @@ pub struct Conventions {
     /// Returns come from this price field; market value from `close`.
     pub return_price: &'static str,
     pub p_values: &'static str,
+    /// The factor files of a factor model.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<String>,
 }
 
 impl Conventions {
-    pub fn new(
-        design: &StudyDesign,
-        returns: ReturnKind,
-        non_trading: NonTrading,
-        after_close: bool,
-    ) -> Self {
+    pub fn new(options: &crate::options::RunOptions) -> Self {
+        let model = options.model;
         Conventions {
-            model: design.model,
-            returns,
-            estimation: design.estimation,
-            window: design.window,
-            car_windows: design.car_windows.iter().map(ToString::to_string).collect(),
-            non_trading,
-            after_close,
-            min_estimation: design.min_estimation,
-            sigma_divisor: if design.model == ModelKind::MarketAdjusted {
-                "L"
-            } else {
-                "L-k"
-            },
-            prediction_error_correction: design.model != ModelKind::MarketAdjusted,
+            model,
+            returns: options.returns,
+            estimation: options.estimation,
+            window: options.window,
+            car_windows: options.car_windows.iter().map(ToString::to_string).collect(),
+            non_trading: options.non_trading,
+            after_close: options.after_close,
+            min_estimation: options.min_estimation,
+            sigma_divisor: if model.is_estimated() { "L-k" } else { "L" },
+            prediction_error_correction: model.is_estimated(),
             calendar: "benchmark",
             return_price: "adj_close",
-            p_values: "two-sided, Student t with L-k degrees of freedom",
+            p_values: "two-sided; Student t (L-k dof) for one event; t (N-1 dof) or normal for the aggregate tests",
+            factors: options.factors.iter().map(|p| p.display().to_string()).collect(),
         }
     }
 
     /// One line for the console header.
     pub fn describe(&self) -> String {
         format!(
-            "{}, {} returns from adjusted close, estimation {}, event window {}, non-trading day -> {}{}, sigma divisor {}, t with prediction-error correction",
+            "{}, {} returns from adjusted close, estimation {}, event window {}, non-trading day -> {}{}, sigma divisor {}{}",
             self.model.describe(),
             self.returns,
             self.estimation,
@@ -72,6 +70,7 @@ impl Conventions {
             self.non_trading,
             if self.after_close { ", after close" } else { "" },
             self.sigma_divisor,
+            if self.prediction_error_correction { ", t with prediction-error correction" } else { "" },
         )
     }
 }
@@ -115,18 +114,32 @@ pub struct CarRow {
 /// One event that ran.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventReport {
+    /// The event's position in the run (1-based): events, not tickers, are the unit.
+    pub id: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The batch file's line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     pub ticker: String,
     pub event_date: NaiveDate,
     pub day0: NaiveDate,
     pub benchmark: String,
     pub model: ModelKind,
     pub alpha: Option<f64>,
+    /// The slope on the benchmark (market model) or on Mkt-RF (factor models).
     pub beta: Option<f64>,
+    /// A factor model's slopes by factor (empty for the other models).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub factor_betas: std::collections::BTreeMap<String, f64>,
     pub sigma: Option<f64>,
     pub n_estimation: usize,
     pub degrees_of_freedom: usize,
     pub estimation_start: NaiveDate,
     pub estimation_end: NaiveDate,
+    /// The windows this event used, in trading days relative to day 0.
+    pub estimation_window: RelWindow,
+    pub event_window: RelWindow,
     /// Shares of the listed security (ADS-equivalent for an ADR).
     pub shares_outstanding: Option<f64>,
     pub shares_as_of: Option<NaiveDate>,
@@ -144,9 +157,36 @@ impl EventReport {
         self.days.iter().find(|d| d.rel == rel)
     }
 
-    /// The folder name of this event's outputs.
+    /// The folder name of this event's outputs: `TICKER_DATE`, with the label when there is
+    /// one (kept to letters, digits, `-`, `_` and `.`).
     pub fn slug(&self) -> String {
-        format!("{}_{}", self.ticker, self.event_date)
+        let base = format!("{}_{}", self.ticker, self.event_date);
+        match &self.label {
+            Some(label) => {
+                let clean: String = label
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .take(40)
+                    .collect();
+                format!("{base}_{}", clean.trim_matches('-'))
+            }
+            None => base,
+        }
+    }
+
+    /// A short name for chart labels: the ticker, with the label or date when needed.
+    pub fn display_name(&self, with_date: bool) -> String {
+        match (&self.label, with_date) {
+            (Some(l), _) => format!("{} ({l})", self.ticker),
+            (None, true) => format!("{} {}", self.ticker, self.event_date),
+            (None, false) => self.ticker.clone(),
+        }
     }
 }
 
@@ -154,7 +194,13 @@ impl EventReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Exclusion {
     pub ticker: String,
-    pub event_date: NaiveDate,
+    /// `null` when a batch row's date could not be read.
+    pub event_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The batch file's line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     pub reason: String,
     /// The exit code this failure would have on its own (2 input, 3 data).
     #[serde(skip)]
@@ -168,6 +214,153 @@ pub struct Summary {
     pub source: String,
     pub events: Vec<EventReport>,
     pub excluded: Vec<Exclusion>,
+    /// The portfolio of all events (null with fewer than two).
+    pub aggregate: Option<AggregateReport>,
+}
+
+/// A test statistic and its two-sided p-value (`null` when it does not exist).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TestReport {
+    pub stat: Option<f64>,
+    pub p: Option<f64>,
+}
+
+impl From<TestStat> for TestReport {
+    fn from(t: TestStat) -> Self {
+        TestReport {
+            stat: num(t.stat),
+            p: num(t.p),
+        }
+    }
+}
+
+/// The battery, named as the JSON contract has it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TestsReport {
+    pub csect_t: TestReport,
+    pub patell_z: TestReport,
+    pub bmp_t: TestReport,
+    pub kp_bmp_t: TestReport,
+    pub corrado_rank_z: TestReport,
+    pub generalized_sign_z: TestReport,
+    pub sign_z: TestReport,
+    pub wilcoxon_z: TestReport,
+    pub cda_t: TestReport,
+}
+
+impl From<&TestBattery> for TestsReport {
+    fn from(b: &TestBattery) -> Self {
+        TestsReport {
+            csect_t: b.csect_t.into(),
+            patell_z: b.patell_z.into(),
+            bmp_t: b.bmp_t.into(),
+            kp_bmp_t: b.kp_bmp_t.into(),
+            corrado_rank_z: b.corrado_rank_z.into(),
+            generalized_sign_z: b.generalized_sign_z.into(),
+            sign_z: b.sign_z.into(),
+            wilcoxon_z: b.wilcoxon_z.into(),
+            cda_t: b.cda_t.into(),
+        }
+    }
+}
+
+/// One relative day across the events.
+#[derive(Debug, Clone, Serialize)]
+pub struct AggregateDayRow {
+    pub rel: i32,
+    pub n: usize,
+    pub aar: Option<f64>,
+    pub caar: Option<f64>,
+    /// Cross-sectional standard deviation of the events' CARs to this day.
+    pub car_sd: Option<f64>,
+    #[serde(flatten)]
+    pub tests: TestsReport,
+    pub positive: usize,
+    pub wilcoxon_w: Option<f64>,
+    pub market_value_change: Option<f64>,
+    pub abnormal_market_value_change: Option<f64>,
+}
+
+impl From<&AggregateDay> for AggregateDayRow {
+    fn from(d: &AggregateDay) -> Self {
+        AggregateDayRow {
+            rel: d.rel,
+            n: d.n,
+            aar: num(d.aar),
+            caar: num(d.caar),
+            car_sd: num(d.car_sd),
+            tests: (&d.tests).into(),
+            positive: d.positive,
+            wilcoxon_w: num(d.wilcoxon_w),
+            market_value_change: num(d.market_value_change),
+            abnormal_market_value_change: num(d.abnormal_market_value_change),
+        }
+    }
+}
+
+/// One CAR window across the events.
+#[derive(Debug, Clone, Serialize)]
+pub struct AggregateCarRow {
+    pub window: String,
+    pub n: usize,
+    pub caar: Option<f64>,
+    #[serde(flatten)]
+    pub tests: TestsReport,
+    pub positive: usize,
+    pub wilcoxon_w: Option<f64>,
+    pub market_value_change: Option<f64>,
+    pub abnormal_market_value_change: Option<f64>,
+}
+
+impl From<&AggregateCar> for AggregateCarRow {
+    fn from(c: &AggregateCar) -> Self {
+        AggregateCarRow {
+            window: c.window.to_string(),
+            n: c.n,
+            caar: num(c.caar),
+            tests: (&c.tests).into(),
+            positive: c.positive,
+            wilcoxon_w: num(c.wilcoxon_w),
+            market_value_change: num(c.market_value_change),
+            abnormal_market_value_change: num(c.abnormal_market_value_change),
+        }
+    }
+}
+
+/// The portfolio section of the JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct AggregateReport {
+    pub n: usize,
+    /// Events with a share count: the dollar totals sum over these.
+    pub n_with_market_value: usize,
+    pub days: Vec<AggregateDayRow>,
+    pub car: Vec<AggregateCarRow>,
+    /// Day 0's change in market value, summed over the events with a share count.
+    pub market_value_change: Option<f64>,
+    pub abnormal_market_value_change: Option<f64>,
+    /// Share of positive estimation-window ARs (the generalized sign test's p).
+    pub positive_share: Option<f64>,
+    /// Mean pairwise correlation of the estimation residuals (Kolari-Pynnönen's r).
+    pub residual_correlation: Option<f64>,
+    /// Standard deviation of the estimation-window AARs (the crude dependence adjustment).
+    pub estimation_aar_sd: Option<f64>,
+}
+
+impl From<&Aggregate> for AggregateReport {
+    fn from(a: &Aggregate) -> Self {
+        let day0 = a.days.iter().find(|d| d.rel == 0);
+        AggregateReport {
+            n: a.n,
+            n_with_market_value: a.n_with_market_value,
+            days: a.days.iter().map(Into::into).collect(),
+            car: a.cars.iter().map(Into::into).collect(),
+            market_value_change: day0.and_then(|d| num(d.market_value_change)),
+            abnormal_market_value_change: day0.and_then(|d| num(d.abnormal_market_value_change)),
+            positive_share: num(a.positive_share),
+            residual_correlation: num(a.residual_correlation),
+            estimation_aar_sd: num(a.estimation_aar_sd),
+        }
+    }
 }
 
 /// Prices rebased for the price chart: the stock and the benchmark from the estimation window's

@@ -468,7 +468,7 @@ fn help_has_examples_and_exit_codes() {
         "--shares-file",
         "--non-trading",
         "--after-close",
-        "[default: -250:-11]",
+        "-250:-11",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }

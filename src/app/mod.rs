@@ -2,11 +2,12 @@
 //! engine and the outputs together.
 
 mod fetch;
+mod portfolio;
 mod run;
 mod store;
 
 pub use fetch::{fetch, render_fetch};
-pub use run::{event_dir, render_stdout, run, RunOutcome};
+pub use run::{event_dir, render_stdout, run, run_with_source, RunOutcome};
 pub use store::{list_store, render_store_list};
 
 use std::io::IsTerminal;

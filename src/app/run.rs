@@ -1,21 +1,34 @@
-//! `eventstudy run`: load, align, study, write.
+//! `eventstudy run` and `eventstudy batch`: load, align, study every event, aggregate, write.
+//!
+//! Events are grouped by (firm, benchmark): each symbol's prices are loaded and parsed once,
+//! each pair aligned and turned into returns once, then every event of the pair runs through
+//! the engine against that one panel.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
+
+use crate::app::portfolio;
 use crate::app::Console;
 use crate::chart;
+use crate::data::factors::FactorTable;
 use crate::data::fetch::{calendar_span, Fetcher};
 use crate::data::http::NetworkSettings;
+use crate::data::prices::epoch_days;
 use crate::data::sec::{adjust_for_splits, SecClient};
-use crate::data::store::Store;
+use crate::data::store::{DateRange, Store};
 use crate::data::yahoo::SplitEvent;
-use crate::data::{align, csv::CsvDirSource, PriceFrame, PriceSource, ShareCount, SharesTable};
+use crate::data::{
+    align, csv::CsvDirSource, AlignedPrices, PriceFrame, PriceSource, ShareCount, SharesTable,
+};
 use crate::error::{exit, Error, Result};
 use crate::export::{self, csv as csv_out, json, table, write_atomic};
-use crate::options::{OutputFormat, RunOptions, SharesSpec, SourceSpec};
+use crate::options::{ChartsMode, EventSpec, OutputFormat, RunOptions, SharesSpec, SourceSpec};
 use crate::report::{num, CarRow, Conventions, DayRow, EventReport, Exclusion, PricePath, Summary};
-use crate::study::{self, ReturnPanel, StudyDesign, TradingCalendar};
+use crate::study::engine::FactorPanel;
+use crate::study::model::MAX_REGRESSORS;
+use crate::study::{self, EventResult, RelWindow, ReturnPanel, StudyDesign};
 use crate::ticker::Ticker;
 
 /// What a finished run hands back to `main`: the summary and the exit code it earned.
@@ -54,24 +67,32 @@ impl PriceSource for StoreSource {
     }
 }
 
-/// Trading days the design reaches before and after day 0 (one more before: a return needs
-/// the previous price).
-fn design_reach(design: &StudyDesign) -> (i32, i32) {
-    let starts = design
-        .car_windows
-        .iter()
-        .map(|w| w.start)
-        .chain([design.estimation.start, design.window.start]);
-    let ends = design
-        .car_windows
-        .iter()
-        .map(|w| w.end)
-        .chain([design.estimation.end, design.window.end]);
-    (-starts.min().unwrap_or(0) + 1, ends.max().unwrap_or(0))
+/// The calendar dates an event needs prices for: its windows, with room for holidays.
+fn event_need(options: &RunOptions, event: &EventSpec) -> DateRange {
+    let mut before = 1;
+    let mut after = options.car_windows.iter().map(|w| w.end).max().unwrap_or(0);
+    let mut range: Option<DateRange> = None;
+    for spec in [event.estimation, event.window] {
+        match spec {
+            study::WindowSpec::Relative(w) => {
+                before = before.max(-w.start + 1);
+                after = after.max(w.end);
+            }
+            study::WindowSpec::Dates { from, to } => {
+                let dated = DateRange::new(
+                    from - chrono::Duration::days(10),
+                    to + chrono::Duration::days(10),
+                );
+                range = Some(range.map_or(dated, |r| r.union(dated)));
+            }
+        }
+    }
+    let relative = calendar_span(event.date, before, after);
+    range.map_or(relative, |r| r.union(relative))
 }
 
-/// Fills the store for the benchmark and the tickers. A benchmark that cannot be had fails the
-/// run; a ticker that cannot is excluded later, with the reason.
+/// Fills the store for every firm and benchmark. A benchmark that cannot be had fails the run
+/// when every event needs it; otherwise its events are excluded with the reason.
 fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> {
     let store = Store::open(&options.data_dir)?;
     let fetcher = Fetcher::new(
@@ -79,21 +100,27 @@ fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> 
         NetworkSettings::from_env()?,
         options.store_mode,
     );
-    let (before, after) = design_reach(&options.design);
-    let need = calendar_span(options.event_date, before, after);
-    let mut symbols = vec![options.benchmark.clone()];
-    symbols.extend(options.tickers.iter().cloned());
+    let mut requests: Vec<(Ticker, DateRange)> = Vec::new();
+    for event in &options.events {
+        let need = event_need(options, event);
+        requests.push((event.benchmark.clone(), need));
+        requests.push((event.ticker.clone(), need));
+    }
     let progress = console.progress("fetching");
-    let results = fetcher.ensure(&symbols, need, progress.as_ref());
+    let results = fetcher.ensure_ranges(&requests, progress.as_ref());
     let mut failures = HashMap::new();
-    for (symbol, result) in symbols.iter().zip(results) {
+    let single_benchmark = options
+        .events
+        .iter()
+        .all(|e| e.benchmark == options.events[0].benchmark);
+    for ((symbol, _), result) in requests.iter().zip(results) {
         match result {
             Ok(report) => {
                 for note in report.notes {
                     console.warn(&format!("{symbol}: {note}"));
                 }
             }
-            Err(e) if *symbol == options.benchmark => {
+            Err(e) if single_benchmark && *symbol == options.events[0].benchmark => {
                 return Err(match e {
                     Error::Data(m) => Error::Data(format!("benchmark {symbol}: {m}")),
                     Error::Network(m) => Error::Network(format!("benchmark {symbol}: {m}")),
@@ -101,7 +128,9 @@ fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> 
                 });
             }
             Err(e) => {
-                failures.insert(symbol.clone(), e.to_string());
+                failures
+                    .entry(symbol.clone())
+                    .or_insert_with(|| e.to_string());
             }
         }
     }
@@ -139,7 +168,7 @@ impl ShareSources {
         &self,
         options: &RunOptions,
         ticker: &Ticker,
-        day_before: chrono::NaiveDate,
+        day_before: NaiveDate,
         splits: &[SplitEvent],
         notes: &mut Vec<String>,
     ) -> Option<ShareCount> {
@@ -173,10 +202,12 @@ impl ShareSources {
         };
         let Some(mut count) = dated else {
             notes.push(match &options.shares {
-                SharesSpec::File(path) => format!(
-                    "no share count for {ticker} in {}: market value is null",
-                    path.display()
-                ),
+                SharesSpec::File(path) => {
+                    format!(
+                        "no share count for {ticker} in {}: market value is null",
+                        path.display()
+                    )
+                }
                 _ if self.sec.is_some() => {
                     format!("SEC EDGAR has no share count for {ticker}: market value is null")
                 }
@@ -198,61 +229,266 @@ impl ShareSources {
     }
 }
 
-/// `eventstudy run`: every ticker around one date.
+/// A firm and its benchmark, aligned and turned into returns once for all their events.
+struct Pair {
+    aligned: AlignedPrices,
+    firm_returns: Vec<f64>,
+    market_returns: Vec<f64>,
+    /// The price market value is computed from (close, else adjusted close).
+    close: Vec<f64>,
+    close_note: Option<String>,
+    /// The firm's return minus RF, and the model's factors, for a factor model.
+    excess: Vec<f64>,
+    factors: Vec<Vec<f64>>,
+    /// Calendar keys (days since 1970) for the cross-event residual correlation.
+    keys: Vec<i32>,
+    splits: Vec<SplitEvent>,
+}
+
+impl Pair {
+    fn new(
+        options: &RunOptions,
+        firm: &PriceFrame,
+        benchmark: &PriceFrame,
+        splits: Vec<SplitEvent>,
+        factors: Option<&FactorTable>,
+    ) -> Result<Pair> {
+        let aligned = align(firm, benchmark)?;
+        let firm_returns = study::returns(&aligned.firm_adj_close, options.returns);
+        let market_returns = study::returns(&aligned.benchmark_adj_close, options.returns);
+        let (close, close_note) = if firm.has_close() {
+            (aligned.firm_close.clone(), None)
+        } else {
+            (
+                aligned.firm_adj_close.clone(),
+                Some("no close prices: market value uses adjusted close".to_string()),
+            )
+        };
+        let (excess, factor_columns) = match factors {
+            Some(table) => {
+                let mut names: Vec<&str> = options.model.factor_columns().to_vec();
+                names.push("RF");
+                let mut columns = table.on_calendar(&aligned.calendar, &names)?;
+                let rf = columns.pop().unwrap_or_default();
+                let excess = firm_returns.iter().zip(&rf).map(|(r, f)| r - f).collect();
+                (excess, columns)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let keys = aligned
+            .calendar
+            .dates()
+            .iter()
+            .copied()
+            .map(epoch_days)
+            .collect();
+        Ok(Pair {
+            aligned,
+            firm_returns,
+            market_returns,
+            close,
+            close_note,
+            excess,
+            factors: factor_columns,
+            keys,
+            splits,
+        })
+    }
+
+    fn panel<'a>(&'a self, market_value: Option<&'a [f64]>) -> ReturnPanel<'a> {
+        let mut panel = ReturnPanel::new(&self.firm_returns, &self.market_returns, market_value);
+        if !self.factors.is_empty() {
+            let empty: &[f64] = &[];
+            let mut columns = [empty; MAX_REGRESSORS];
+            for (slot, column) in columns.iter_mut().zip(&self.factors) {
+                *slot = column;
+            }
+            panel.factors = Some(FactorPanel {
+                excess_firm: &self.excess,
+                columns,
+            });
+        }
+        panel
+    }
+}
+
+/// One event that ran: its report, what the charts and the aggregate need.
+struct Studied {
+    report: EventReport,
+    result: EventResult,
+    keys: Vec<i32>,
+    price_path: Option<PricePath>,
+}
+
+/// Loads each symbol once; failures are remembered as messages with their exit codes.
+struct PriceCache<'a> {
+    source: &'a dyn PriceSource,
+    frames: HashMap<Ticker, std::result::Result<PriceFrame, (String, i32)>>,
+}
+
+impl PriceCache<'_> {
+    fn get(&mut self, ticker: &Ticker) -> std::result::Result<&PriceFrame, (String, i32)> {
+        let source = self.source;
+        self.frames
+            .entry(ticker.clone())
+            .or_insert_with(|| {
+                source
+                    .load(ticker)
+                    .map_err(|e| (e.to_string(), e.exit_code()))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// `eventstudy run` and `eventstudy batch`.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.quiet);
     let source: Box<dyn PriceSource> = match &options.source {
         SourceSpec::CsvDir(dir) => Box::new(CsvDirSource::new(dir)),
         SourceSpec::Yahoo => Box::new(store_source(options, &console)?),
     };
-    let shares = ShareSources::new(options)?;
-    console.status(&format!(
-        "loading {} from {}",
-        options.benchmark,
-        source.describe()
-    ));
-    let benchmark = source.load(&options.benchmark).map_err(|e| match e {
-        Error::Data(m) if !m.starts_with("benchmark") => Error::Data(format!("benchmark: {m}")),
-        other => other,
-    })?;
+    run_with_source(options, source.as_ref())
+}
 
-    let conventions = Conventions::new(
-        &options.design,
-        options.returns,
-        options.non_trading,
-        options.after_close,
-    );
-    let mut summary = Summary {
-        conventions,
-        source: source.describe(),
-        events: Vec::new(),
-        excluded: Vec::new(),
+/// The study on prices from `source` (which each symbol is asked for once).
+pub fn run_with_source(options: &RunOptions, source: &dyn PriceSource) -> Result<RunOutcome> {
+    let console = Console::new(options.quiet);
+    let factors = if options.model.uses_factors() {
+        let table = FactorTable::read(&options.factors)?;
+        table.require(options.model.factor_columns())?;
+        Some(table)
+    } else {
+        None
     };
-    for ticker in &options.tickers {
-        console.status(&format!("studying {ticker} around {}", options.event_date));
-        let studied = source.load(ticker).and_then(|firm| {
-            let splits = source.splits(ticker);
-            study_one(options, ticker, &firm, &benchmark, &splits, &shares)
-        });
-        match studied {
-            Ok((report, path)) => {
-                for note in &report.notes {
-                    console.warn(&format!("{ticker}: {note}"));
-                }
-                write_event_outputs(options, &summary, &report, &path)?;
-                summary.events.push(report);
-            }
-            Err(e) => {
-                console.warn(&format!("{ticker}: {e}"));
-                summary.excluded.push(Exclusion {
-                    ticker: ticker.to_string(),
-                    event_date: options.event_date,
-                    reason: e.to_string(),
-                    exit_code: e.exit_code(),
+    let shares = ShareSources::new(options)?;
+    let mut cache = PriceCache {
+        source,
+        frames: HashMap::new(),
+    };
+
+    // A single benchmark that cannot be loaded fails the whole run, as there is nothing to do.
+    let benchmarks: Vec<&Ticker> = options.events.iter().map(|e| &e.benchmark).collect();
+    if let Some(first) = benchmarks.first() {
+        if benchmarks.iter().all(|b| b == first) {
+            if let Err((m, code)) = cache.get(first) {
+                let message = if m.starts_with("benchmark") {
+                    m
+                } else {
+                    format!("benchmark {first}: {m}")
+                };
+                return Err(if code == exit::USAGE {
+                    Error::usage(message)
+                } else {
+                    Error::data(message)
                 });
             }
         }
     }
+
+    let charts_per_event = options.charts == ChartsMode::All;
+    if charts_per_event && options.events.len() > 100 {
+        console.warn(&format!(
+            "rendering 4 charts for each of {} events; --no-event-charts renders the portfolio's only",
+            options.events.len()
+        ));
+    }
+
+    // Group the events by (firm, benchmark), keeping their order for the outputs.
+    let mut groups: Vec<((Ticker, Ticker), Vec<usize>)> = Vec::new();
+    let mut group_of: HashMap<(Ticker, Ticker), usize> = HashMap::new();
+    for (i, e) in options.events.iter().enumerate() {
+        let key = (e.ticker.clone(), e.benchmark.clone());
+        let g = *group_of.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+
+    let mut outcomes: Vec<Option<std::result::Result<Studied, Exclusion>>> =
+        options.events.iter().map(|_| None).collect();
+    let progress = console.progress("studying");
+    progress.start(groups.len());
+    for ((ticker, benchmark), members) in &groups {
+        let pair = match (cache.get(ticker).cloned(), cache.get(benchmark).cloned()) {
+            (Ok(firm), Ok(bench)) => Pair::new(
+                options,
+                &firm,
+                &bench,
+                source.splits(ticker),
+                factors.as_ref(),
+            )
+            .map_err(|e| (e.to_string(), e.exit_code())),
+            (Err(e), _) => Err(e),
+            (_, Err((m, code))) => Err((format!("benchmark {benchmark}: {m}"), code)),
+        };
+        for &i in members {
+            let event = &options.events[i];
+            let studied = match &pair {
+                Ok(pair) => study_event(options, i + 1, event, pair, &shares, charts_per_event)
+                    .map_err(|e| (e.to_string(), e.exit_code())),
+                Err(e) => Err(e.clone()),
+            };
+            outcomes[i] =
+                Some(studied.map_err(|(reason, exit_code)| exclusion(event, reason, exit_code)));
+        }
+        progress.done(ticker);
+    }
+    progress.finish();
+
+    let mut summary = Summary {
+        conventions: Conventions::new(options),
+        source: source.describe(),
+        events: Vec::new(),
+        excluded: options.rejected.clone(),
+        aggregate: None,
+    };
+    let mut studied = Vec::new();
+    for outcome in outcomes.into_iter().flatten() {
+        match outcome {
+            Ok(s) => {
+                for note in &s.report.notes {
+                    console.warn(&format!("{}: {note}", s.report.display_name(false)));
+                }
+                studied.push(s);
+            }
+            Err(x) => {
+                console.warn(&format!(
+                    "{} {}: {}",
+                    x.ticker,
+                    x.event_date.map_or(String::new(), |d| d.to_string()),
+                    x.reason
+                ));
+                summary.excluded.push(x);
+            }
+        }
+    }
+    summary.excluded.sort_by_key(|x| x.row.unwrap_or(0));
+    disambiguate_slugs(&mut studied);
+    summary.events = studied.iter().map(|s| s.report.clone()).collect();
+
+    if studied.len() >= 2 {
+        let samples: Vec<study::EventSample> = studied
+            .iter()
+            .map(|s| study::EventSample {
+                result: &s.result,
+                estimation_keys: &s.keys,
+                has_market_value: s.report.market_value_before.is_some(),
+            })
+            .collect();
+        let window = union_window(studied.iter().map(|s| s.report.event_window));
+        let aggregate = study::aggregate(&samples, window, &options.car_windows);
+        summary.aggregate = Some((&aggregate).into());
+    }
+
+    for s in &studied {
+        write_event_outputs(options, &summary, &s.report, s.price_path.as_ref())?;
+    }
+    if summary.aggregate.is_some() {
+        portfolio::write(options, &summary)?;
+    }
+
     let exit_code = if summary.events.is_empty() {
         summary
             .excluded
@@ -264,6 +500,48 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         exit::OK
     };
     Ok(RunOutcome { summary, exit_code })
+}
+
+/// The smallest window holding every event's window.
+fn union_window(windows: impl Iterator<Item = RelWindow>) -> RelWindow {
+    windows
+        .reduce(|a, b| RelWindow {
+            start: a.start.min(b.start),
+            end: a.end.max(b.end),
+        })
+        .unwrap_or(RelWindow { start: 0, end: 0 })
+}
+
+/// Two events of one ticker, date and label would share a folder: number the later ones.
+fn disambiguate_slugs(studied: &mut [Studied]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for s in studied.iter_mut() {
+        let slug = s.report.slug();
+        let count = seen.entry(slug).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            let label = s.report.label.clone().unwrap_or_default();
+            s.report.label = Some(format!(
+                "{label}{}{}",
+                if label.is_empty() { "" } else { "-" },
+                count
+            ));
+        }
+    }
+}
+
+fn exclusion(event: &EventSpec, reason: String, exit_code: i32) -> Exclusion {
+    Exclusion {
+        ticker: event.ticker.to_string(),
+        event_date: Some(event.date),
+        label: event.label.clone(),
+        row: event.row,
+        reason: match event.row {
+            Some(row) => format!("row {row}: {reason}"),
+            None => reason,
+        },
+        exit_code,
+    }
 }
 
 /// What `run` prints on stdout in the chosen format.
@@ -288,7 +566,7 @@ fn write_event_outputs(
     options: &RunOptions,
     summary: &Summary,
     report: &EventReport,
-    path: &PricePath,
+    path: Option<&PricePath>,
 ) -> Result<()> {
     let dir = event_dir(&options.out_dir, report);
     export::ensure_dir(&dir)?;
@@ -305,85 +583,87 @@ fn write_event_outputs(
         &dir.join("car.csv"),
         &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
     )?;
-    if options.charts {
+    if let Some(path) = path {
         chart::render_event_charts(&dir, report, path, &summary.conventions, options.chart_size)?;
     }
     Ok(())
 }
 
-/// Studies one firm: align on the benchmark calendar, returns, day 0, engine, report.
-fn study_one(
+/// Studies one event on its pair's panel: day 0, windows, share count, engine, report.
+fn study_event(
     options: &RunOptions,
-    ticker: &Ticker,
-    firm: &PriceFrame,
-    benchmark: &PriceFrame,
-    splits: &[SplitEvent],
+    id: usize,
+    event: &EventSpec,
+    pair: &Pair,
     shares: &ShareSources,
-) -> Result<(EventReport, PricePath)> {
-    let aligned = align(firm, benchmark)?;
-    let calendar = &aligned.calendar;
+    with_chart: bool,
+) -> Result<Studied> {
+    let calendar = &pair.aligned.calendar;
     let day0 = calendar
-        .resolve_day0(options.event_date, options.non_trading, options.after_close)
+        .resolve_day0(event.date, options.non_trading, options.after_close)
         .map_err(|e| Error::data(e.to_string()))?;
-    if aligned.firm_adj_close[day0].is_nan() {
+    if pair.aligned.firm_adj_close[day0].is_nan() {
         return Err(Error::data(format!(
-            "no {ticker} price on day 0 ({})",
+            "no {} price on day 0 ({})",
+            event.ticker,
             calendar.date(day0)
         )));
     }
-
-    let firm_returns = study::returns(&aligned.firm_adj_close, options.returns);
-    let market_returns = study::returns(&aligned.benchmark_adj_close, options.returns);
+    let resolve = |spec: study::WindowSpec, name: &str| {
+        spec.resolve(calendar, day0)
+            .map_err(|m| Error::data(format!("{name} window {spec}: {m}")))
+    };
+    let design = options.design(
+        resolve(event.estimation, "estimation")?,
+        resolve(event.window, "event")?,
+    );
+    crate::options::validate_design(&design).map_err(|e| Error::data(e.to_string()))?;
 
     let mut notes = Vec::new();
     let day_before = calendar.date(day0.saturating_sub(1));
-    let share_count = shares.count(options, ticker, day_before, splits, &mut notes);
+    let share_count = shares.count(options, &event.ticker, day_before, &pair.splits, &mut notes);
     let market_value = share_count.as_ref().map(|count| {
-        let close = if firm.has_close() {
-            &aligned.firm_close
-        } else {
-            notes.push("no close prices: market value uses adjusted close".to_string());
-            &aligned.firm_adj_close
-        };
-        close
+        notes.extend(pair.close_note.clone());
+        pair.close
             .iter()
             .map(|p| p * count.listed_shares())
             .collect::<Vec<f64>>()
     });
 
-    let panel = ReturnPanel::new(&firm_returns, &market_returns, market_value.as_deref());
-    let result =
-        study::run_event(&panel, &options.design, day0).map_err(|e| Error::data(e.to_string()))?;
+    let panel = pair.panel(market_value.as_deref());
+    let result = study::run_event(&panel, &design, day0).map_err(|e| Error::data(e.to_string()))?;
     let gaps = result.days.iter().filter(|d| d.ar.is_nan()).count();
     if gaps > 0 {
         notes.push(format!(
             "{gaps} event day(s) without a return: AR is null there"
         ));
     }
-    if result.days.len() < options.design.window.len() {
+    if result.days.len() < design.window.len() {
         notes.push(format!(
             "the event window {} runs past the data: {} of {} days",
-            options.design.window,
+            design.window,
             result.days.len(),
-            options.design.window.len()
+            design.window.len()
         ));
     }
-    let report = build_report(options, ticker, calendar, &result, share_count, notes);
-    let path = price_path(
-        calendar,
-        &aligned.firm_adj_close,
-        &aligned.benchmark_adj_close,
-        &result,
-        options,
-    );
-    Ok((report, path))
+    let report = build_report(id, event, &design, calendar, &result, share_count, notes);
+    let price_path = with_chart.then(|| price_path(calendar, &pair.aligned, &result, &design));
+    let (lo, hi) = result.estimation_span;
+    let keys = pair.keys[lo..=hi].to_vec();
+    Ok(Studied {
+        report,
+        result,
+        keys,
+        price_path,
+    })
 }
 
 fn build_report(
-    options: &RunOptions,
-    ticker: &Ticker,
-    calendar: &TradingCalendar,
-    r: &study::EventResult,
+    id: usize,
+    event: &EventSpec,
+    design: &StudyDesign,
+    calendar: &study::TradingCalendar,
+    r: &EventResult,
     share_count: Option<ShareCount>,
     notes: Vec<String>,
 ) -> EventReport {
@@ -428,11 +708,21 @@ fn build_report(
         .find(|d| d.rel == 0)
         .and_then(|d| num(d.market_value_before));
     EventReport {
-        ticker: ticker.to_string(),
-        event_date: options.event_date,
+        id,
+        label: event.label.clone(),
+        row: event.row,
+        ticker: event.ticker.to_string(),
+        event_date: event.date,
         day0: calendar.date(r.day0),
-        benchmark: options.benchmark.to_string(),
+        benchmark: event.benchmark.to_string(),
         model: r.model.kind,
+        factor_betas: design
+            .model
+            .factor_columns()
+            .iter()
+            .zip(&r.model.betas)
+            .map(|(name, beta)| (name.to_string(), *beta))
+            .collect(),
         alpha: num(r.model.alpha),
         beta: num(r.model.beta()),
         sigma: num(r.model.sigma),
@@ -440,6 +730,8 @@ fn build_report(
         degrees_of_freedom: r.model.dof() as usize,
         estimation_start: calendar.date(r.estimation_span.0),
         estimation_end: calendar.date(r.estimation_span.1),
+        estimation_window: design.estimation,
+        event_window: design.window,
         shares_outstanding: share_count.as_ref().map(ShareCount::listed_shares),
         shares_as_of: share_count.as_ref().and_then(|c| c.as_of),
         shares_source: share_count.map(|c| c.source),
@@ -452,15 +744,13 @@ fn build_report(
 
 /// Both price series rebased to 100 at day -1, from the estimation start to the window end.
 fn price_path(
-    calendar: &TradingCalendar,
-    firm: &[f64],
-    benchmark: &[f64],
-    r: &study::EventResult,
-    options: &RunOptions,
+    calendar: &study::TradingCalendar,
+    aligned: &AlignedPrices,
+    r: &EventResult,
+    design: &StudyDesign,
 ) -> PricePath {
     let lo = r.estimation_span.0;
-    let hi = options
-        .design
+    let hi = design
         .window
         .indices(r.day0, calendar.len())
         .map_or(r.day0, |(_, hi)| hi);
@@ -480,7 +770,7 @@ fn price_path(
     PricePath {
         rel: (lo..=hi).map(|i| i as i32 - r.day0 as i32).collect(),
         dates: (lo..=hi).map(|i| calendar.date(i)).collect(),
-        firm: rebase(firm),
-        benchmark: rebase(benchmark),
+        firm: rebase(&aligned.firm_adj_close),
+        benchmark: rebase(&aligned.benchmark_adj_close),
     }
 }

@@ -5,8 +5,11 @@
 //! against dates would open gaps for weekends and holidays), labelled with the dates.
 
 mod abnormal;
+mod caar;
 mod car;
+mod heatmap;
 mod market_value;
+mod market_value_by_ticker;
 mod price;
 
 use std::path::Path;
@@ -19,7 +22,7 @@ use plotters::style::{FontStyle, RGBColor};
 use crate::error::{Error, Result};
 use crate::export::write_atomic_with;
 use crate::options::ChartSize;
-use crate::report::{Conventions, EventReport, PricePath};
+use crate::report::{Conventions, EventReport, PricePath, Summary};
 
 /// DejaVu Sans (Bitstream Vera licence, see assets/fonts/LICENSE-DejaVu.txt).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -184,6 +187,104 @@ pub fn render_event_charts(
     if report.market_value_before.is_some() {
         render_png(&dir.join("market_value.png"), size, |root, t| {
             market_value::draw(root, t, report, &sub)
+        })?;
+    }
+    Ok(())
+}
+
+/// The most rows the heatmap shows (the events with the largest |CAR| over the event window).
+const HEATMAP_ROWS: usize = 40;
+
+/// Writes `caar.png`, `abnormal_returns_heatmap.png` and (with share counts)
+/// `market_value_by_ticker.png` into `dir`.
+pub fn render_portfolio_charts(
+    dir: &Path,
+    summary: &Summary,
+    mv_window: &str,
+    size: ChartSize,
+) -> Result<()> {
+    let Some(aggregate) = &summary.aggregate else {
+        return Ok(());
+    };
+    let c = &summary.conventions;
+    let events = &summary.events;
+    let several_dates = events.iter().any(|e| e.event_date != events[0].event_date);
+    let subtitle = format!(
+        "{} · estimation {} · event window {} · {} returns · {} events",
+        c.model.describe(),
+        c.estimation,
+        c.window,
+        c.returns,
+        aggregate.n
+    );
+
+    let title = if several_dates {
+        format!(
+            "Cumulative average abnormal return of {} events",
+            aggregate.n
+        )
+    } else {
+        format!(
+            "Cumulative average abnormal return of {} stocks around {}",
+            aggregate.n, events[0].event_date
+        )
+    };
+    render_png(&dir.join("caar.png"), size, |root, t| {
+        caar::draw(root, t, aggregate, &title, &subtitle)
+    })?;
+
+    let mut ranked: Vec<&EventReport> = events.iter().collect();
+    let total_car = |e: &EventReport| e.days.last().and_then(|d| d.car).unwrap_or(0.0).abs();
+    ranked.sort_by(|a, b| total_car(b).total_cmp(&total_car(a)));
+    ranked.truncate(HEATMAP_ROWS);
+    ranked.sort_by_key(|e| e.id);
+    let rels: Vec<i32> = aggregate.days.iter().map(|d| d.rel).collect();
+    let rows: Vec<heatmap::Row> = ranked
+        .iter()
+        .map(|e| {
+            let cells = rels
+                .iter()
+                .map(|&r| (r, e.day(r).and_then(|d| d.ar)))
+                .collect();
+            (e.display_name(several_dates), cells)
+        })
+        .collect();
+    let shown = if rows.len() < events.len() {
+        format!(
+            " (the {} with the largest |CAR| of {})",
+            rows.len(),
+            events.len()
+        )
+    } else {
+        String::new()
+    };
+    let title = format!("Daily abnormal returns (%) by event{shown}");
+    render_png(
+        &dir.join("abnormal_returns_heatmap.png"),
+        size,
+        |root, t| heatmap::draw(root, t, &rows, &rels, &title, &subtitle),
+    )?;
+
+    let bars: Vec<market_value_by_ticker::Row> = events
+        .iter()
+        .filter_map(|e| {
+            let car = e.car.iter().find(|c| c.window == mv_window)?;
+            Some((
+                e.display_name(several_dates),
+                car.abnormal_market_value_change?,
+                car.market_value_change?,
+            ))
+        })
+        .collect();
+    if !bars.is_empty() {
+        let total: f64 = bars.iter().map(|b| b.1).sum();
+        let title = format!(
+            "Change in market value, days {mv_window}: abnormal {:+.1} $bn in all",
+            total / 1e9
+        );
+        let subtitle = format!("{subtitle} · {} of them with a share count", bars.len());
+        render_png(&dir.join("market_value_by_ticker.png"), size, |root, t| {
+            market_value_by_ticker::draw(root, t, &bars, &title, &subtitle)
         })?;
     }
     Ok(())

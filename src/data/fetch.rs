@@ -87,6 +87,27 @@ impl Fetcher {
         need: DateRange,
         progress: &dyn Progress,
     ) -> Vec<Result<SymbolReport>> {
+        let requests: Vec<(Ticker, DateRange)> =
+            symbols.iter().map(|s| (s.clone(), need)).collect();
+        self.ensure_ranges(&requests, progress)
+    }
+
+    /// Makes the store cover each symbol's range (a symbol named twice gets the union of its
+    /// ranges); one result per request, in order.
+    pub fn ensure_ranges(
+        &self,
+        requests: &[(Ticker, DateRange)],
+        progress: &dyn Progress,
+    ) -> Vec<Result<SymbolReport>> {
+        let symbols: Vec<Ticker> = requests.iter().map(|(s, _)| s.clone()).collect();
+        let mut need_of: std::collections::HashMap<&Ticker, DateRange> =
+            std::collections::HashMap::new();
+        for (symbol, range) in requests {
+            need_of
+                .entry(symbol)
+                .and_modify(|r| *r = r.union(*range))
+                .or_insert(*range);
+        }
         // Lock in sorted order so two processes never deadlock on each other's symbols.
         let mut order: Vec<usize> = (0..symbols.len()).collect();
         order.sort_by(|&a, &b| symbols[a].cmp(&symbols[b]));
@@ -103,7 +124,7 @@ impl Fetcher {
                     continue;
                 }
             }
-            match self.prepare(symbol, need) {
+            match self.prepare(symbol, need_of[symbol]) {
                 Ok(job) => jobs.push(Job { index: i, ..job }),
                 Err(e) => results[i] = Some(Err(e)),
             }

@@ -2,6 +2,8 @@
 
 pub mod align;
 pub mod csv;
+pub mod events;
+pub mod factors;
 pub mod fetch;
 pub mod http;
 pub mod prices;

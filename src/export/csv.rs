@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use crate::data::prices::{epoch_days, polars_err};
 use crate::error::Result;
-use crate::report::EventReport;
+use crate::report::{AggregateReport, EventReport, TestReport, TestsReport};
 
 fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
     let days: Vec<Option<i32>> = dates.into_iter().map(|d| d.map(epoch_days)).collect();
@@ -106,6 +106,207 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
         ),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("car", e))
+}
+
+/// Appends each test of the battery as `<name>` and `<name>_p` columns.
+fn test_columns(columns: &mut Vec<Column>, tests: &[&TestsReport]) {
+    let named = |t: &TestsReport| -> [(&'static str, TestReport); 9] {
+        [
+            ("csect_t", t.csect_t),
+            ("patell_z", t.patell_z),
+            ("bmp_t", t.bmp_t),
+            ("kp_bmp_t", t.kp_bmp_t),
+            ("corrado_rank_z", t.corrado_rank_z),
+            ("generalized_sign_z", t.generalized_sign_z),
+            ("sign_z", t.sign_z),
+            ("wilcoxon_z", t.wilcoxon_z),
+            ("cda_t", t.cda_t),
+        ]
+    };
+    for k in 0..9 {
+        let name = named(tests.first().map_or(&EMPTY_TESTS, |t| t))[k].0;
+        columns.push(float(
+            name,
+            tests.iter().map(|t| named(t)[k].1.stat).collect(),
+        ));
+        columns.push(float(
+            &format!("{name}_p"),
+            tests.iter().map(|t| named(t)[k].1.p).collect(),
+        ));
+    }
+}
+
+const NO_TEST: TestReport = TestReport {
+    stat: None,
+    p: None,
+};
+const EMPTY_TESTS: TestsReport = TestsReport {
+    csect_t: NO_TEST,
+    patell_z: NO_TEST,
+    bmp_t: NO_TEST,
+    kp_bmp_t: NO_TEST,
+    corrado_rank_z: NO_TEST,
+    generalized_sign_z: NO_TEST,
+    sign_z: NO_TEST,
+    wilcoxon_z: NO_TEST,
+    cda_t: NO_TEST,
+};
+
+/// `aar.csv`: one row per relative day of the portfolio.
+pub fn aggregate_days_frame(a: &AggregateReport) -> Result<DataFrame> {
+    let mut columns = vec![
+        Column::from(Series::new(
+            "rel".into(),
+            a.days.iter().map(|d| d.rel).collect::<Vec<i32>>(),
+        )),
+        Series::new(
+            "n".into(),
+            a.days.iter().map(|d| d.n as u32).collect::<Vec<u32>>(),
+        )
+        .into(),
+        float("aar", a.days.iter().map(|d| d.aar).collect()),
+        float("caar", a.days.iter().map(|d| d.caar).collect()),
+        float("car_sd", a.days.iter().map(|d| d.car_sd).collect()),
+    ];
+    test_columns(
+        &mut columns,
+        &a.days.iter().map(|d| &d.tests).collect::<Vec<_>>(),
+    );
+    columns.push(
+        Series::new(
+            "positive".into(),
+            a.days
+                .iter()
+                .map(|d| d.positive as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+    );
+    columns.push(float(
+        "wilcoxon_w",
+        a.days.iter().map(|d| d.wilcoxon_w).collect(),
+    ));
+    columns.push(float(
+        "market_value_change",
+        a.days.iter().map(|d| d.market_value_change).collect(),
+    ));
+    columns.push(float(
+        "abnormal_market_value_change",
+        a.days
+            .iter()
+            .map(|d| d.abnormal_market_value_change)
+            .collect(),
+    ));
+    DataFrame::new(a.days.len(), columns).map_err(|e| polars_err("aar", e))
+}
+
+/// `caar.csv`: one row per CAR window of the portfolio.
+pub fn aggregate_car_frame(a: &AggregateReport) -> Result<DataFrame> {
+    let mut columns = vec![
+        text("window", a.car.iter().map(|c| c.window.clone()).collect()),
+        Series::new(
+            "n".into(),
+            a.car.iter().map(|c| c.n as u32).collect::<Vec<u32>>(),
+        )
+        .into(),
+        float("caar", a.car.iter().map(|c| c.caar).collect()),
+    ];
+    test_columns(
+        &mut columns,
+        &a.car.iter().map(|c| &c.tests).collect::<Vec<_>>(),
+    );
+    columns.push(
+        Series::new(
+            "positive".into(),
+            a.car
+                .iter()
+                .map(|c| c.positive as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+    );
+    columns.push(float(
+        "wilcoxon_w",
+        a.car.iter().map(|c| c.wilcoxon_w).collect(),
+    ));
+    columns.push(float(
+        "market_value_change",
+        a.car.iter().map(|c| c.market_value_change).collect(),
+    ));
+    columns.push(float(
+        "abnormal_market_value_change",
+        a.car
+            .iter()
+            .map(|c| c.abnormal_market_value_change)
+            .collect(),
+    ));
+    DataFrame::new(a.car.len(), columns).map_err(|e| polars_err("caar", e))
+}
+
+/// `events.csv`: one row per event, with its fit and every CAR window.
+pub fn events_frame(events: &[EventReport]) -> Result<DataFrame> {
+    let mut columns = vec![
+        Column::from(Series::new(
+            "id".into(),
+            events.iter().map(|e| e.id as u32).collect::<Vec<u32>>(),
+        )),
+        text("ticker", events.iter().map(|e| e.ticker.clone()).collect()),
+        Series::new(
+            "label".into(),
+            events
+                .iter()
+                .map(|e| e.label.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .into(),
+        date_series(
+            "event_date",
+            events.iter().map(|e| Some(e.event_date)).collect(),
+        )?,
+        date_series("day0", events.iter().map(|e| Some(e.day0)).collect())?,
+        text(
+            "benchmark",
+            events.iter().map(|e| e.benchmark.clone()).collect(),
+        ),
+        float("alpha", events.iter().map(|e| e.alpha).collect()),
+        float("beta", events.iter().map(|e| e.beta).collect()),
+        float("sigma", events.iter().map(|e| e.sigma).collect()),
+        Series::new(
+            "n_estimation".into(),
+            events
+                .iter()
+                .map(|e| e.n_estimation as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+        float(
+            "market_value_before",
+            events.iter().map(|e| e.market_value_before).collect(),
+        ),
+    ];
+    let windows: Vec<String> = events
+        .first()
+        .map(|e| e.car.iter().map(|c| c.window.clone()).collect())
+        .unwrap_or_default();
+    for w in &windows {
+        let of = |e: &EventReport| e.car.iter().find(|c| &c.window == w).cloned();
+        columns.push(float(
+            &format!("car_{w}"),
+            events.iter().map(|e| of(e).and_then(|c| c.car)).collect(),
+        ));
+        columns.push(float(
+            &format!("t_{w}"),
+            events.iter().map(|e| of(e).and_then(|c| c.t)).collect(),
+        ));
+        columns.push(float(
+            &format!("abnormal_mv_{w}"),
+            events
+                .iter()
+                .map(|e| of(e).and_then(|c| c.abnormal_market_value_change))
+                .collect(),
+        ));
+    }
+    DataFrame::new(events.len(), columns).map_err(|e| polars_err("events", e))
 }
 
 /// A frame as CSV text (header, comma-separated, empty cells for missing values).

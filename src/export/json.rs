@@ -16,5 +16,6 @@ pub fn event_json(summary: &Summary, event: &EventReport) -> Result<String> {
         source: summary.source.clone(),
         events: vec![event.clone()],
         excluded: Vec::new(),
+        aggregate: None,
     })
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::report::{EventReport, Exclusion, Summary};
+use crate::report::{AggregateReport, EventReport, Exclusion, Summary, TestReport, TestsReport};
 
 /// `0.1234` as `12.34%`, or `-` when missing.
 fn pct(x: Option<f64>) -> String {
@@ -43,13 +43,27 @@ fn p_value(p: Option<f64>) -> String {
     }
 }
 
+/// Up to this many events get their full daily table; beyond, one line each.
+const FULL_EVENTS: usize = 10;
+/// The compact list shows at most this many events.
+const LISTED_EVENTS: usize = 50;
+
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "conventions: {}", summary.conventions.describe());
     let _ = writeln!(out, "source: {}", summary.source);
-    for event in &summary.events {
+    if summary.events.len() <= FULL_EVENTS {
+        for event in &summary.events {
+            out.push('\n');
+            render_event(&mut out, event);
+        }
+    } else {
         out.push('\n');
-        render_event(&mut out, event);
+        render_event_list(&mut out, &summary.events);
+    }
+    if let Some(aggregate) = &summary.aggregate {
+        out.push('\n');
+        render_aggregate(&mut out, aggregate);
     }
     if !summary.excluded.is_empty() {
         out.push('\n');
@@ -157,10 +171,149 @@ fn render_event(out: &mut String, e: &EventReport) {
     }
 }
 
+/// A statistic with stars from its p-value.
+fn stat(t: &TestReport) -> String {
+    match (t.stat, t.p) {
+        (Some(s), Some(p)) => {
+            let stars = if p < 0.01 {
+                "***"
+            } else if p < 0.05 {
+                "**"
+            } else if p < 0.10 {
+                "*"
+            } else {
+                ""
+            };
+            format!("{s:.2}{stars}")
+        }
+        _ => "-".into(),
+    }
+}
+
+fn render_event_list(out: &mut String, events: &[EventReport]) {
+    let first_car = events
+        .first()
+        .and_then(|e| e.car.first())
+        .map_or(String::new(), |c| c.window.clone());
+    let _ = writeln!(
+        out,
+        "  {:>4}  {:<24}  {:<10}  {:<10}  {:>9}  {:>7}  {:>12}  {:>12}",
+        "id",
+        "event",
+        "date",
+        "day 0",
+        "AR(0)",
+        "t",
+        format!("CAR {first_car}"),
+        "abn. MV"
+    );
+    for e in events.iter().take(LISTED_EVENTS) {
+        let day0 = e.day(0);
+        let car = e.car.first();
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:<24}  {:<10}  {:<10}  {:>9}  {:>7}  {:>12}  {:>12}",
+            e.id,
+            e.display_name(false),
+            e.event_date,
+            e.day0,
+            pct(day0.and_then(|d| d.ar)),
+            fixed(day0.and_then(|d| d.ar_t), 2),
+            pct(car.and_then(|c| c.car)),
+            billions(car.and_then(|c| c.abnormal_market_value_change))
+        );
+    }
+    if events.len() > LISTED_EVENTS {
+        let _ = writeln!(
+            out,
+            "  ... and {} more events (every one is in the portfolio's events.csv)",
+            events.len() - LISTED_EVENTS
+        );
+    }
+}
+
+fn render_aggregate(out: &mut String, a: &AggregateReport) {
+    let _ = writeln!(
+        out,
+        "portfolio: {} events ({} with a share count); residual correlation {}; share of positive estimation ARs {}",
+        a.n,
+        a.n_with_market_value,
+        fixed(a.residual_correlation, 3),
+        fixed(a.positive_share, 3)
+    );
+    let header = |out: &mut String, first: &str| {
+        let _ = writeln!(
+            out,
+            "  {:<7} {:>3}  {:>8}  {:>8}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+            first,
+            "N",
+            "AAR",
+            "CAAR",
+            "csect t",
+            "Patell",
+            "BMP",
+            "KP-BMP",
+            "rank",
+            "gen.sign",
+            "Wilcoxon",
+            "CDA t"
+        );
+    };
+    let tests = |t: &TestsReport| {
+        format!(
+            "{:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+            stat(&t.csect_t),
+            stat(&t.patell_z),
+            stat(&t.bmp_t),
+            stat(&t.kp_bmp_t),
+            stat(&t.corrado_rank_z),
+            stat(&t.generalized_sign_z),
+            stat(&t.wilcoxon_z),
+            stat(&t.cda_t)
+        )
+    };
+    header(out, "day");
+    for d in &a.days {
+        let _ = writeln!(
+            out,
+            "  {:<7} {:>3}  {:>8}  {:>8}  {}",
+            format!("{:+}", d.rel),
+            d.n,
+            pct(d.aar),
+            pct(d.caar),
+            tests(&d.tests)
+        );
+    }
+    let _ = writeln!(out);
+    header(out, "CAR");
+    for c in &a.car {
+        let _ = writeln!(
+            out,
+            "  {:<7} {:>3}  {:>8}  {:>8}  {}",
+            c.window,
+            c.n,
+            "",
+            pct(c.caar),
+            tests(&c.tests)
+        );
+    }
+    let _ = writeln!(out, "  (* p < 0.10, ** p < 0.05, *** p < 0.01; two-sided)");
+    if a.n_with_market_value > 0 {
+        let _ = writeln!(
+            out,
+            "  day 0 market value change of the {} events with a share count: {}, abnormal {}",
+            a.n_with_market_value,
+            billions(a.market_value_change),
+            billions(a.abnormal_market_value_change)
+        );
+    }
+}
+
 fn render_excluded(out: &mut String, excluded: &[Exclusion]) {
     let _ = writeln!(out, "excluded:");
     for x in excluded {
-        let _ = writeln!(out, "  {} {}: {}", x.ticker, x.event_date, x.reason);
+        let date = x.event_date.map_or(String::new(), |d| format!(" {d}"));
+        let _ = writeln!(out, "  {}{date}: {}", x.ticker, x.reason);
     }
 }
 

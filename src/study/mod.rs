@@ -16,4 +16,4 @@ pub use engine::{
 };
 pub use model::{FitError, FittedModel, ModelKind};
 pub use returns::{returns, ReturnKind};
-pub use window::RelWindow;
+pub use window::{RelWindow, WindowSpec};

@@ -3,9 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::study::calendar::TradingCalendar;
 
 /// `[start, end]` in trading days relative to day 0, inclusive (`-5:5` is eleven days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +84,87 @@ impl Serialize for RelWindow {
     }
 }
 
+/// A window as trading days relative to day 0 (`-250:-11`) or as calendar dates
+/// (`2019-04-01..2020-03-13`, both inclusive), resolved per event on its calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowSpec {
+    Relative(RelWindow),
+    Dates { from: NaiveDate, to: NaiveDate },
+}
+
+impl WindowSpec {
+    /// The relative window of an event whose day 0 is `day0` on `calendar`: a date window
+    /// covers the trading days from the first on or after `from` to the last on or before `to`.
+    pub fn resolve(&self, calendar: &TradingCalendar, day0: usize) -> Result<RelWindow, String> {
+        match *self {
+            WindowSpec::Relative(w) => Ok(w),
+            WindowSpec::Dates { from, to } => {
+                let dates = calendar.dates();
+                let first = dates.partition_point(|d| *d < from);
+                let after_last = dates.partition_point(|d| *d <= to);
+                if first >= after_last {
+                    return Err(format!("no trading day between {from} and {to}"));
+                }
+                let rel = |i: usize| i as i32 - day0 as i32;
+                Ok(RelWindow {
+                    start: rel(first),
+                    end: rel(after_last - 1),
+                })
+            }
+        }
+    }
+
+    /// The relative window, when it does not depend on the event.
+    pub fn relative(&self) -> Option<RelWindow> {
+        match self {
+            WindowSpec::Relative(w) => Some(*w),
+            WindowSpec::Dates { .. } => None,
+        }
+    }
+}
+
+impl FromStr for WindowSpec {
+    type Err = Error;
+
+    /// `START:END` in trading days, or `YYYY-MM-DD..YYYY-MM-DD`.
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let Some((from, to)) = raw.trim().split_once("..") else {
+            return raw.parse().map(WindowSpec::Relative);
+        };
+        let date = |s: &str| {
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                Error::usage(format!("window '{raw}': '{s}' is not a YYYY-MM-DD date"))
+            })
+        };
+        let (from, to) = (date(from)?, date(to)?);
+        if from > to {
+            return Err(Error::usage(format!(
+                "window '{raw}' ends before it starts"
+            )));
+        }
+        Ok(WindowSpec::Dates { from, to })
+    }
+}
+
+impl fmt::Display for WindowSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WindowSpec::Relative(w) => w.fmt(f),
+            WindowSpec::Dates { from, to } => write!(f, "{from}..{to}"),
+        }
+    }
+}
+
+impl Serialize for WindowSpec {
+    /// `[start, end]` for a relative window, `"from..to"` for dates.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WindowSpec::Relative(w) => w.serialize(serializer),
+            WindowSpec::Dates { .. } => serializer.serialize_str(&self.to_string()),
+        }
+    }
+}
+
 /// Parses a comma-separated list of windows (`0:0,-1:1,0:1,-5:5`).
 pub fn parse_window_list(raw: &str) -> Result<Vec<RelWindow>, Error> {
     let windows = raw
@@ -120,6 +203,35 @@ mod tests {
         assert_eq!(w.indices(2, 100), Some((0, 7)));
         assert_eq!(w.indices(98, 100), Some((93, 99)));
         assert_eq!(RelWindow::new(-30, -20).unwrap().indices(5, 100), None);
+    }
+
+    #[test]
+    fn date_windows_resolve_on_the_calendar() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let cal = TradingCalendar::new(vec![
+            d("2020-03-12"),
+            d("2020-03-13"),
+            d("2020-03-16"),
+            d("2020-03-17"),
+        ])
+        .unwrap();
+        let spec: WindowSpec = "2020-03-14..2020-03-17".parse().unwrap();
+        // Day 0 = 2020-03-13 (index 1): the window starts Monday the 16th (+1) and ends the 17th (+2).
+        assert_eq!(spec.resolve(&cal, 1), Ok(RelWindow { start: 1, end: 2 }));
+        let before: WindowSpec = "2019-01-01..2020-03-12".parse().unwrap();
+        assert_eq!(
+            before.resolve(&cal, 2),
+            Ok(RelWindow { start: -2, end: -2 })
+        );
+        let empty: WindowSpec = "2020-03-14..2020-03-15".parse().unwrap();
+        assert!(empty.resolve(&cal, 1).is_err());
+        assert_eq!(
+            "-5:5".parse::<WindowSpec>().unwrap(),
+            WindowSpec::Relative(RelWindow { start: -5, end: 5 })
+        );
+        assert!("2020-03-17..2020-03-01".parse::<WindowSpec>().is_err());
+        assert!("2020-13-01..2020-03-01".parse::<WindowSpec>().is_err());
+        assert_eq!(spec.to_string(), "2020-03-14..2020-03-17");
     }
 
     #[test]

@@ -1,0 +1,128 @@
+//! `caar.png`: the portfolio's CAAR path with its 95% band, and N per day.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{chart_err, frame, padded_range, Typography, ABNORMAL, EVENT};
+use crate::error::Result;
+use crate::report::AggregateReport;
+use crate::study::stats::student_t_critical;
+
+pub(super) fn draw(
+    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    typo: &Typography,
+    a: &AggregateReport,
+    title: &str,
+    subtitle: &str,
+) -> Result<()> {
+    let body = frame(root, typo, title, subtitle)?;
+    // (rel, CAAR %, half-width %, N)
+    let path: Vec<(f64, f64, f64, usize)> = a
+        .days
+        .iter()
+        .filter_map(|d| {
+            let caar = d.caar? * 100.0;
+            let half = match d.car_sd {
+                Some(sd) if d.n >= 2 => {
+                    student_t_critical(0.05, (d.n - 1) as f64) * sd / (d.n as f64).sqrt() * 100.0
+                }
+                _ => 0.0,
+            };
+            Some((d.rel as f64, caar, half, d.n))
+        })
+        .collect();
+    let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h, _)| [c - h, c + h]), true);
+    let y0 = y0 - (y1 - y0) * 0.06; // room for the N labels
+    let (x0, x1) = (
+        a.days.first().map_or(-1, |d| d.rel) as f64 - 0.3,
+        a.days.last().map_or(1, |d| d.rel) as f64 + 0.3,
+    );
+    let mut chart = ChartBuilder::on(&body)
+        .x_label_area_size((typo.label * 3.5) as u32)
+        .y_label_area_size((typo.label * 5.0) as u32)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(chart_err)?;
+    chart
+        .configure_mesh()
+        .x_labels(a.days.len().max(2))
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() < 1e-6 {
+                format!("{:+}", x.round() as i32)
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| format!("{y:.1}%"))
+        .x_desc("trading days relative to the event")
+        .y_desc("cumulative average abnormal return (%)")
+        .label_style(typo.font(typo.label))
+        .axis_desc_style(typo.font(typo.axis))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(chart_err)?;
+
+    let band: Vec<(f64, f64)> = path
+        .iter()
+        .map(|&(r, c, h, _)| (r, c + h))
+        .chain(path.iter().rev().map(|&(r, c, h, _)| (r, c - h)))
+        .collect();
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band,
+            ABNORMAL.mix(0.18).filled(),
+        )))
+        .map_err(chart_err)?
+        .label("95% band (cross-sectional s.d. of the CARs)")
+        .legend(|(x, y)| {
+            Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
+        });
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(x0, 0.0), (x1, 0.0)],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(chart_err)?;
+    chart
+        .draw_series(LineSeries::new(
+            path.iter().map(|&(r, c, _, _)| (r, c)),
+            ABNORMAL.stroke_width(3),
+        ))
+        .map_err(chart_err)?
+        .label(format!("CAAR ({} events)", a.n))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
+    chart
+        .draw_series(
+            path.iter()
+                .map(|&(r, c, _, _)| Circle::new((r, c), 5, ABNORMAL.filled())),
+        )
+        .map_err(chart_err)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, y0), (0.0, y1)],
+            EVENT.stroke_width(2),
+        )))
+        .map_err(chart_err)?
+        .label("day 0")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
+    let grey = (super::FAMILY, typo.label * 0.85)
+        .into_font()
+        .color(&RGBColor(90, 90, 90))
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Bottom,
+        ));
+    chart
+        .draw_series(path.iter().map(|&(r, _, _, n)| {
+            Text::new(format!("N={n}"), (r, y0 + (y1 - y0) * 0.005), grey.clone())
+        }))
+        .map_err(chart_err)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(typo.font(typo.label))
+        .draw()
+        .map_err(chart_err)?;
+    Ok(())
+}

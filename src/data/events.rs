@@ -1,0 +1,186 @@
+//! Batch files of events: `ticker,date[,benchmark][,label][,estimation][,window]`, one event
+//! per row. A row that cannot be read is reported with its line number; the others still run.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::data::prices::polars_err;
+use crate::error::{exit, Error, Result};
+use crate::options::EventSpec;
+use crate::report::Exclusion;
+use crate::study::WindowSpec;
+use crate::ticker::Ticker;
+
+/// What a row does not say.
+#[derive(Debug, Clone)]
+pub struct EventDefaults {
+    pub benchmark: Ticker,
+    pub estimation: WindowSpec,
+    pub window: WindowSpec,
+}
+
+const KNOWN: [&str; 6] = [
+    "ticker",
+    "date",
+    "benchmark",
+    "label",
+    "estimation",
+    "window",
+];
+
+/// Reads a batch file: the events, and the rows that were rejected.
+pub fn read_events(
+    path: &Path,
+    defaults: &EventDefaults,
+) -> Result<(Vec<EventSpec>, Vec<Exclusion>)> {
+    if !path.is_file() {
+        return Err(Error::input(path, "events file does not exist"));
+    }
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .map_err(|e| {
+            Error::input(
+                path,
+                format!(
+                    "not a readable CSV ({})",
+                    e.to_string().lines().next().unwrap_or("")
+                ),
+            )
+        })?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    for required in ["ticker", "date"] {
+        if !names.iter().any(|n| n == required) {
+            return Err(Error::input(
+                path,
+                format!("missing column {required} (columns: ticker,date[,benchmark][,label][,estimation][,window])"),
+            ));
+        }
+    }
+    let column = |name: &str| -> Result<Option<Vec<Option<String>>>> {
+        let Some(i) = names.iter().position(|n| n == name) else {
+            return Ok(None);
+        };
+        let c = df.columns()[i]
+            .cast(&DataType::String)
+            .map_err(|e| polars_err(name, e))?;
+        let values = c.str().map_err(|e| polars_err(name, e))?;
+        Ok(Some(
+            values
+                .iter()
+                .map(|v| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+                .collect(),
+        ))
+    };
+    let cols: Vec<Option<Vec<Option<String>>>> =
+        KNOWN.iter().map(|n| column(n)).collect::<Result<_>>()?;
+    let cell = |c: usize, i: usize| cols[c].as_ref().and_then(|v| v[i].clone());
+
+    let (mut events, mut rejected) = (Vec::new(), Vec::new());
+    for i in 0..df.height() {
+        let row = i + 2; // the header is line 1
+        let ticker_text = cell(0, i).unwrap_or_default();
+        let date_text = cell(1, i).unwrap_or_default();
+        let label = cell(3, i);
+        let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").ok();
+        let parsed = (|| -> std::result::Result<EventSpec, String> {
+            let ticker: Ticker = ticker_text.parse().map_err(|e: Error| e.to_string())?;
+            let date = date.ok_or_else(|| format!("date '{date_text}' is not YYYY-MM-DD"))?;
+            let benchmark = match cell(2, i) {
+                Some(b) => b.parse().map_err(|e: Error| format!("benchmark: {e}"))?,
+                None => defaults.benchmark.clone(),
+            };
+            let window_of = |c: usize, name: &str, default: WindowSpec| match cell(c, i) {
+                Some(w) => w.parse::<WindowSpec>().map_err(|e| format!("{name}: {e}")),
+                None => Ok(default),
+            };
+            Ok(EventSpec {
+                ticker,
+                date,
+                benchmark,
+                label: label.clone(),
+                row: Some(row),
+                estimation: window_of(4, "estimation", defaults.estimation)?,
+                window: window_of(5, "window", defaults.window)?,
+            })
+        })();
+        match parsed {
+            Ok(event) => events.push(event),
+            Err(reason) => rejected.push(Exclusion {
+                ticker: ticker_text,
+                event_date: date,
+                label,
+                row: Some(row),
+                reason: format!("row {row}: {reason}"),
+                exit_code: exit::USAGE,
+            }),
+        }
+    }
+    Ok((events, rejected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> EventDefaults {
+        EventDefaults {
+            benchmark: "^GSPC".parse().unwrap(),
+            estimation: "-250:-11".parse().unwrap(),
+            window: "-5:5".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn rows_with_overrides_and_bad_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.csv");
+        std::fs::write(
+            &p,
+            "ticker,date,benchmark,label,estimation,window\n\
+             NVDA,2025-01-27,,DeepSeek,,\n\
+             BABA,2025-01-29,^IXIC,Qwen,2024-01-01..2024-12-31,-2:2\n\
+             ../x,2025-01-27,,,,\n\
+             NVDA,27/01/2025,,,,\n\
+             NVDA,2025-02-03,,,-250,\n\
+             NVDA,2025-02-03,,,,\n",
+        )
+        .unwrap();
+        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[0].label.as_deref(), Some("DeepSeek"));
+        assert_eq!(events[0].benchmark.as_str(), "^GSPC");
+        assert_eq!(events[1].benchmark.as_str(), "^IXIC");
+        assert_eq!(events[1].estimation.to_string(), "2024-01-01..2024-12-31");
+        assert_eq!(events[1].window.to_string(), "-2:2");
+        assert_eq!(events[2].row, Some(7));
+        let rows: Vec<usize> = rejected.iter().map(|x| x.row.unwrap()).collect();
+        assert_eq!(rows, [4, 5, 6]);
+        assert!(
+            rejected[0].reason.starts_with("row 4: ticker '../x'"),
+            "{}",
+            rejected[0].reason
+        );
+        assert!(rejected[1].reason.contains("not YYYY-MM-DD") && rejected[1].event_date.is_none());
+        assert!(rejected[2].reason.contains("estimation"));
+    }
+
+    #[test]
+    fn a_file_without_the_columns_is_an_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("e.csv");
+        std::fs::write(&p, "symbol,when\nNVDA,2025-01-27\n").unwrap();
+        let e = read_events(&p, &defaults()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("missing column ticker"));
+        assert!(read_events(&dir.path().join("none.csv"), &defaults()).is_err());
+    }
+}

@@ -1,0 +1,366 @@
+//! `eventstudy batch`: many events from a file, per-event overrides, the portfolio and its
+//! tests, checked against identities of the per-event numbers.
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use clap::Parser;
+use common::{d, synthetic, trading_days, write_price_csv};
+use eventstudy::cli::{Cli, Command as Sub};
+use eventstudy::data::{csv::CsvDirSource, PriceFrame, PriceSource};
+use eventstudy::Ticker;
+use serde_json::Value;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    dates: Vec<NaiveDate>,
+}
+
+impl Fixture {
+    fn prices(&self) -> PathBuf {
+        self.dir.path().join("prices")
+    }
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+    fn events(&self) -> PathBuf {
+        self.dir.path().join("events.csv")
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices");
+    std::fs::create_dir(&prices).unwrap();
+    let dates = trading_days(d("2024-01-02"), 330, &[]);
+    let base = synthetic(1, dates.clone(), 0.0, 1.0, 0.01, 280, -0.08);
+    write_price_csv(&prices, "^GSPC", &dates, &base.market_prices);
+    let alt = synthetic(2, dates.clone(), 0.0, 1.0, 0.01, 0, 0.0);
+    write_price_csv(&prices, "^ALT", &dates, &alt.market_prices);
+    for (i, name) in ["A", "B", "C"].iter().enumerate() {
+        let mut s = synthetic(
+            10 + i as u64,
+            dates.clone(),
+            0.0003,
+            0.8 + 0.2 * i as f64,
+            0.012,
+            280,
+            -0.08,
+        );
+        if *name == "C" {
+            s = synthetic(13, dates.clone(), 0.0, 1.1, 0.012, 280, -0.08);
+        }
+        let mut prices_i = s.firm_prices.clone();
+        if *name == "A" {
+            // A second event for A at day 300: a +5% jump from there on.
+            for p in prices_i[300..].iter_mut() {
+                *p *= 1.05;
+            }
+        }
+        write_price_csv(&prices, name, &dates, &prices_i);
+    }
+    std::fs::write(
+        dir.path().join("shares.csv"),
+        "ticker,shares_outstanding,as_of\nA,1000000000,2024-06-28\nB,2000000000,2024-06-28\n",
+    )
+    .unwrap();
+    let e = |i: usize| dates[i].to_string();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        format!(
+            "ticker,date,benchmark,label,estimation,window\n\
+             A,{},,first,,\n\
+             A,{},,second,,\n\
+             B,{},,,,\n\
+             C,{},^ALT,,2024-01-02..{},-3:3\n\
+             NOPE,{},,,,\n\
+             B,notadate,,,,\n",
+            e(280),
+            e(300),
+            e(280),
+            e(280),
+            e(250),
+            e(280)
+        ),
+    )
+    .unwrap();
+    Fixture { dir, dates }
+}
+
+fn batch_args(f: &Fixture) -> Vec<String> {
+    let mut args: Vec<String> = ["batch", "--events"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(f.events().display().to_string());
+    args.extend([
+        "--source".to_string(),
+        format!("csv:{}", f.prices().display()),
+    ]);
+    args.extend(["--out".to_string(), f.out().display().to_string()]);
+    args.extend(
+        ["--car", "0:0,-1:1", "--shares-file"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    args.push(f.dir.path().join("shares.csv").display().to_string());
+    args
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn csect(v: &[f64]) -> f64 {
+    let m = mean(v);
+    let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
+    m / (sd / (v.len() as f64).sqrt())
+}
+
+#[test]
+fn batch_runs_every_event_and_aggregates_them() {
+    let f = fixture();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(&f))
+        .args(["--format", "json", "--no-event-charts"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let events = v["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 3, 4]);
+    assert_eq!(events[0]["label"], "first");
+    assert_eq!(events[1]["label"], "second");
+    assert_eq!(events[1]["day0"], f.dates[300].to_string());
+    // Per-event overrides: benchmark, a dated estimation window, a shorter event window.
+    let c = &events[3];
+    assert_eq!(c["benchmark"], "^ALT");
+    assert_eq!(c["event_window"], serde_json::json!([-3, 3]));
+    assert_eq!(c["estimation_window"], serde_json::json!([-280, -30]));
+    assert_eq!(
+        c["n_estimation"], 250,
+        "2024-01-02 has no return: 251 days, 250 returns"
+    );
+    assert_eq!(c["days"].as_array().unwrap().len(), 7);
+
+    let excluded = v["excluded"].as_array().unwrap();
+    let rows: Vec<u64> = excluded
+        .iter()
+        .map(|x| x["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [6, 7]);
+    assert!(excluded[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no price data for NOPE"));
+    assert!(excluded[1]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("row 7: date 'notadate'"));
+    assert_eq!(excluded[1]["event_date"], Value::Null);
+
+    // The aggregate against identities of the per-event numbers.
+    let a = &v["aggregate"];
+    assert_eq!(a["n"], 4);
+    assert_eq!(a["n_with_market_value"], 3);
+    let day = |rel: i64| {
+        a["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rel"] == rel)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(day(-5)["n"], 3, "C's window starts at -3");
+    assert_eq!(day(0)["n"], 4);
+    let at = |e: &Value, rel: i64, key: &str| {
+        e["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rel"] == rel)
+            .unwrap()[key]
+            .as_f64()
+            .unwrap()
+    };
+    let ar0: Vec<f64> = events.iter().map(|e| at(e, 0, "ar")).collect();
+    let sar0: Vec<f64> = events.iter().map(|e| at(e, 0, "ar_t")).collect();
+    assert!((day(0)["aar"].as_f64().unwrap() - mean(&ar0)).abs() < 1e-12);
+    assert!((day(0)["csect_t"]["stat"].as_f64().unwrap() - csect(&ar0)).abs() < 1e-9);
+    assert!(
+        (day(0)["bmp_t"]["stat"].as_f64().unwrap() - csect(&sar0)).abs() < 1e-9,
+        "BMP is the cross-sectional t of the SARs"
+    );
+    let car00: Vec<f64> = events
+        .iter()
+        .map(|e| e["car"][0]["car"].as_f64().unwrap())
+        .collect();
+    assert!((a["car"][0]["caar"].as_f64().unwrap() - mean(&car00)).abs() < 1e-12);
+    // Dollars: day 0 summed over the three events with a share count.
+    let mv0: f64 = events
+        .iter()
+        .filter(|e| !e["market_value_before"].is_null())
+        .map(|e| at(e, 0, "market_value_change"))
+        .sum();
+    assert!((a["market_value_change"].as_f64().unwrap() - mv0).abs() < 1.0);
+    for name in [
+        "csect_t",
+        "patell_z",
+        "bmp_t",
+        "kp_bmp_t",
+        "corrado_rank_z",
+        "generalized_sign_z",
+        "wilcoxon_z",
+        "cda_t",
+    ] {
+        assert!(
+            day(0)[name]["stat"].is_number() && day(0)[name]["p"].is_number(),
+            "{name}"
+        );
+    }
+
+    // Outputs: one folder per event (A twice), the portfolio folder with its tables and charts.
+    let out = f.out();
+    for slug in [
+        format!("A_{}_first", f.dates[280]),
+        format!("A_{}_second", f.dates[300]),
+        format!("B_{}", f.dates[280]),
+    ] {
+        assert!(out.join(&slug).join("summary.json").is_file(), "{slug}");
+        assert!(
+            !out.join(&slug).join("car.png").exists(),
+            "--no-event-charts"
+        );
+    }
+    let portfolio = out.join("portfolio_events");
+    for name in ["summary.json", "aar.csv", "caar.csv", "events.csv"] {
+        assert!(portfolio.join(name).is_file(), "{name}");
+    }
+    for name in [
+        "caar.png",
+        "market_value_by_ticker.png",
+        "abnormal_returns_heatmap.png",
+    ] {
+        let img = image::open(portfolio.join(name)).unwrap();
+        assert_eq!((img.width(), img.height()), (1600, 900), "{name}");
+    }
+    let aar = std::fs::read_to_string(portfolio.join("aar.csv")).unwrap();
+    let header = aar.lines().next().unwrap();
+    assert!(
+        header.starts_with("rel,n,aar,caar,car_sd,csect_t,csect_t_p,patell_z,patell_z_p,bmp_t"),
+        "{header}"
+    );
+    assert!(header.contains("cda_t,cda_t_p"));
+    assert_eq!(aar.lines().count(), 12);
+    let whole: Value =
+        serde_json::from_slice(&std::fs::read(portfolio.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(whole["aggregate"]["n"], 4);
+}
+
+#[test]
+fn table_output_lists_the_portfolio() {
+    let f = fixture();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(&f))
+        .arg("--no-charts")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("portfolio: 4 events (3 with a share count)"),
+        "{text}"
+    );
+    assert!(text.contains("KP-BMP") && text.contains("excluded:"));
+    assert!(text.contains("row 7: date 'notadate'"));
+}
+
+#[test]
+fn batch_file_errors() {
+    let f = fixture();
+    std::fs::write(f.events(), "symbol,when\nA,2024-01-02\n").unwrap();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(&f))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column ticker"));
+    // Every row bad: nothing ran, exit 2 (input) with the rows listed.
+    std::fs::write(f.events(), "ticker,date\n../x,2024-01-02\nA,never\n").unwrap();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(&f))
+        .args(["--format", "json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["excluded"].as_array().unwrap().len(), 2);
+    assert_eq!(v["aggregate"], Value::Null);
+}
+
+/// A source that counts how often each symbol is loaded.
+struct Counting {
+    inner: CsvDirSource,
+    loads: RefCell<HashMap<String, usize>>,
+}
+
+impl PriceSource for Counting {
+    fn load(&self, ticker: &Ticker) -> eventstudy::Result<PriceFrame> {
+        *self
+            .loads
+            .borrow_mut()
+            .entry(ticker.to_string())
+            .or_default() += 1;
+        self.inner.load(ticker)
+    }
+    fn describe(&self) -> String {
+        "counting".into()
+    }
+}
+
+#[test]
+fn each_symbol_is_loaded_once_however_many_events() {
+    let f = fixture();
+    // 60 events over 3 firms and 2 benchmarks.
+    let mut text = String::from("ticker,date,benchmark\n");
+    for i in 0..20 {
+        for (t, b) in [("A", "^GSPC"), ("B", "^ALT"), ("C", "^GSPC")] {
+            text.push_str(&format!("{t},{},{b}\n", f.dates[260 + i]));
+        }
+    }
+    std::fs::write(f.events(), text).unwrap();
+    let mut args = batch_args(&f);
+    args.extend(["--no-charts", "--quiet"].iter().map(|s| s.to_string()));
+    args.insert(0, "eventstudy".into());
+    let Sub::Batch(batch) = Cli::try_parse_from(&args).unwrap().command else {
+        panic!("not batch")
+    };
+    let options = batch.into_options().unwrap();
+    let source = Counting {
+        inner: CsvDirSource::new(f.prices()),
+        loads: RefCell::new(HashMap::new()),
+    };
+    let outcome = eventstudy::app::run_with_source(&options, &source).unwrap();
+    assert_eq!(outcome.summary.events.len(), 60);
+    let loads = source.loads.borrow();
+    assert_eq!(loads.len(), 5);
+    assert!(loads.values().all(|&n| n == 1), "{loads:?}");
+}
