@@ -167,3 +167,96 @@ fn estudy2_vignette() {
         }
     }
 }
+
+/// The same case through the command line: `eventstudy batch` with a dated estimation window
+/// and log returns, on price files written from the golden inputs at test time.
+#[test]
+fn estudy2_vignette_through_batch() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let golden = shared.join("golden/estudy2");
+    let (dates, prices) = read_wide(&golden.join("prices.csv"));
+    let (_, market) = read_wide(&golden.join("market_prices.csv"));
+    let dir = tempfile::tempdir().unwrap();
+    let price_dir = dir.path().join("prices");
+    std::fs::create_dir(&price_dir).unwrap();
+    common::write_price_csv(&price_dir, "^GSPC", &dates, &market["^GSPC"]);
+    let firms = ["AMZN", "ZM", "UBER", "NFLX", "SHOP", "FB", "UPWK"];
+    let mut events = String::from("ticker,date\n");
+    for firm in firms {
+        common::write_price_csv(&price_dir, firm, &dates, &prices[firm]);
+        events.push_str(&format!("{firm},2020-03-16\n"));
+    }
+    std::fs::write(dir.path().join("events.csv"), events).unwrap();
+    let out = assert_cmd::Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args([
+            "batch",
+            "--returns",
+            "log",
+            "--estimation",
+            "2019-04-01..2020-03-13",
+            "--window",
+            "0:4",
+        ])
+        .args([
+            "--car",
+            "0:4",
+            "--mv-window",
+            "0:4",
+            "--min-estimation",
+            "100",
+            "--no-charts",
+            "--format",
+            "json",
+        ])
+        .arg("--events")
+        .arg(dir.path().join("events.csv"))
+        .arg("--source")
+        .arg(format!("csv:{}", price_dir.display()))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["events"].as_array().unwrap().len(), 7);
+    let published = expected(&golden.join("expected_published.csv"));
+    let textbook = expected(&golden.join("expected_textbook.csv"));
+    for (i, day) in v["aggregate"]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let get = |path: &[&str]| path.iter().fold(day, |v, k| &v[*k]).as_f64().unwrap();
+        for reference in [&published[i], &textbook[i]] {
+            for (name, ours) in [
+                ("mean_aar", get(&["aar"])),
+                ("t_test", get(&["csect_t", "stat"])),
+                ("sign", get(&["sign_z", "stat"])),
+                ("gen_sign", get(&["generalized_sign_z", "stat"])),
+                ("wilcoxon_w", get(&["wilcoxon_w"])),
+            ] {
+                let theirs = reference[name];
+                assert!(
+                    (ours - theirs).abs() <= 1e-6_f64.max(theirs.abs() * 1e-6),
+                    "day {i}: {name} {ours} vs {theirs}"
+                );
+            }
+        }
+        for (name, ours) in [
+            ("patell", get(&["patell_z", "stat"])),
+            ("boehmer", get(&["bmp_t", "stat"])),
+        ] {
+            let theirs = textbook[i][name];
+            assert!(
+                ((ours - theirs) / theirs).abs() < 0.003,
+                "day {i}: {name} {ours} vs {theirs}"
+            );
+        }
+    }
+}
