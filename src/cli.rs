@@ -28,6 +28,9 @@ Examples:
   # Nvidia on the DeepSeek news: prices from Yahoo (kept in notebooks-data/), shares from SEC
   eventstudy run --ticker NVDA --date 2025-01-27
 
+  # The AI trade on that day: one event per ticker, plus the portfolio (AAR, CAAR, tests)
+  eventstudy run --ticker NVDA,AVGO,TSM,MRVL,ARM,MU,ASML,VST,CEG --date 2025-01-27
+
   # The same from a folder of <SYMBOL>.csv files, with a file of share counts
   eventstudy run --ticker NVDA --date 2025-01-27 --source csv:../shared/data/prices \\
       --shares-file ../shared/data/shares_outstanding.csv

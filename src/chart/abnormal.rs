@@ -2,6 +2,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, frame, padded_range, Typography, DOWN, EVENT, UP};
 use crate::error::Result;
@@ -31,11 +32,7 @@ pub(super) fn draw(
     let rel: Vec<i32> = e.days.iter().map(|d| d.rel).collect();
     let dates: Vec<chrono::NaiveDate> = e.days.iter().map(|d| d.date).collect();
 
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * 5.0) as u32)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(&body, typo, x0..x1, y0..y1, 4.6)?;
     chart
         .configure_mesh()
         .x_labels(rel.len().max(2))
@@ -82,13 +79,9 @@ pub(super) fn draw(
         .draw_series(ars.iter().map(|&(r, a)| {
             let offset = (y1 - y0) * 0.025;
             let y = if a >= 0.0 { a + offset } else { a - offset };
-            let anchor = plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                if a >= 0.0 {
-                    plotters::style::text_anchor::VPos::Bottom
-                } else {
-                    plotters::style::text_anchor::VPos::Top
-                },
+            let anchor = Pos::new(
+                HPos::Center,
+                if a >= 0.0 { VPos::Bottom } else { VPos::Top },
             );
             Text::new(
                 format!("{a:+.1}%"),
@@ -98,27 +91,22 @@ pub(super) fn draw(
         }))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(x0, 0.0), (x1, 0.0)],
+        .draw_series(std::iter::once(super::line(
+            (x0, 0.0),
+            (x1, 0.0),
             BLACK.stroke_width(1),
         )))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, y0), (0.0, y1)],
+        .draw_series(std::iter::once(super::line(
+            (0.0, y0),
+            (0.0, y1),
             EVENT.mix(0.5).stroke_width(1),
         )))
         .map_err(chart_err)?
         .label(format!("day 0 ({})", e.day0))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), EVENT.stroke_width(2)));
 
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(typo.font(typo.label))
-        .draw()
-        .map_err(chart_err)?;
+    super::legend(&mut chart, typo, SeriesLabelPosition::LowerLeft)?;
     Ok(())
 }

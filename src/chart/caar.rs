@@ -2,6 +2,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, frame, padded_range, Typography, ABNORMAL, EVENT};
 use crate::error::Result;
@@ -37,11 +38,7 @@ pub(super) fn draw(
         a.days.first().map_or(-1, |d| d.rel) as f64 - 0.3,
         a.days.last().map_or(1, |d| d.rel) as f64 + 0.3,
     );
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * 5.0) as u32)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(&body, typo, x0..x1, y0..y1, 4.6)?;
     chart
         .configure_mesh()
         .x_labels(a.days.len().max(2))
@@ -77,8 +74,9 @@ pub(super) fn draw(
             Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
         });
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(x0, 0.0), (x1, 0.0)],
+        .draw_series(std::iter::once(super::line(
+            (x0, 0.0),
+            (x1, 0.0),
             BLACK.stroke_width(1),
         )))
         .map_err(chart_err)?;
@@ -89,7 +87,7 @@ pub(super) fn draw(
         ))
         .map_err(chart_err)?
         .label(format!("CAAR ({} events)", a.n))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), ABNORMAL.stroke_width(3)));
     chart
         .draw_series(
             path.iter()
@@ -97,32 +95,23 @@ pub(super) fn draw(
         )
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, y0), (0.0, y1)],
+        .draw_series(std::iter::once(super::line(
+            (0.0, y0),
+            (0.0, y1),
             EVENT.stroke_width(2),
         )))
         .map_err(chart_err)?
         .label("day 0")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), EVENT.stroke_width(2)));
     let grey = (super::FAMILY, typo.label * 0.85)
         .into_font()
         .color(&RGBColor(90, 90, 90))
-        .pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Center,
-            plotters::style::text_anchor::VPos::Bottom,
-        ));
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
     chart
         .draw_series(path.iter().map(|&(r, _, _, n)| {
             Text::new(format!("N={n}"), (r, y0 + (y1 - y0) * 0.005), grey.clone())
         }))
         .map_err(chart_err)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(typo.font(typo.label))
-        .draw()
-        .map_err(chart_err)?;
+    super::legend(&mut chart, typo, SeriesLabelPosition::UpperRight)?;
     Ok(())
 }

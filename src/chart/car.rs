@@ -2,6 +2,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, frame, padded_range, Typography, ABNORMAL, EVENT};
 use crate::error::Result;
@@ -31,11 +32,7 @@ pub(super) fn draw(
     let rel: Vec<i32> = e.days.iter().map(|d| d.rel).collect();
     let dates: Vec<chrono::NaiveDate> = e.days.iter().map(|d| d.date).collect();
 
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * 5.0) as u32)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(&body, typo, x0..x1, y0..y1, 4.6)?;
     chart
         .configure_mesh()
         .x_labels(rel.len().max(2))
@@ -65,8 +62,9 @@ pub(super) fn draw(
             Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
         });
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(x0, 0.0), (x1, 0.0)],
+        .draw_series(std::iter::once(super::line(
+            (x0, 0.0),
+            (x1, 0.0),
             BLACK.stroke_width(1),
         )))
         .map_err(chart_err)?;
@@ -80,7 +78,7 @@ pub(super) fn draw(
             "CAR from day {}",
             e.days.first().map_or(0, |d| d.rel)
         ))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), ABNORMAL.stroke_width(3)));
     chart
         .draw_series(
             path.iter()
@@ -88,33 +86,24 @@ pub(super) fn draw(
         )
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, y0), (0.0, y1)],
+        .draw_series(std::iter::once(super::line(
+            (0.0, y0),
+            (0.0, y1),
             EVENT.stroke_width(2),
         )))
         .map_err(chart_err)?
         .label(format!("day 0 ({})", e.day0))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), EVENT.stroke_width(2)));
     if let Some(&(r, c, _)) = path.last() {
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("{c:+.1}%"),
                 (r, c),
                 typo.font(typo.label)
-                    .pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Right,
-                        plotters::style::text_anchor::VPos::Bottom,
-                    )),
+                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
             )))
             .map_err(chart_err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(typo.font(typo.label))
-        .draw()
-        .map_err(chart_err)?;
+    super::legend(&mut chart, typo, SeriesLabelPosition::LowerLeft)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, frame, Typography};
 use crate::error::Result;
@@ -45,11 +46,13 @@ pub(super) fn draw(
         .max(0.01);
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(4) as f64;
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * (0.65 * longest + 2.0)).min(typo.label * 20.0) as u32)
-        .build_cartesian_2d(r0 as f64 - 0.5..r1 as f64 + 0.5, n as f64 - 0.5..-0.5)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(
+        &body,
+        typo,
+        r0 as f64 - 0.5..r1 as f64 + 0.5,
+        n as f64 - 0.5..-0.5,
+        longest,
+    )?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -103,12 +106,10 @@ pub(super) fn draw(
                 None => ("-".to_string(), false),
             };
             let colour = if dark { WHITE } else { BLACK };
-            let style = (super::FAMILY, cell_font).into_font().color(&colour).pos(
-                plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Center,
-                    plotters::style::text_anchor::VPos::Center,
-                ),
-            );
+            let style = (super::FAMILY, cell_font)
+                .into_font()
+                .color(&colour)
+                .pos(Pos::new(HPos::Center, VPos::Center));
             Text::new(text, (rel as f64, i as f64), style)
         }))
         .map_err(chart_err)?;

@@ -61,11 +61,7 @@ pub(super) fn draw(
     let rel: Vec<i32> = e.days.iter().map(|d| d.rel).collect();
     let dates: Vec<chrono::NaiveDate> = e.days.iter().map(|d| d.date).collect();
 
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * 5.0) as u32)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(&body, typo, x0..x1, y0..y1, 4.6)?;
     chart
         .configure_mesh()
         .x_labels(rel.len().max(2))
@@ -109,26 +105,28 @@ pub(super) fn draw(
         .draw_series(LineSeries::new(raw_cum, BENCHMARK.stroke_width(3)))
         .map_err(chart_err)?
         .label("cumulative (raw)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BENCHMARK.stroke_width(3)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), BENCHMARK.stroke_width(3)));
     chart
         .draw_series(LineSeries::new(abn_cum, ABNORMAL.stroke_width(3)))
         .map_err(chart_err)?
         .label("cumulative (abnormal)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ABNORMAL.stroke_width(3)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), ABNORMAL.stroke_width(3)));
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(x0, 0.0), (x1, 0.0)],
+        .draw_series(std::iter::once(super::line(
+            (x0, 0.0),
+            (x1, 0.0),
             BLACK.stroke_width(1),
         )))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, y0), (0.0, y1)],
+        .draw_series(std::iter::once(super::line(
+            (0.0, y0),
+            (0.0, y1),
             EVENT.mix(0.6).stroke_width(2),
         )))
         .map_err(chart_err)?
         .label(format!("day 0 ({})", e.day0))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EVENT.stroke_width(2)));
+        .legend(|(x, y)| super::line((x, y), (x + 20, y), EVENT.stroke_width(2)));
     if let Some(d0) = e.day(0).and_then(|d| d.abnormal_market_value_change) {
         chart
             .draw_series(std::iter::once(Text::new(
@@ -138,13 +136,6 @@ pub(super) fn draw(
             )))
             .map_err(chart_err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(typo.font(typo.label))
-        .draw()
-        .map_err(chart_err)?;
+    super::legend(&mut chart, typo, SeriesLabelPosition::LowerLeft)?;
     Ok(())
 }

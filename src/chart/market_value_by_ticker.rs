@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, frame, padded_range, Typography, ABNORMAL, BENCHMARK};
 use crate::error::Result;
@@ -26,11 +27,13 @@ pub(super) fn draw(
     let pad = (x1 - x0) * 0.12;
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(4) as f64;
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * (0.65 * longest + 2.0)).min(typo.label * 20.0) as u32)
-        .build_cartesian_2d(x0 - pad..x1 + pad, -0.5..n as f64 - 0.5)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(
+        &body,
+        typo,
+        x0 - pad..x1 + pad,
+        -0.5..n as f64 - 0.5,
+        longest,
+    )?;
     chart
         .configure_mesh()
         .y_labels(n.max(1))
@@ -73,13 +76,9 @@ pub(super) fn draw(
         .label("raw change")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], BENCHMARK.filled()));
     let label = |value: f64, y: f64| {
-        let anchor = plotters::style::text_anchor::Pos::new(
-            if value < 0.0 {
-                plotters::style::text_anchor::HPos::Right
-            } else {
-                plotters::style::text_anchor::HPos::Left
-            },
-            plotters::style::text_anchor::VPos::Center,
+        let anchor = Pos::new(
+            if value < 0.0 { HPos::Right } else { HPos::Left },
+            VPos::Center,
         );
         let x = value / 1e9 + if value < 0.0 { -pad * 0.1 } else { pad * 0.1 };
         Text::new(
@@ -97,18 +96,12 @@ pub(super) fn draw(
         }))
         .map_err(chart_err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
+        .draw_series(std::iter::once(super::line(
+            (0.0, -0.5),
+            (0.0, n as f64 - 0.5),
             BLACK.stroke_width(1),
         )))
         .map_err(chart_err)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(typo.font(typo.label))
-        .draw()
-        .map_err(chart_err)?;
+    super::legend(&mut chart, typo, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }

@@ -15,6 +15,7 @@ mod price;
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, RGBColor};
@@ -116,6 +117,51 @@ pub(crate) fn subtitle(c: &Conventions, e: &EventReport) -> String {
         c.returns,
         e.day0
     )
+}
+
+/// The charts' coordinate system: f64 on both axes.
+pub(crate) type Chart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<RangedCoordf64, RangedCoordf64>,
+>;
+
+/// The plot area in the house margins; `y_label_chars` sizes the room for the y labels.
+pub(crate) fn plot_area<'a, 'b>(
+    body: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    typo: &Typography,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_label_chars: f64,
+) -> Result<Chart<'a, 'b>> {
+    ChartBuilder::on(body)
+        .x_label_area_size((typo.label * 3.5) as u32)
+        .y_label_area_size(
+            (typo.label * (0.65 * y_label_chars + 2.0)).min(typo.label * 20.0) as u32,
+        )
+        .build_cartesian_2d(x, y)
+        .map_err(chart_err)
+}
+
+/// The legend, in the house style.
+pub(crate) fn legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    typo: &Typography,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(typo.font(typo.label))
+        .draw()
+        .map_err(chart_err)
+}
+
+/// A straight line between two points (the zero line, the event day, a legend's swatch).
+pub(crate) fn line<C>(from: C, to: C, style: ShapeStyle) -> PathElement<C> {
+    PathElement::new(vec![from, to], style)
 }
 
 /// Labels a relative-day position with its date, when it is a whole day of the series.

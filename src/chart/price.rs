@@ -2,6 +2,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, date_label, frame, padded_range, Typography, BENCHMARK, EVENT, FIRM};
 use crate::error::Result;
@@ -23,11 +24,7 @@ pub(super) fn draw(
     let x1 = *path.rel.last().unwrap_or(&1) as f64;
     let (y0, y1) = padded_range(path.firm.iter().chain(&path.benchmark).copied(), false);
 
-    let mut chart = ChartBuilder::on(&body)
-        .x_label_area_size((typo.label * 3.5) as u32)
-        .y_label_area_size((typo.label * 5.0) as u32)
-        .build_cartesian_2d(x0..x1 + 0.5, y0..y1)
-        .map_err(chart_err)?;
+    let mut chart = super::plot_area(&body, typo, x0..x1 + 0.5, y0..y1, 4.6)?;
     chart
         .configure_mesh()
         .x_labels(8)
@@ -77,9 +74,7 @@ pub(super) fn draw(
         ))
         .map_err(chart_err)?
         .label(format!("{} (benchmark)", e.benchmark))
-        .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 20, y)], BENCHMARK.stroke_width(3))
-        });
+        .legend(move |(x, y)| super::line((x, y), (x + 20, y), BENCHMARK.stroke_width(3)));
     chart
         .draw_series(LineSeries::new(
             points(&path.firm),
@@ -87,11 +82,12 @@ pub(super) fn draw(
         ))
         .map_err(chart_err)?
         .label(e.ticker.clone())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FIRM.stroke_width(3)));
+        .legend(move |(x, y)| super::line((x, y), (x + 20, y), FIRM.stroke_width(3)));
 
     chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, y0), (0.0, y1)],
+        .draw_series(std::iter::once(super::line(
+            (0.0, y0),
+            (0.0, y1),
             EVENT.stroke_width(2),
         )))
         .map_err(chart_err)?;
@@ -103,22 +99,13 @@ pub(super) fn draw(
         .draw_series(std::iter::once(Text::new(
             day0_label,
             (0.0, y1 - (y1 - y0) * 0.02),
-            (super::FAMILY, typo.label).into_font().color(&EVENT).pos(
-                plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Right,
-                    plotters::style::text_anchor::VPos::Top,
-                ),
-            ),
+            (super::FAMILY, typo.label)
+                .into_font()
+                .color(&EVENT)
+                .pos(Pos::new(HPos::Right, VPos::Top)),
         )))
         .map_err(chart_err)?;
 
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(typo.font(typo.label))
-        .draw()
-        .map_err(chart_err)?;
+    super::legend(&mut chart, typo, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
