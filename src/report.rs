@@ -248,6 +248,57 @@ pub struct TestsReport {
     pub cda_t: TestReport,
 }
 
+impl TestsReport {
+    /// (JSON name, test) in the contract's order.
+    pub fn named(&self) -> [(&'static str, TestReport); 9] {
+        [
+            ("csect_t", self.csect_t),
+            ("patell_z", self.patell_z),
+            ("bmp_t", self.bmp_t),
+            ("kp_bmp_t", self.kp_bmp_t),
+            ("corrado_rank_z", self.corrado_rank_z),
+            ("generalized_sign_z", self.generalized_sign_z),
+            ("sign_z", self.sign_z),
+            ("wilcoxon_z", self.wilcoxon_z),
+            ("cda_t", self.cda_t),
+        ]
+    }
+}
+
+/// What a day row and a window row of the aggregate share: the tests and their companions.
+pub trait CrossSection {
+    fn tests(&self) -> &TestsReport;
+    fn positive(&self) -> usize;
+    fn wilcoxon_w(&self) -> Option<f64>;
+    fn market_value_change(&self) -> Option<f64>;
+    fn abnormal_market_value_change(&self) -> Option<f64>;
+}
+
+macro_rules! cross_section {
+    ($row:ty) => {
+        impl CrossSection for $row {
+            fn tests(&self) -> &TestsReport {
+                &self.tests
+            }
+            fn positive(&self) -> usize {
+                self.positive
+            }
+            fn wilcoxon_w(&self) -> Option<f64> {
+                self.wilcoxon_w
+            }
+            fn market_value_change(&self) -> Option<f64> {
+                self.market_value_change
+            }
+            fn abnormal_market_value_change(&self) -> Option<f64> {
+                self.abnormal_market_value_change
+            }
+        }
+    };
+}
+
+cross_section!(AggregateDayRow);
+cross_section!(AggregateCarRow);
+
 impl From<&TestBattery> for TestsReport {
     fn from(b: &TestBattery) -> Self {
         TestsReport {

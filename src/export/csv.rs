@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use crate::data::prices::{epoch_days, polars_err};
 use crate::error::Result;
-use crate::report::{AggregateReport, EventReport, TestReport, TestsReport};
+use crate::report::{AggregateReport, CrossSection, EventReport, TestReport, TestsReport};
 
 fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
     let days: Vec<Option<i32>> = dates.into_iter().map(|d| d.map(epoch_days)).collect();
@@ -108,38 +108,50 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("car", e))
 }
 
-/// Appends each test of the battery as `<name>` and `<name>_p` columns.
-fn test_columns(columns: &mut Vec<Column>, tests: &[&TestsReport]) {
-    let named = |t: &TestsReport| -> [(&'static str, TestReport); 9] {
-        [
-            ("csect_t", t.csect_t),
-            ("patell_z", t.patell_z),
-            ("bmp_t", t.bmp_t),
-            ("kp_bmp_t", t.kp_bmp_t),
-            ("corrado_rank_z", t.corrado_rank_z),
-            ("generalized_sign_z", t.generalized_sign_z),
-            ("sign_z", t.sign_z),
-            ("wilcoxon_z", t.wilcoxon_z),
-            ("cda_t", t.cda_t),
-        ]
-    };
+/// Appends what every cross-section row has: each test as `<name>` and `<name>_p`, then
+/// `positive`, `wilcoxon_w` and the dollars.
+fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T]) {
     for k in 0..9 {
-        let name = named(tests.first().map_or(&EMPTY_TESTS, |t| t))[k].0;
+        let name = EMPTY_TESTS.named()[k].0;
         columns.push(float(
             name,
-            tests.iter().map(|t| named(t)[k].1.stat).collect(),
+            rows.iter().map(|r| r.tests().named()[k].1.stat).collect(),
         ));
         columns.push(float(
             &format!("{name}_p"),
-            tests.iter().map(|t| named(t)[k].1.p).collect(),
+            rows.iter().map(|r| r.tests().named()[k].1.p).collect(),
         ));
     }
+    columns.push(
+        Series::new(
+            "positive".into(),
+            rows.iter()
+                .map(|r| r.positive() as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+    );
+    columns.push(float(
+        "wilcoxon_w",
+        rows.iter().map(|r| r.wilcoxon_w()).collect(),
+    ));
+    columns.push(float(
+        "market_value_change",
+        rows.iter().map(|r| r.market_value_change()).collect(),
+    ));
+    columns.push(float(
+        "abnormal_market_value_change",
+        rows.iter()
+            .map(|r| r.abnormal_market_value_change())
+            .collect(),
+    ));
 }
 
 const NO_TEST: TestReport = TestReport {
     stat: None,
     p: None,
 };
+/// Only its names are read.
 const EMPTY_TESTS: TestsReport = TestsReport {
     csect_t: NO_TEST,
     patell_z: NO_TEST,
@@ -168,35 +180,7 @@ pub fn aggregate_days_frame(a: &AggregateReport) -> Result<DataFrame> {
         float("caar", a.days.iter().map(|d| d.caar).collect()),
         float("car_sd", a.days.iter().map(|d| d.car_sd).collect()),
     ];
-    test_columns(
-        &mut columns,
-        &a.days.iter().map(|d| &d.tests).collect::<Vec<_>>(),
-    );
-    columns.push(
-        Series::new(
-            "positive".into(),
-            a.days
-                .iter()
-                .map(|d| d.positive as u32)
-                .collect::<Vec<u32>>(),
-        )
-        .into(),
-    );
-    columns.push(float(
-        "wilcoxon_w",
-        a.days.iter().map(|d| d.wilcoxon_w).collect(),
-    ));
-    columns.push(float(
-        "market_value_change",
-        a.days.iter().map(|d| d.market_value_change).collect(),
-    ));
-    columns.push(float(
-        "abnormal_market_value_change",
-        a.days
-            .iter()
-            .map(|d| d.abnormal_market_value_change)
-            .collect(),
-    ));
+    cross_section_columns(&mut columns, &a.days);
     DataFrame::new(a.days.len(), columns).map_err(|e| polars_err("aar", e))
 }
 
@@ -211,35 +195,7 @@ pub fn aggregate_car_frame(a: &AggregateReport) -> Result<DataFrame> {
         .into(),
         float("caar", a.car.iter().map(|c| c.caar).collect()),
     ];
-    test_columns(
-        &mut columns,
-        &a.car.iter().map(|c| &c.tests).collect::<Vec<_>>(),
-    );
-    columns.push(
-        Series::new(
-            "positive".into(),
-            a.car
-                .iter()
-                .map(|c| c.positive as u32)
-                .collect::<Vec<u32>>(),
-        )
-        .into(),
-    );
-    columns.push(float(
-        "wilcoxon_w",
-        a.car.iter().map(|c| c.wilcoxon_w).collect(),
-    ));
-    columns.push(float(
-        "market_value_change",
-        a.car.iter().map(|c| c.market_value_change).collect(),
-    ));
-    columns.push(float(
-        "abnormal_market_value_change",
-        a.car
-            .iter()
-            .map(|c| c.abnormal_market_value_change)
-            .collect(),
-    ));
+    cross_section_columns(&mut columns, &a.car);
     DataFrame::new(a.car.len(), columns).map_err(|e| polars_err("caar", e))
 }
 
