@@ -111,6 +111,15 @@ pub struct SecClient {
     pub user_agent: String,
     pub mode: StoreMode,
     pub now: DateTime<Utc>,
+    /// What this process has read already: a batch asks for the same firms again and again.
+    memo: std::cell::RefCell<Memo>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Memo {
+    /// Upper-case ticker -> CIK.
+    ciks: Option<std::collections::HashMap<String, u64>>,
+    facts: std::collections::HashMap<u64, Vec<Fact>>,
 }
 
 impl SecClient {
@@ -124,6 +133,7 @@ impl SecClient {
                 .unwrap_or_else(|| DEFAULT_AGENT.to_string()),
             mode,
             now: Utc::now(),
+            memo: Default::default(),
         }
     }
 
@@ -156,25 +166,46 @@ impl SecClient {
     }
 
     fn cik(&self, ticker: &Ticker) -> Result<Option<u64>> {
-        let path = self.cache_dir.join("company_tickers.json");
-        let bytes = self.cached_or_fetch(&path, TICKERS_URL, |_| false)?;
-        let map: BTreeMap<String, serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(|e| {
-                Error::Network(format!(
-                    "SEC's company_tickers.json is not valid JSON ({e})"
-                ))
-            })?;
-        // SEC writes class shares with a dash (BRK-B); Yahoo too, some users a dot.
+        if self.memo.borrow().ciks.is_none() {
+            let path = self.cache_dir.join("company_tickers.json");
+            let bytes = self.cached_or_fetch(&path, TICKERS_URL, |_| false)?;
+            let map: BTreeMap<String, serde_json::Value> =
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::Network(format!(
+                        "SEC's company_tickers.json is not valid JSON ({e})"
+                    ))
+                })?;
+            let ciks = map
+                .values()
+                .filter_map(|v| {
+                    Some((
+                        v.get("ticker")?.as_str()?.to_ascii_uppercase(),
+                        v.get("cik_str")?.as_u64()?,
+                    ))
+                })
+                .collect();
+            self.memo.borrow_mut().ciks = Some(ciks);
+        }
+        // SEC writes class shares with a dash (BRK-B), as Yahoo does; some users write a dot.
         let wanted = ticker.as_str().replace('.', "-");
-        Ok(map.values().find_map(|v| {
-            let t = v.get("ticker")?.as_str()?;
-            (t.eq_ignore_ascii_case(&wanted))
-                .then(|| v.get("cik_str")?.as_u64())
-                .flatten()
-        }))
+        Ok(self
+            .memo
+            .borrow()
+            .ciks
+            .as_ref()
+            .and_then(|m| m.get(&wanted).copied()))
     }
 
     fn facts(&self, cik: u64, day_before: NaiveDate) -> Result<Vec<Fact>> {
+        if let Some(facts) = self.memo.borrow().facts.get(&cik) {
+            return Ok(facts.clone());
+        }
+        let facts = self.read_facts(cik, day_before)?;
+        self.memo.borrow_mut().facts.insert(cik, facts.clone());
+        Ok(facts)
+    }
+
+    fn read_facts(&self, cik: u64, day_before: NaiveDate) -> Result<Vec<Fact>> {
         let path = self.cache_dir.join(format!(
             "CIK{cik:010}-EntityCommonStockSharesOutstanding.json"
         ));
