@@ -234,36 +234,8 @@ impl From<TestStat> for TestReport {
     }
 }
 
-/// The battery, named as the JSON contract has it.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct TestsReport {
-    pub csect_t: TestReport,
-    pub patell_z: TestReport,
-    pub bmp_t: TestReport,
-    pub kp_bmp_t: TestReport,
-    pub corrado_rank_z: TestReport,
-    pub generalized_sign_z: TestReport,
-    pub sign_z: TestReport,
-    pub wilcoxon_z: TestReport,
-    pub cda_t: TestReport,
-}
-
-impl TestsReport {
-    /// (JSON name, test) in the contract's order.
-    pub fn named(&self) -> [(&'static str, TestReport); 9] {
-        [
-            ("csect_t", self.csect_t),
-            ("patell_z", self.patell_z),
-            ("bmp_t", self.bmp_t),
-            ("kp_bmp_t", self.kp_bmp_t),
-            ("corrado_rank_z", self.corrado_rank_z),
-            ("generalized_sign_z", self.generalized_sign_z),
-            ("sign_z", self.sign_z),
-            ("wilcoxon_z", self.wilcoxon_z),
-            ("cda_t", self.cda_t),
-        ]
-    }
-}
+/// The battery as the JSON contract has it: each test `{"stat", "p"}`.
+pub type TestsReport = TestBattery<TestReport>;
 
 /// What a day row and a window row of the aggregate share: the tests and their companions.
 pub trait CrossSection {
@@ -299,22 +271,6 @@ macro_rules! cross_section {
 cross_section!(AggregateDayRow);
 cross_section!(AggregateCarRow);
 
-impl From<&TestBattery> for TestsReport {
-    fn from(b: &TestBattery) -> Self {
-        TestsReport {
-            csect_t: b.csect_t.into(),
-            patell_z: b.patell_z.into(),
-            bmp_t: b.bmp_t.into(),
-            kp_bmp_t: b.kp_bmp_t.into(),
-            corrado_rank_z: b.corrado_rank_z.into(),
-            generalized_sign_z: b.generalized_sign_z.into(),
-            sign_z: b.sign_z.into(),
-            wilcoxon_z: b.wilcoxon_z.into(),
-            cda_t: b.cda_t.into(),
-        }
-    }
-}
-
 /// One relative day across the events.
 #[derive(Debug, Clone, Serialize)]
 pub struct AggregateDayRow {
@@ -340,7 +296,7 @@ impl From<&AggregateDay> for AggregateDayRow {
             aar: num(d.aar),
             caar: num(d.caar),
             car_sd: num(d.car_sd),
-            tests: (&d.tests).into(),
+            tests: d.tests.map(TestReport::from),
             positive: d.positive,
             wilcoxon_w: num(d.wilcoxon_w),
             market_value_change: num(d.market_value_change),
@@ -369,7 +325,7 @@ impl From<&AggregateCar> for AggregateCarRow {
             window: c.window.to_string(),
             n: c.n,
             caar: num(c.caar),
-            tests: (&c.tests).into(),
+            tests: c.tests.map(TestReport::from),
             positive: c.positive,
             wilcoxon_w: num(c.wilcoxon_w),
             market_value_change: num(c.market_value_change),

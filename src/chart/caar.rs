@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{chart_err, frame, padded_range, Typography, ABNORMAL, EVENT};
+use super::{chart_err, frame, padded_range, Typography, EVENT};
 use crate::error::Result;
 use crate::report::AggregateReport;
 use crate::study::stats::student_t_critical;
@@ -58,42 +58,14 @@ pub(super) fn draw(
         .draw()
         .map_err(chart_err)?;
 
-    let band: Vec<(f64, f64)> = path
-        .iter()
-        .map(|&(r, c, h, _)| (r, c + h))
-        .chain(path.iter().rev().map(|&(r, c, h, _)| (r, c - h)))
-        .collect();
-    chart
-        .draw_series(std::iter::once(Polygon::new(
-            band,
-            ABNORMAL.mix(0.18).filled(),
-        )))
-        .map_err(chart_err)?
-        .label("95% band (cross-sectional s.d. of the CARs)")
-        .legend(|(x, y)| {
-            Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
-        });
-    chart
-        .draw_series(std::iter::once(super::line(
-            (x0, 0.0),
-            (x1, 0.0),
-            BLACK.stroke_width(1),
-        )))
-        .map_err(chart_err)?;
-    chart
-        .draw_series(LineSeries::new(
-            path.iter().map(|&(r, c, _, _)| (r, c)),
-            ABNORMAL.stroke_width(3),
-        ))
-        .map_err(chart_err)?
-        .label(format!("CAAR ({} events)", a.n))
-        .legend(|(x, y)| super::line((x, y), (x + 20, y), ABNORMAL.stroke_width(3)));
-    chart
-        .draw_series(
-            path.iter()
-                .map(|&(r, c, _, _)| Circle::new((r, c), 5, ABNORMAL.filled())),
-        )
-        .map_err(chart_err)?;
+    let line: Vec<(f64, f64, f64)> = path.iter().map(|&(r, c, h, _)| (r, c, h)).collect();
+    super::path_with_band(
+        &mut chart,
+        &line,
+        (x0, x1),
+        "95% band (cross-sectional s.d. of the CARs)",
+        format!("CAAR ({} events)", a.n),
+    )?;
     chart
         .draw_series(std::iter::once(super::line(
             (0.0, y0),

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{chart_err, frame, padded_range, Typography, ABNORMAL, EVENT};
+use super::{chart_err, frame, padded_range, Typography, EVENT};
 use crate::error::Result;
 use crate::report::EventReport;
 use crate::study::stats::student_t_critical;
@@ -46,45 +46,13 @@ pub(super) fn draw(
         .draw()
         .map_err(chart_err)?;
 
-    let band: Vec<(f64, f64)> = path
-        .iter()
-        .map(|&(r, c, h)| (r, c + h))
-        .chain(path.iter().rev().map(|&(r, c, h)| (r, c - h)))
-        .collect();
-    chart
-        .draw_series(std::iter::once(Polygon::new(
-            band,
-            ABNORMAL.mix(0.18).filled(),
-        )))
-        .map_err(chart_err)?
-        .label("95% confidence band (prediction-error variance)")
-        .legend(|(x, y)| {
-            Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
-        });
-    chart
-        .draw_series(std::iter::once(super::line(
-            (x0, 0.0),
-            (x1, 0.0),
-            BLACK.stroke_width(1),
-        )))
-        .map_err(chart_err)?;
-    chart
-        .draw_series(LineSeries::new(
-            path.iter().map(|&(r, c, _)| (r, c)),
-            ABNORMAL.stroke_width(3),
-        ))
-        .map_err(chart_err)?
-        .label(format!(
-            "CAR from day {}",
-            e.days.first().map_or(0, |d| d.rel)
-        ))
-        .legend(|(x, y)| super::line((x, y), (x + 20, y), ABNORMAL.stroke_width(3)));
-    chart
-        .draw_series(
-            path.iter()
-                .map(|&(r, c, _)| Circle::new((r, c), 5, ABNORMAL.filled())),
-        )
-        .map_err(chart_err)?;
+    super::path_with_band(
+        &mut chart,
+        &path,
+        (x0, x1),
+        "95% confidence band (prediction-error variance)",
+        format!("CAR from day {}", e.days.first().map_or(0, |d| d.rel)),
+    )?;
     chart
         .draw_series(std::iter::once(super::line(
             (0.0, y0),

@@ -159,6 +159,54 @@ pub(crate) fn legend<'a, 'b: 'a>(
         .map_err(chart_err)
 }
 
+/// A cumulative path `(x, value, half-width of its 95% band)`: the band, the zero line, and
+/// the line with a marker on each day.
+pub(crate) fn path_with_band(
+    chart: &mut Chart<'_, '_>,
+    path: &[(f64, f64, f64)],
+    (x0, x1): (f64, f64),
+    band_label: &str,
+    line_label: String,
+) -> Result<()> {
+    let band: Vec<(f64, f64)> = path
+        .iter()
+        .map(|&(r, c, h)| (r, c + h))
+        .chain(path.iter().rev().map(|&(r, c, h)| (r, c - h)))
+        .collect();
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band,
+            ABNORMAL.mix(0.18).filled(),
+        )))
+        .map_err(chart_err)?
+        .label(band_label)
+        .legend(|(x, y)| {
+            Rectangle::new([(x, y - 6), (x + 20, y + 6)], ABNORMAL.mix(0.25).filled())
+        });
+    chart
+        .draw_series(std::iter::once(line(
+            (x0, 0.0),
+            (x1, 0.0),
+            BLACK.stroke_width(1),
+        )))
+        .map_err(chart_err)?;
+    chart
+        .draw_series(LineSeries::new(
+            path.iter().map(|&(r, c, _)| (r, c)),
+            ABNORMAL.stroke_width(3),
+        ))
+        .map_err(chart_err)?
+        .label(line_label)
+        .legend(|(x, y)| line((x, y), (x + 20, y), ABNORMAL.stroke_width(3)));
+    chart
+        .draw_series(
+            path.iter()
+                .map(|&(r, c, _)| Circle::new((r, c), 5, ABNORMAL.filled())),
+        )
+        .map_err(chart_err)?;
+    Ok(())
+}
+
 /// A straight line between two points (the zero line, the event day, a legend's swatch).
 pub(crate) fn line<C>(from: C, to: C, style: ShapeStyle) -> PathElement<C> {
     PathElement::new(vec![from, to], style)

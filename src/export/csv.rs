@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use crate::data::prices::{epoch_days, polars_err};
 use crate::error::Result;
-use crate::report::{AggregateReport, CrossSection, EventReport, TestReport, TestsReport};
+use crate::report::{AggregateReport, CrossSection, EventReport, TestsReport};
 
 fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
     let days: Vec<Option<i32>> = dates.into_iter().map(|d| d.map(epoch_days)).collect();
@@ -111,8 +111,7 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
 /// Appends what every cross-section row has: each test as `<name>` and `<name>_p`, then
 /// `positive`, `wilcoxon_w` and the dollars.
 fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T]) {
-    for k in 0..9 {
-        let name = EMPTY_TESTS.named()[k].0;
+    for (k, name) in TestsReport::NAMES.iter().enumerate() {
         columns.push(float(
             name,
             rows.iter().map(|r| r.tests().named()[k].1.stat).collect(),
@@ -146,23 +145,6 @@ fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T])
             .collect(),
     ));
 }
-
-const NO_TEST: TestReport = TestReport {
-    stat: None,
-    p: None,
-};
-/// Only its names are read.
-const EMPTY_TESTS: TestsReport = TestsReport {
-    csect_t: NO_TEST,
-    patell_z: NO_TEST,
-    bmp_t: NO_TEST,
-    kp_bmp_t: NO_TEST,
-    corrado_rank_z: NO_TEST,
-    generalized_sign_z: NO_TEST,
-    sign_z: NO_TEST,
-    wilcoxon_z: NO_TEST,
-    cda_t: NO_TEST,
-};
 
 /// `aar.csv`: one row per relative day of the portfolio.
 pub fn aggregate_days_frame(a: &AggregateReport) -> Result<DataFrame> {

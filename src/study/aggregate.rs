@@ -27,34 +27,64 @@ pub struct EventSample<'a> {
     pub has_market_value: bool,
 }
 
-/// The battery, named as in the JSON contract.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TestBattery {
-    pub csect_t: TestStat,
-    pub patell_z: TestStat,
-    pub bmp_t: TestStat,
-    pub kp_bmp_t: TestStat,
-    pub corrado_rank_z: TestStat,
-    pub generalized_sign_z: TestStat,
-    pub sign_z: TestStat,
-    pub wilcoxon_z: TestStat,
-    pub cda_t: TestStat,
+/// The battery, named as in the JSON contract; `T` is a [`TestStat`] here and its
+/// serializable form in the report.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct TestBattery<T = TestStat> {
+    pub csect_t: T,
+    pub patell_z: T,
+    pub bmp_t: T,
+    pub kp_bmp_t: T,
+    pub corrado_rank_z: T,
+    pub generalized_sign_z: T,
+    pub sign_z: T,
+    pub wilcoxon_z: T,
+    pub cda_t: T,
 }
 
-impl TestBattery {
-    /// (JSON name, statistic) in a fixed order.
-    pub fn named(&self) -> [(&'static str, TestStat); 9] {
-        [
-            ("csect_t", self.csect_t),
-            ("patell_z", self.patell_z),
-            ("bmp_t", self.bmp_t),
-            ("kp_bmp_t", self.kp_bmp_t),
-            ("corrado_rank_z", self.corrado_rank_z),
-            ("generalized_sign_z", self.generalized_sign_z),
-            ("sign_z", self.sign_z),
-            ("wilcoxon_z", self.wilcoxon_z),
-            ("cda_t", self.cda_t),
-        ]
+impl<T: Copy> TestBattery<T> {
+    /// The JSON names, in the contract's order.
+    pub const NAMES: [&'static str; 9] = [
+        "csect_t",
+        "patell_z",
+        "bmp_t",
+        "kp_bmp_t",
+        "corrado_rank_z",
+        "generalized_sign_z",
+        "sign_z",
+        "wilcoxon_z",
+        "cda_t",
+    ];
+
+    /// (JSON name, test) in the contract's order.
+    pub fn named(&self) -> [(&'static str, T); 9] {
+        let values = [
+            self.csect_t,
+            self.patell_z,
+            self.bmp_t,
+            self.kp_bmp_t,
+            self.corrado_rank_z,
+            self.generalized_sign_z,
+            self.sign_z,
+            self.wilcoxon_z,
+            self.cda_t,
+        ];
+        std::array::from_fn(|i| (Self::NAMES[i], values[i]))
+    }
+
+    /// The same battery with every test transformed.
+    pub fn map<U>(&self, f: impl Fn(T) -> U) -> TestBattery<U> {
+        TestBattery {
+            csect_t: f(self.csect_t),
+            patell_z: f(self.patell_z),
+            bmp_t: f(self.bmp_t),
+            kp_bmp_t: f(self.kp_bmp_t),
+            corrado_rank_z: f(self.corrado_rank_z),
+            generalized_sign_z: f(self.generalized_sign_z),
+            sign_z: f(self.sign_z),
+            wilcoxon_z: f(self.wilcoxon_z),
+            cda_t: f(self.cda_t),
+        }
     }
 }
 
@@ -112,6 +142,20 @@ fn day_of<'a>(e: &EventSample<'a>, rel: i32) -> Option<&'a DayResult> {
 
 fn car_of<'a>(e: &EventSample<'a>, window: RelWindow) -> Option<&'a CarResult> {
     e.result.cars.iter().find(|c| c.window == window)
+}
+
+/// Sums one dollar figure over the events that have a share count.
+fn dollars<'a, T: 'a>(
+    events: &[EventSample<'a>],
+    item: impl Fn(&EventSample<'a>) -> Option<&'a T>,
+    value: impl Fn(&T) -> f64,
+) -> f64 {
+    sum_finite(
+        events
+            .iter()
+            .filter(|e| e.has_market_value)
+            .filter_map(|e| item(e).map(&value)),
+    )
 }
 
 fn sum_finite(values: impl Iterator<Item = f64>) -> f64 {
@@ -219,7 +263,6 @@ pub fn aggregate<'a>(
     let pooled = pool(events);
     let dofs: Vec<f64> = events.iter().map(|e| e.result.model.dof()).collect();
     let cda_days = pooled.estimation_aar.len();
-    let mv = |e: &EventSample<'_>, x: f64| if e.has_market_value { x } else { f64::NAN };
 
     let days = (window.start..=window.end)
         .map(|rel| {
@@ -251,16 +294,10 @@ pub fn aggregate<'a>(
                 tests,
                 wilcoxon_w,
                 positive: ar.iter().filter(|v| **v > 0.0).count(),
-                market_value_change: sum_finite(
-                    events
-                        .iter()
-                        .filter_map(|e| day(e).map(|d| mv(e, d.market_value_change))),
-                ),
-                abnormal_market_value_change: sum_finite(
-                    events
-                        .iter()
-                        .filter_map(|e| day(e).map(|d| mv(e, d.abnormal_market_value_change))),
-                ),
+                market_value_change: dollars(events, day, |d| d.market_value_change),
+                abnormal_market_value_change: dollars(events, day, |d| {
+                    d.abnormal_market_value_change
+                }),
             }
         })
         .collect();
@@ -302,16 +339,10 @@ pub fn aggregate<'a>(
                 tests,
                 wilcoxon_w,
                 positive: car.iter().filter(|v| **v > 0.0).count(),
-                market_value_change: sum_finite(
-                    events
-                        .iter()
-                        .filter_map(|e| car_of(e).map(|c| mv(e, c.market_value_change))),
-                ),
-                abnormal_market_value_change: sum_finite(
-                    events
-                        .iter()
-                        .filter_map(|e| car_of(e).map(|c| mv(e, c.abnormal_market_value_change))),
-                ),
+                market_value_change: dollars(events, car_of, |c| c.market_value_change),
+                abnormal_market_value_change: dollars(events, car_of, |c| {
+                    c.abnormal_market_value_change
+                }),
             }
         })
         .collect();
