@@ -91,8 +91,9 @@ fn event_need(options: &RunOptions, event: &EventSpec) -> DateRange {
     range.map_or(relative, |r| r.union(relative))
 }
 
-/// Fills the store for every firm and benchmark. A benchmark that cannot be had fails the run
-/// when every event needs it; otherwise its events are excluded with the reason.
+/// Fills the store for every firm and benchmark. What cannot be had is remembered: the
+/// events that need it are excluded with the reason (or the run fails, when that is its one
+/// benchmark).
 fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> {
     let store = Store::open(&options.data_dir)?;
     let fetcher = Fetcher::new(
@@ -100,19 +101,24 @@ fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> 
         NetworkSettings::from_env()?,
         options.store_mode,
     );
+    // One request per symbol, for the union of what its events need.
     let mut requests: Vec<(Ticker, DateRange)> = Vec::new();
+    let mut index: HashMap<Ticker, usize> = HashMap::new();
     for event in &options.events {
         let need = event_need(options, event);
-        requests.push((event.benchmark.clone(), need));
-        requests.push((event.ticker.clone(), need));
+        for symbol in [&event.benchmark, &event.ticker] {
+            match index.get(symbol) {
+                Some(&i) => requests[i].1 = requests[i].1.union(need),
+                None => {
+                    index.insert(symbol.clone(), requests.len());
+                    requests.push((symbol.clone(), need));
+                }
+            }
+        }
     }
     let progress = console.progress("fetching");
     let results = fetcher.ensure_ranges(&requests, progress.as_ref());
     let mut failures = HashMap::new();
-    let single_benchmark = options
-        .events
-        .iter()
-        .all(|e| e.benchmark == options.events[0].benchmark);
     for ((symbol, _), result) in requests.iter().zip(results) {
         match result {
             Ok(report) => {
@@ -120,17 +126,8 @@ fn store_source(options: &RunOptions, console: &Console) -> Result<StoreSource> 
                     console.warn(&format!("{symbol}: {note}"));
                 }
             }
-            Err(e) if single_benchmark && *symbol == options.events[0].benchmark => {
-                return Err(match e {
-                    Error::Data(m) => Error::Data(format!("benchmark {symbol}: {m}")),
-                    Error::Network(m) => Error::Network(format!("benchmark {symbol}: {m}")),
-                    other => other,
-                });
-            }
             Err(e) => {
-                failures
-                    .entry(symbol.clone())
-                    .or_insert_with(|| e.to_string());
+                failures.insert(symbol.clone(), e.to_string());
             }
         }
     }
