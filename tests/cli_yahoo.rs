@@ -40,6 +40,16 @@ fn world() -> World {
     {
         let mut series = market.yahoo.series.lock().unwrap();
         series.insert("FIRM".into(), firm);
+        let peer = synthetic(10, dates.clone(), 0.0, 0.9, 0.013, event, -0.05);
+        series.insert(
+            "PEER".into(),
+            ChartSeries::new(
+                "PEER",
+                dates.clone(),
+                peer.firm_prices.clone(),
+                peer.firm_prices.clone(),
+            ),
+        );
         series.insert(
             "^GSPC".into(),
             ChartSeries::new(
@@ -353,4 +363,50 @@ fn bad_environment_is_a_usage_error() {
         .env("EVENTSTUDY_CA_CERT", missing_ca)
         .assert()
         .code(2);
+}
+
+#[test]
+fn several_tickers_from_yahoo_make_a_portfolio() {
+    let w = world();
+    let date = w.dates[w.event].to_string();
+    let out = w
+        .cmd(&[
+            "run",
+            "--ticker",
+            "FIRM,PEER,NOPE",
+            "--date",
+            &date,
+            "--format",
+            "json",
+            "--no-event-charts",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(
+        v["events"].as_array().unwrap().len(),
+        2,
+        "{}",
+        v["excluded"]
+    );
+    assert_eq!(v["excluded"][0]["ticker"], "NOPE");
+    assert_eq!(
+        v["excluded"][0]["reason"],
+        "no data for NOPE on Yahoo Finance"
+    );
+    assert_eq!(v["aggregate"]["n"], 2);
+    // FIRM has a share count from SEC, PEER none (SEC does not know it).
+    assert_eq!(v["aggregate"]["n_with_market_value"], 1);
+    // One chart request per symbol: the index once, though both firms need it.
+    assert_eq!(w.chart_requests(), 4);
+    assert!(w
+        .dir
+        .path()
+        .join("output")
+        .join(format!("portfolio_{date}"))
+        .join("caar.png")
+        .is_file());
 }
