@@ -410,3 +410,42 @@ fn several_tickers_from_yahoo_make_a_portfolio() {
         .join("caar.png")
         .is_file());
 }
+
+#[test]
+fn sec_down_is_asked_once_per_run_and_noted() {
+    let w = world();
+    w.market
+        .sec
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let date = w.dates[w.event].to_string();
+    let out = w
+        .cmd(&[
+            "run",
+            "--ticker",
+            "FIRM,PEER",
+            "--date",
+            &date,
+            "--format",
+            "json",
+            "--no-charts",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    for e in v["events"].as_array().unwrap() {
+        assert!(e["market_value_before"].is_null(), "{e}");
+        assert!(
+            e["notes"]
+                .to_string()
+                .contains("no share count from SEC EDGAR"),
+            "{}",
+            e["notes"]
+        );
+    }
+    // Five attempts for the first firm; the second does not wait for SEC again.
+    assert_eq!(w.market.sec.agents.lock().unwrap().len(), 5);
+}

@@ -120,6 +120,8 @@ struct Memo {
     /// Upper-case ticker -> CIK.
     ciks: Option<std::collections::HashMap<String, u64>>,
     facts: std::collections::HashMap<u64, Vec<Fact>>,
+    /// Why SEC could not be reached, once it could not.
+    unreachable: Option<String>,
 }
 
 impl SecClient {
@@ -143,10 +145,22 @@ impl SecClient {
         ticker: &Ticker,
         day_before: NaiveDate,
     ) -> Result<Option<ShareCount>> {
-        let Some(cik) = self.cik(ticker)? else {
-            return Ok(None);
+        // Once SEC could not be reached, the rest of the run does not wait for it again.
+        if let Some(reason) = &self.memo.borrow().unreachable {
+            return Err(Error::Network(reason.clone()));
+        }
+        let facts = self
+            .cik(ticker)
+            .and_then(|cik| cik.map(|c| self.facts(c, day_before)).transpose());
+        let facts = match facts {
+            Ok(Some(facts)) => facts,
+            Ok(None) => return Ok(None),
+            Err(Error::Network(reason)) => {
+                self.memo.borrow_mut().unreachable = Some(reason.clone());
+                return Err(Error::Network(reason));
+            }
+            Err(e) => return Err(e),
         };
-        let facts = self.facts(cik, day_before)?;
         Ok(pick_count(&facts, day_before).map(|p| ShareCount {
             shares: p.shares,
             as_of: Some(p.as_of),

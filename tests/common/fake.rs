@@ -79,10 +79,20 @@ pub struct Sec {
     pub companies: Mutex<HashMap<String, (u64, Vec<SecFact>)>>,
     /// The User-Agent of every request.
     pub agents: Mutex<Vec<String>>,
+    /// Answer 500 to everything.
+    pub broken: std::sync::atomic::AtomicBool,
 }
 
 impl Sec {
     pub fn handle(&self, r: &Request) -> Option<Reply> {
+        let is_sec = r.path == "/files/company_tickers.json" || r.path.starts_with("/api/xbrl/");
+        if is_sec && self.broken.load(Ordering::SeqCst) {
+            self.agents
+                .lock()
+                .unwrap()
+                .push(r.headers.get("user-agent").cloned().unwrap_or_default());
+            return Some(Reply::Json(500, "{}".into()));
+        }
         if r.path == "/files/company_tickers.json" {
             self.agents
                 .lock()
