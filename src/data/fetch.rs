@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{Mutex, Semaphore};
 use yahoo_finance_api::{YahooConnector, YahooConnectorBuilder};
 
-use crate::data::http::{retry, NetworkSettings};
+use crate::data::http::{retry, Attempt, NetworkSettings};
 use crate::data::store::{plan, same_basis, Corrupt, DateRange, Store, Stored};
 use crate::data::yahoo::{fetch_history, FetchFailure, History};
 use crate::error::{Error, Result};
@@ -219,13 +219,16 @@ impl Fetcher {
             .build()
             .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
         let gate = Arc::new(Semaphore::new(self.concurrency.max(1)));
-        let pacer = Arc::new(Mutex::new(tokio::time::Instant::now()));
+        let shared = Shared {
+            pacer: Mutex::new(tokio::time::Instant::now()),
+            offline: std::sync::Mutex::new(None),
+        };
         runtime.block_on(async {
             let tasks = jobs.into_iter().map(|job| {
-                let (gate, pacer, connector) = (gate.clone(), pacer.clone(), &connector);
+                let (gate, shared, connector) = (gate.clone(), &shared, &connector);
                 async move {
                     let _permit = gate.acquire().await.expect("semaphore open");
-                    self.fetch_job(connector, job, &pacer).await;
+                    self.fetch_job(connector, job, shared).await;
                     progress.done(&job.symbol);
                 }
             });
@@ -251,14 +254,28 @@ impl Fetcher {
         connector: &YahooConnector,
         symbol: &Ticker,
         range: DateRange,
-        pacer: &Mutex<tokio::time::Instant>,
+        shared: &Shared,
     ) -> std::result::Result<History, FetchFailure> {
-        retry(&self.network.retry, || async {
-            self.pace(pacer).await;
+        let result = retry(&self.network.retry, || async {
+            // No network for one symbol is no network for all: the others do not retry.
+            if let Some(reason) = shared.offline.lock().expect("not poisoned").clone() {
+                let skipped = format!(
+                    "{reason} (not tried for {symbol}: an earlier symbol could not connect)"
+                );
+                return Err(Attempt::Permanent(FetchFailure::Offline(skipped)));
+            }
+            self.pace(&shared.pacer).await;
             fetch_history(connector, symbol, range.from, range.to).await
         })
-        .await
-        .map_err(|(failure, attempts)| {
+        .await;
+        if let Err((FetchFailure::Offline(reason), _)) = &result {
+            shared
+                .offline
+                .lock()
+                .expect("not poisoned")
+                .get_or_insert_with(|| reason.clone());
+        }
+        result.map_err(|(failure, attempts)| {
             let tried = |m: String| {
                 if attempts > 1 {
                     format!("{m} after {attempts} attempts")
@@ -275,14 +292,9 @@ impl Fetcher {
         })
     }
 
-    async fn fetch_job(
-        &self,
-        connector: &YahooConnector,
-        job: &mut Job,
-        pacer: &Mutex<tokio::time::Instant>,
-    ) {
+    async fn fetch_job(&self, connector: &YahooConnector, job: &mut Job, shared: &Shared) {
         for range in job.increments.clone() {
-            match self.request(connector, &job.symbol, range, pacer).await {
+            match self.request(connector, &job.symbol, range, shared).await {
                 Ok(history) => {
                     let seam_ok = job.stored.as_ref().is_none_or(|s| {
                         let left = range.from < s.manifest.covered.from;
@@ -298,7 +310,7 @@ impl Fetcher {
                         job.notes.push("prices were re-based by the source (a split or dividend): refetched the whole history".into());
                         job.stored = None;
                         job.fetched.clear();
-                        match self.request(connector, &job.symbol, whole, pacer).await {
+                        match self.request(connector, &job.symbol, whole, shared).await {
                             Ok(h) => job.fetched.push((whole, h)),
                             Err(f) => job.failure = Some(f),
                         }
@@ -367,6 +379,12 @@ impl Fetcher {
             notes,
         })
     }
+}
+
+/// What the concurrent fetches share: the rate limit's clock, and whether the network is gone.
+struct Shared {
+    pacer: Mutex<tokio::time::Instant>,
+    offline: std::sync::Mutex<Option<String>>,
 }
 
 #[derive(Debug)]
