@@ -48,10 +48,6 @@ impl DateRange {
             to: self.to.max(other.to),
         }
     }
-
-    pub fn contains(&self, date: NaiveDate) -> bool {
-        date >= self.from && date <= self.to
-    }
 }
 
 impl std::fmt::Display for DateRange {

@@ -144,6 +144,18 @@ fn car_of<'a>(e: &EventSample<'a>, window: RelWindow) -> Option<&'a CarResult> {
     e.result.cars.iter().find(|c| c.window == window)
 }
 
+/// One value per event (NaN where the event lacks the day or window).
+fn column<'a, T: 'a>(
+    events: &[EventSample<'a>],
+    item: impl Fn(&EventSample<'a>) -> Option<&'a T>,
+    value: impl Fn(&T) -> f64,
+) -> Vec<f64> {
+    events
+        .iter()
+        .map(|e| item(e).map_or(f64::NAN, &value))
+        .collect()
+}
+
 /// Sums one dollar figure over the events that have a share count.
 fn dollars<'a, T: 'a>(
     events: &[EventSample<'a>],
@@ -264,22 +276,13 @@ pub fn aggregate<'a>(
     let dofs: Vec<f64> = events.iter().map(|e| e.result.model.dof()).collect();
     let cda_days = pooled.estimation_aar.len();
 
-    let days = (window.start..=window.end)
+    let days: Vec<AggregateDay> = (window.start..=window.end)
         .map(|rel| {
             let day = |e: &EventSample<'a>| day_of(e, rel);
-            let ar: Vec<f64> = events
-                .iter()
-                .map(|e| day(e).map_or(f64::NAN, |d| d.ar))
-                .collect();
-            let sar: Vec<f64> = events
-                .iter()
-                .map(|e| day(e).map_or(f64::NAN, |d| d.ar_t))
-                .collect();
+            let ar = column(events, day, |d| d.ar);
+            let sar = column(events, day, |d| d.ar_t);
             // A missing day carries the event's CAR so far.
-            let cars: Vec<f64> = events
-                .iter()
-                .map(|e| day(e).map_or(f64::NAN, |d| d.car))
-                .collect();
+            let cars = column(events, day, |d| d.car);
             let (aar, _, n) = mean_sd(&ar);
             let (caar, car_sd, _) = mean_sd(&cars);
             let cda = crude_dependence_t(aar, 1, pooled.aar_sd, cda_days);
@@ -306,23 +309,15 @@ pub fn aggregate<'a>(
         .iter()
         .map(|&w| {
             let car_of = |e: &EventSample<'a>| car_of(e, w);
-            let car: Vec<f64> = events
-                .iter()
-                .map(|e| car_of(e).map_or(f64::NAN, |c| c.car))
-                .collect();
-            let scar: Vec<f64> = events
-                .iter()
-                .map(|e| car_of(e).map_or(f64::NAN, |c| c.t))
-                .collect();
+            let car = column(events, car_of, |c| c.car);
+            let scar = column(events, car_of, |c| c.t);
             let (caar, _, n) = mean_sd(&car);
-            let aar_sum = sum_finite((w.start..=w.end).filter_map(|rel| {
-                let ars: Vec<f64> = events
-                    .iter()
-                    .filter_map(|e| day_of(e, rel).map(|d| d.ar))
-                    .collect();
-                let (m, _, n) = mean_sd(&ars);
-                (n > 0).then_some(m)
-            }));
+            // The window's AARs, as the daily rows computed them (CAR windows lie inside).
+            let aar_sum = sum_finite(
+                days.iter()
+                    .filter(|d: &&AggregateDay| d.rel >= w.start && d.rel <= w.end)
+                    .map(|d| d.aar),
+            );
             let cda = crude_dependence_t(aar_sum, w.len(), pooled.aar_sd, cda_days);
             let (tests, wilcoxon_w) = battery(
                 &car,

@@ -104,10 +104,6 @@ impl TradingCalendar {
         self.dates[index]
     }
 
-    pub fn index_of(&self, date: NaiveDate) -> Option<usize> {
-        self.dates.binary_search(&date).ok()
-    }
-
     /// The calendar index of day 0 for an event on `date`.
     ///
     /// A trading day is its own day 0. Otherwise `rule` picks the next or previous trading day,

@@ -35,10 +35,6 @@ impl RelWindow {
         false
     }
 
-    pub fn contains(&self, rel: i32) -> bool {
-        (self.start..=self.end).contains(&rel)
-    }
-
     /// The calendar indices `[day0 + start, day0 + end]` clipped to `0..len`, or `None` when the
     /// window lies wholly outside the calendar.
     pub fn indices(&self, day0: usize, len: usize) -> Option<(usize, usize)> {
