@@ -125,16 +125,12 @@ fn csect(v: &[f64]) -> f64 {
 #[test]
 fn batch_runs_every_event_and_aggregates_them() {
     let f = fixture();
-    let out = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args(batch_args(&f))
-        .args(["--format", "json", "--no-event-charts"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = common::success_json(
+        Command::cargo_bin("eventstudy")
+            .unwrap()
+            .args(batch_args(&f))
+            .args(["--format", "json", "--no-event-charts"]),
+    );
     let events = v["events"].as_array().unwrap();
     assert_eq!(events.len(), 4);
     let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();

@@ -7,7 +7,6 @@ use assert_cmd::Command;
 use common::{d, normal, trading_days, write_price_csv};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde_json::Value;
 
 const EVENT: usize = 270;
 
@@ -91,15 +90,7 @@ impl Fixture {
 #[test]
 fn ff3_recovers_the_loadings_and_the_planted_ar() {
     let f = fixture();
-    let out = f
-        .cmd("ff3")
-        .args(["--factors", &f.factors()])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = common::success_json(f.cmd("ff3").args(["--factors", &f.factors()]));
     assert_eq!(v["conventions"]["model"], "ff3");
     assert!(v["conventions"]["factors"][0]
         .as_str()
@@ -135,15 +126,7 @@ fn ff3_recovers_the_loadings_and_the_planted_ar() {
 #[test]
 fn capm_uses_excess_returns() {
     let f = fixture();
-    let out = f
-        .cmd("capm")
-        .args(["--factors", &f.factors()])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = common::success_json(f.cmd("capm").args(["--factors", &f.factors()]));
     let e = &v["events"][0];
     assert!((e["beta"].as_f64().unwrap() - 1.2).abs() < 0.2);
     // Alpha of the excess return: 0.0002 a day, give or take its standard error (0.0008).

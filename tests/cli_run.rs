@@ -87,17 +87,12 @@ fn png_size(path: &Path) -> (u32, u32) {
 #[test]
 fn writes_every_output_and_json_matches_the_numbers() {
     let f = fixture();
-    let out = f
-        .cmd("FIRM", f.event_date())
-        .arg("--shares-file")
-        .arg(f.shares_file())
-        .args(["--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+    let v = common::success_json(
+        f.cmd("FIRM", f.event_date())
+            .arg("--shares-file")
+            .arg(f.shares_file())
+            .args(["--format", "json"]),
+    );
     let dir = f.out.join(format!("FIRM_{}", f.event_date()));
     for name in ["summary.json", "abnormal_returns.csv", "car.csv"] {
         assert!(dir.join(name).is_file(), "{name} missing");

@@ -123,23 +123,16 @@ fn json(bytes: &[u8]) -> Value {
 fn run_fetches_prices_and_sec_shares_then_works_offline() {
     let w = world();
     let date = w.dates[w.event].to_string();
-    let out = w
-        .cmd(&[
-            "run",
-            "--ticker",
-            "FIRM",
-            "--date",
-            &date,
-            "--format",
-            "json",
-            "--no-charts",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+    let v = common::success_json(w.cmd(&[
+        "run",
+        "--ticker",
+        "FIRM",
+        "--date",
+        &date,
+        "--format",
+        "json",
+        "--no-charts",
+    ]));
     let e = &v["events"][0];
     assert_eq!(e["day0"], date);
     assert_eq!(e["n_estimation"], 240);
@@ -176,8 +169,8 @@ fn run_fetches_prices_and_sec_shares_then_works_offline() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let out = w
-        .cmd(&[
+    let offline = common::success_json(
+        w.cmd(&[
             "run",
             "--ticker",
             "FIRM",
@@ -189,13 +182,8 @@ fn run_fetches_prices_and_sec_shares_then_works_offline() {
             "--offline",
         ])
         .env("EVENTSTUDY_YAHOO_HOST", closed.to_string())
-        .env("EVENTSTUDY_SEC_HOST", closed.to_string())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let offline = json(&out);
+        .env("EVENTSTUDY_SEC_HOST", closed.to_string()),
+    );
     assert_eq!(offline["events"][0]["days"], e["days"]);
     assert_eq!(
         offline["events"][0]["market_value_before"],
@@ -369,23 +357,16 @@ fn bad_environment_is_a_usage_error() {
 fn several_tickers_from_yahoo_make_a_portfolio() {
     let w = world();
     let date = w.dates[w.event].to_string();
-    let out = w
-        .cmd(&[
-            "run",
-            "--ticker",
-            "FIRM,PEER,NOPE",
-            "--date",
-            &date,
-            "--format",
-            "json",
-            "--no-event-charts",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+    let v = common::success_json(w.cmd(&[
+        "run",
+        "--ticker",
+        "FIRM,PEER,NOPE",
+        "--date",
+        &date,
+        "--format",
+        "json",
+        "--no-event-charts",
+    ]));
     assert_eq!(
         v["events"].as_array().unwrap().len(),
         2,
@@ -419,23 +400,16 @@ fn sec_down_is_asked_once_per_run_and_noted() {
         .broken
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let date = w.dates[w.event].to_string();
-    let out = w
-        .cmd(&[
-            "run",
-            "--ticker",
-            "FIRM,PEER",
-            "--date",
-            &date,
-            "--format",
-            "json",
-            "--no-charts",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+    let v = common::success_json(w.cmd(&[
+        "run",
+        "--ticker",
+        "FIRM,PEER",
+        "--date",
+        &date,
+        "--format",
+        "json",
+        "--no-charts",
+    ]));
     for e in v["events"].as_array().unwrap() {
         assert!(e["market_value_before"].is_null(), "{e}");
         assert!(

@@ -189,40 +189,36 @@ fn estudy2_vignette_through_batch() {
         events.push_str(&format!("{firm},2020-03-16\n"));
     }
     std::fs::write(dir.path().join("events.csv"), events).unwrap();
-    let out = assert_cmd::Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args([
-            "batch",
-            "--returns",
-            "log",
-            "--estimation",
-            "2019-04-01..2020-03-13",
-            "--window",
-            "0:4",
-        ])
-        .args([
-            "--car",
-            "0:4",
-            "--mv-window",
-            "0:4",
-            "--min-estimation",
-            "100",
-            "--no-charts",
-            "--format",
-            "json",
-        ])
-        .arg("--events")
-        .arg(dir.path().join("events.csv"))
-        .arg("--source")
-        .arg(format!("csv:{}", price_dir.display()))
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = common::success_json(
+        assert_cmd::Command::cargo_bin("eventstudy")
+            .unwrap()
+            .args([
+                "batch",
+                "--returns",
+                "log",
+                "--estimation",
+                "2019-04-01..2020-03-13",
+                "--window",
+                "0:4",
+            ])
+            .args([
+                "--car",
+                "0:4",
+                "--mv-window",
+                "0:4",
+                "--min-estimation",
+                "100",
+                "--no-charts",
+                "--format",
+                "json",
+            ])
+            .arg("--events")
+            .arg(dir.path().join("events.csv"))
+            .arg("--source")
+            .arg(format!("csv:{}", price_dir.display()))
+            .arg("--out")
+            .arg(dir.path().join("out")),
+    );
     assert_eq!(v["events"].as_array().unwrap().len(), 7);
     let published = expected(&golden.join("expected_published.csv"));
     let textbook = expected(&golden.join("expected_textbook.csv"));

@@ -109,3 +109,22 @@ pub fn shared_dir() -> Option<PathBuf> {
         None
     }
 }
+
+/// Runs a command that must succeed and parses its stdout as JSON.
+pub fn success_json(
+    mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>,
+) -> serde_json::Value {
+    let out = cmd
+        .borrow_mut()
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out)
+        )
+    })
+}
