@@ -1,14 +1,22 @@
 //! The command line: clap definitions and their conversion into validated [`crate::options`].
+//!
+//! Each flag is parsed once, by clap, into its type (a value that does not parse is a usage
+//! error naming the flag); the conversion below only groups the values and runs the checks
+//! that involve several flags ([`RunOptions::new`]). Nothing here reads a file.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
+use chrono::NaiveDate;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::events::{read_events, EventDefaults};
 use crate::error::{Error, Result};
+use crate::event::EventSpec;
 use crate::options::{
-    parse_date, store_mode, ChartSize, ChartsMode, EventSpec, FetchOptions, OutputFormat,
-    RunOptions, SharesSpec, SourceSpec,
+    parse_date, store_mode, ChartSize, ChartsMode, CommandOptions, DataSettings, EventDefaults,
+    EventInput, FetchOptions, OutputFormat, OutputSettings, RunOptions, SharesSpec, SourceSpec,
+    StoreListOptions, StudySettings,
 };
 use crate::study::{
     window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec,
@@ -115,10 +123,81 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The validated options of the command.
+    pub fn into_options(self) -> Result<CommandOptions> {
+        Ok(match self {
+            Command::Run(args) => CommandOptions::Study(Box::new(args.into_options()?)),
+            Command::Batch(args) => CommandOptions::Study(Box::new(args.into_options()?)),
+            Command::Fetch(args) => CommandOptions::Fetch(args.into_options()?),
+            Command::Store {
+                command: StoreCommand::List(args),
+            } => CommandOptions::StoreList(StoreListOptions {
+                data_dir: args.store.data_dir,
+                format: args.format,
+            }),
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// List the stored symbols: first and last date, rows, when fetched
     List(StoreListArgs),
+}
+
+/// A comma-separated list of symbols (`NVDA,AVGO,^GSPC`), duplicates dropped.
+#[derive(Debug, Clone)]
+pub struct TickerList(pub Vec<Ticker>);
+
+impl FromStr for TickerList {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        parse_ticker_list(raw).map(TickerList)
+    }
+}
+
+/// A comma-separated list of CAR windows (`0:0,-1:1`).
+#[derive(Debug, Clone)]
+pub struct WindowList(pub Vec<RelWindow>);
+
+impl FromStr for WindowList {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        parse_window_list(raw).map(WindowList)
+    }
+}
+
+/// A comma-separated list of files.
+#[derive(Debug, Clone)]
+pub struct PathList(pub Vec<PathBuf>);
+
+impl FromStr for PathList {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        Ok(PathList(
+            raw.split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| PathBuf::from(s.trim()))
+                .collect(),
+        ))
+    }
+}
+
+/// A positive share count.
+fn parse_shares(raw: &str) -> Result<f64> {
+    match raw.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(Error::usage(format!("{raw} is not a positive number"))),
+    }
+}
+
+/// A parser that offers `names` (shown in `--help`) and builds the type from the chosen one.
+fn one_of<T>(names: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: FromStr<Err = Error> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<T>())
 }
 
 /// The local store's location, shared by every command.
@@ -139,24 +218,24 @@ pub struct StoreListArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
-    /// A readable table or JSON
-    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
+    /// A readable table, JSON or CSV
+    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = one_of::<OutputFormat>(&OutputFormat::NAMES))]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// Symbols, comma-separated (e.g. NVDA,AVGO,^GSPC)
     #[arg(short, long, value_name = "SYMBOLS")]
-    pub ticker: String,
+    pub ticker: TickerList,
 
     /// First date, YYYY-MM-DD
-    #[arg(long, value_name = "DATE")]
-    pub from: String,
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: NaiveDate,
 
     /// Last date, YYYY-MM-DD (default: today)
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
 
     /// Fetch the whole range again instead of only what is missing
     #[arg(long)]
@@ -165,9 +244,9 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
-    /// A readable table or JSON
-    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
+    /// A readable table, JSON or CSV
+    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = one_of::<OutputFormat>(&OutputFormat::NAMES))]
+    pub format: OutputFormat,
 
     /// No progress bar or warnings on stderr, and no table on stdout
     #[arg(short, long)]
@@ -176,21 +255,20 @@ pub struct FetchArgs {
 
 impl FetchArgs {
     pub fn into_options(self) -> Result<FetchOptions> {
-        let from = parse_date(&self.from).map_err(|e| flag("--from", e))?;
-        let to = match &self.to {
-            Some(to) => parse_date(to).map_err(|e| flag("--to", e))?,
-            None => chrono::Utc::now().date_naive(),
-        };
-        if to < from {
-            return Err(Error::usage(format!("--to {to} is before --from {from}")));
+        let to = self.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        if to < self.from {
+            return Err(Error::usage(format!(
+                "--to {to} is before --from {}",
+                self.from
+            )));
         }
         Ok(FetchOptions {
-            tickers: parse_ticker_list(&self.ticker)?,
-            from,
+            tickers: self.ticker.0,
+            from: self.from,
             to,
             data_dir: self.store.data_dir,
             store_mode: store_mode(false, self.refresh),
-            format: self.format.parse()?,
+            format: self.format,
             quiet: self.quiet,
         })
     }
@@ -200,15 +278,15 @@ impl FetchArgs {
 pub struct RunArgs {
     /// Ticker symbol(s), comma-separated (e.g. NVDA or NVDA,AVGO,TSM): one event each
     #[arg(short, long, value_name = "SYMBOLS")]
-    pub ticker: String,
+    pub ticker: TickerList,
 
     /// Event date, YYYY-MM-DD (a weekend or holiday resolves per --non-trading)
-    #[arg(short, long, value_name = "DATE")]
-    pub date: String,
+    #[arg(short, long, value_name = "DATE", value_parser = parse_date)]
+    pub date: NaiveDate,
 
     /// Benchmark symbol whose returns are the market and whose calendar is event time
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
-    pub benchmark: String,
+    pub benchmark: Ticker,
 
     /// Name of the portfolio folder (default: portfolio_<DATE>)
     #[arg(long, value_name = "NAME")]
@@ -227,7 +305,7 @@ pub struct BatchArgs {
 
     /// Benchmark of the rows that name none
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
-    pub benchmark: String,
+    pub benchmark: Ticker,
 
     /// Name of the portfolio folder (default: portfolio_<EVENTS FILE NAME>)
     #[arg(long, value_name = "NAME")]
@@ -243,7 +321,7 @@ pub struct StudyArgs {
     /// Where prices come from: yahoo (fetched into the local store, reused from it), or
     /// csv:DIR, which reads DIR/<SYMBOL>.csv (date,...,close,adj_close,...)
     #[arg(long, value_name = "SOURCE", default_value = "yahoo")]
-    pub source: String,
+    pub source: SourceSpec,
 
     #[command(flatten)]
     pub store: StoreArgs,
@@ -264,7 +342,7 @@ pub struct StudyArgs {
         default_value = "-250:-11",
         allow_hyphen_values = true
     )]
-    pub estimation: String,
+    pub estimation: WindowSpec,
 
     /// Event window: START:END trading days relative to day 0 (inclusive), or dates FROM..TO
     #[arg(
@@ -273,7 +351,7 @@ pub struct StudyArgs {
         default_value = "-5:5",
         allow_hyphen_values = true
     )]
-    pub window: String,
+    pub window: WindowSpec,
 
     /// CAR windows, comma-separated START:END, each inside the event window
     #[arg(
@@ -282,24 +360,24 @@ pub struct StudyArgs {
         default_value = "0:0,-1:1,0:1,-5:5",
         allow_hyphen_values = true
     )]
-    pub car: String,
+    pub car: WindowList,
 
     /// Normal-return model; capm, ff3, carhart and ff5 need --factors
-    #[arg(long, value_name = "MODEL", default_value = "market", value_parser = ModelKind::NAMES)]
-    pub model: String,
+    #[arg(long, value_name = "MODEL", default_value = "market", value_parser = one_of::<ModelKind>(&ModelKind::NAMES))]
+    pub model: ModelKind,
 
     /// Kenneth French daily factor file(s), comma-separated, as published (percent units):
     /// F-F_Research_Data_Factors_daily.CSV, ..._5_Factors_2x3_daily.CSV, F-F_Momentum_Factor_daily.CSV
     #[arg(long, value_name = "FILES")]
-    pub factors: Option<String>,
+    pub factors: Option<PathList>,
 
     /// Return definition: simple P_t/P_{t-1}-1 or log ln(P_t/P_{t-1})
-    #[arg(long, value_name = "KIND", default_value = "simple", value_parser = ReturnKind::NAMES)]
-    pub returns: String,
+    #[arg(long, value_name = "KIND", default_value = "simple", value_parser = one_of::<ReturnKind>(&ReturnKind::NAMES))]
+    pub returns: ReturnKind,
 
     /// Day 0 when the date is not a trading day: the next or previous trading day, or skip
-    #[arg(long, value_name = "RULE", default_value = "next", value_parser = NonTrading::NAMES)]
-    pub non_trading: String,
+    #[arg(long, value_name = "RULE", default_value = "next", value_parser = one_of::<NonTrading>(&NonTrading::NAMES))]
+    pub non_trading: NonTrading,
 
     /// The news came after the close: day 0 is the next trading day
     #[arg(long)]
@@ -310,7 +388,7 @@ pub struct StudyArgs {
     pub min_estimation: usize,
 
     /// Shares outstanding, for market value (overrides --shares-file and SEC EDGAR)
-    #[arg(long, value_name = "N", conflicts_with = "shares_file")]
+    #[arg(long, value_name = "N", conflicts_with = "shares_file", value_parser = parse_shares)]
     pub shares: Option<f64>,
 
     /// CSV of share counts: ticker,shares_outstanding,as_of[,adr_ratio]; the latest row on or
@@ -326,15 +404,15 @@ pub struct StudyArgs {
         default_value = "0:0",
         allow_hyphen_values = true
     )]
-    pub mv_window: String,
+    pub mv_window: RelWindow,
 
     /// Output folder: <OUT>/<TICKER>_<DATE>/ per event, <OUT>/<NAME>/ for the portfolio
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
 
     /// What to print on stdout: a readable table, the JSON summary, or the AR table as CSV
-    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv"])]
-    pub format: String,
+    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = one_of::<OutputFormat>(&OutputFormat::NAMES))]
+    pub format: OutputFormat,
 
     /// Do not render PNG charts
     #[arg(long)]
@@ -346,7 +424,7 @@ pub struct StudyArgs {
 
     /// Chart size in pixels
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
-    pub size: String,
+    pub size: ChartSize,
 
     /// No progress or warnings on stderr, and no table on stdout (JSON/CSV still print)
     #[arg(short, long)]
@@ -354,64 +432,47 @@ pub struct StudyArgs {
 }
 
 impl StudyArgs {
-    /// Validates every value and builds the options, with the events still to be filled in.
-    fn into_options(self, portfolio_name: String) -> Result<RunOptions> {
+    /// Groups the values: the study design, the data sources and the outputs.
+    fn into_settings(
+        self,
+        portfolio_name: String,
+    ) -> (StudySettings, DataSettings, OutputSettings) {
         let shares = match (self.shares, self.shares_file) {
-            (Some(n), _) if !(n.is_finite() && n > 0.0) => {
-                return Err(Error::usage(format!(
-                    "--shares {n} is not a positive number"
-                )))
-            }
             (Some(n), _) => SharesSpec::Count(n),
             (None, Some(path)) => SharesSpec::File(path),
             (None, None) => SharesSpec::None,
         };
-        let factors = self
-            .factors
-            .map(|list| {
-                list.split(',')
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| PathBuf::from(s.trim()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(RunOptions {
-            events: Vec::new(),
-            rejected: Vec::new(),
-            portfolio_name,
-            source: self.source.parse::<SourceSpec>()?,
+        let study = StudySettings {
+            model: self.model,
+            returns: self.returns,
+            estimation: self.estimation,
+            window: self.window,
+            car_windows: self.car.0,
+            min_estimation: self.min_estimation,
+            factors: self.factors.map(|f| f.0).unwrap_or_default(),
+            non_trading: self.non_trading,
+            after_close: self.after_close,
+        };
+        let data = DataSettings {
+            source: self.source,
             data_dir: self.store.data_dir,
             store_mode: store_mode(self.offline, self.refresh),
-            model: self.model.parse()?,
-            estimation: self
-                .estimation
-                .parse::<WindowSpec>()
-                .map_err(|e| flag("--estimation", e))?,
-            window: self
-                .window
-                .parse::<WindowSpec>()
-                .map_err(|e| flag("--window", e))?,
-            car_windows: parse_window_list(&self.car).map_err(|e| flag("--car", e))?,
-            min_estimation: self.min_estimation,
-            factors,
-            returns: self.returns.parse()?,
-            non_trading: self.non_trading.parse()?,
-            after_close: self.after_close,
             shares,
-            mv_window: self
-                .mv_window
-                .parse::<RelWindow>()
-                .map_err(|e| flag("--mv-window", e))?,
+        };
+        let output = OutputSettings {
             out_dir: self.out,
-            format: self.format.parse::<OutputFormat>()?,
+            portfolio_name,
+            format: self.format,
             charts: match (self.no_charts, self.no_event_charts) {
                 (true, _) => ChartsMode::None,
                 (false, true) => ChartsMode::PortfolioOnly,
                 (false, false) => ChartsMode::All,
             },
-            chart_size: self.size.parse::<ChartSize>()?,
+            chart_size: self.size,
+            mv_window: self.mv_window,
             quiet: self.quiet,
-        })
+        };
+        (study, data, output)
     }
 }
 
@@ -436,67 +497,48 @@ fn folder_name(raw: &str) -> Result<String> {
 }
 
 impl RunArgs {
-    /// Validates every value and builds the typed options: one event per ticker.
+    /// Validated options: one event per ticker.
     pub fn into_options(self) -> Result<RunOptions> {
-        let date = parse_date(&self.date).map_err(|e| flag("--date", e))?;
-        let benchmark = self
-            .benchmark
-            .parse::<Ticker>()
-            .map_err(|e| flag("--benchmark", e))?;
+        let date = self.date;
         let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{date}")))?;
-        let mut options = self.study.into_options(name)?;
-        options.events = parse_ticker_list(&self.ticker)?
+        let (study, data, output) = self.study.into_settings(name);
+        let events = self
+            .ticker
+            .0
             .into_iter()
             .map(|ticker| EventSpec {
                 ticker,
                 date,
-                benchmark: benchmark.clone(),
+                benchmark: self.benchmark.clone(),
                 label: None,
                 row: None,
-                estimation: options.estimation,
-                window: options.window,
+                estimation: study.estimation,
+                window: study.window,
             })
             .collect();
-        options.validate()?;
-        Ok(options)
+        RunOptions::new(EventInput::List(events), study, data, output)
     }
 }
 
 impl BatchArgs {
-    /// Validates the flags and reads the events file.
+    /// Validated options; the events file is read by the plan stage.
     pub fn into_options(self) -> Result<RunOptions> {
-        let benchmark = self
-            .benchmark
-            .parse::<Ticker>()
-            .map_err(|e| flag("--benchmark", e))?;
         let stem = self
             .events
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "batch".into());
         let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{stem}")))?;
-        let events_path = self.events.clone();
-        let mut options = self.study.into_options(name)?;
+        let (study, data, output) = self.study.into_settings(name);
         let defaults = EventDefaults {
-            benchmark,
-            estimation: options.estimation,
-            window: options.window,
+            benchmark: self.benchmark,
+            estimation: study.estimation,
+            window: study.window,
         };
-        let (events, rejected) = read_events(&events_path, &defaults)?;
-        if events.is_empty() && rejected.is_empty() {
-            return Err(Error::input(&events_path, "has no events"));
-        }
-        options.events = events;
-        options.rejected = rejected;
-        options.validate()?;
-        Ok(options)
-    }
-}
-
-/// Prefixes a usage error with the flag it came from.
-fn flag(name: &str, e: Error) -> Error {
-    match e {
-        Error::Usage(m) => Error::usage(format!("{name}: {m}")),
-        other => other,
+        let events = EventInput::File {
+            path: self.events,
+            defaults,
+        };
+        RunOptions::new(events, study, data, output)
     }
 }

@@ -1,7 +1,9 @@
 //! Typed errors of the library, and the exit code each maps to.
 //!
-//! Errors are reported once, at the top (`main.rs`), as a single line. The exit codes are a
-//! stable contract for cron jobs:
+//! Every layer converts into this one type (`From` impls for the engine's fit errors; the data
+//! layer builds it directly). It is `Clone`, so a result cached for several events (a symbol's
+//! load, a pair's alignment) hands each event the same error. Errors are reported once, at the
+//! top (`main.rs`), as a single line. The exit codes are a stable contract for cron jobs:
 //!
 //! | code | meaning |
 //! |------|---------|
@@ -11,6 +13,8 @@
 //! | 3 | data missing or insufficient (no such symbol, event outside the data, too few days) |
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
 use thiserror::Error;
 
 /// Process exit codes; see the module documentation.
@@ -21,7 +25,7 @@ pub mod exit {
     pub const DATA: i32 = 3;
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum Error {
     /// A flag or option value that does not make sense.
     #[error("{0}")]
@@ -44,7 +48,7 @@ pub enum Error {
     Io {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
 
     /// A failure inside a dependency that the user cannot fix by changing the input.
@@ -71,7 +75,19 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            source: Arc::new(source),
+        }
+    }
+
+    /// The error with `context` before its whole message (`benchmark ^X: ...`); the exit code
+    /// stays the same.
+    pub fn context(self, context: impl std::fmt::Display) -> Self {
+        let message = format!("{context}: {self}");
+        match self {
+            Error::Usage(_) | Error::Input { .. } => Error::Usage(message),
+            Error::Data(_) => Error::Data(message),
+            Error::Network(_) => Error::Network(message),
+            Error::Io { .. } | Error::Internal(_) => Error::Internal(message),
         }
     }
 
@@ -83,6 +99,11 @@ impl Error {
             Error::Io { .. } | Error::Internal(_) => exit::FAILURE,
         }
     }
+}
+
+/// A polars failure on `context` (a column, a file): nothing the user's input can fix.
+pub(crate) fn polars_err(context: &str, err: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("{context}: {err}"))
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,14 +1,15 @@
-//! The `eventstudy` binary: parse arguments, run the library, report errors once.
+//! The `eventstudy` binary: parse arguments, run the library, print, and report errors once.
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 
-use eventstudy::app;
-use eventstudy::cli::{Cli, Command, FetchArgs, StoreCommand, StoreListArgs};
+use eventstudy::cli::Cli;
+use eventstudy::commands;
 use eventstudy::error::{exit, Result};
-use eventstudy::options::{OutputFormat, RunOptions};
+use eventstudy::export::render_stdout;
 
 fn main() -> ExitCode {
     // A bug must still end in one line, not a backtrace.
@@ -17,54 +18,51 @@ fn main() -> ExitCode {
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help and version to stdout (exit 0) and usage errors to stderr (2).
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE as u8 } else { 0 });
-        }
+        Err(e) => return clap_exit(&e),
     };
-    let result = match cli.command {
-        Command::Run(args) => args.into_options().and_then(|o| study(&o)),
-        Command::Batch(args) => args.into_options().and_then(|o| study(&o)),
-        Command::Fetch(args) => fetch(args),
-        Command::Store {
-            command: StoreCommand::List(args),
-        } => store_list(args),
-    };
-    let code = result.unwrap_or_else(|e| {
+    let code = run(cli).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         e.exit_code()
     });
     ExitCode::from(code as u8)
 }
 
-/// `run` and `batch`: the study, then stdout in the chosen format.
-fn study(options: &RunOptions) -> Result<i32> {
-    let outcome = app::run(options)?;
-    if !(options.quiet && options.format == OutputFormat::Table) {
-        print_stdout(&app::render_stdout(&outcome.summary, options.format)?);
+/// Options, the command, then stdout (unless `--quiet` silences it).
+fn run(cli: Cli) -> Result<i32> {
+    let options = cli.command.into_options()?;
+    let outcome = commands::execute(&options)?;
+    let (format, silenced) = options.stdout();
+    if !silenced {
+        print_stdout(&render_stdout(outcome.produced.output(), format)?);
     }
     Ok(outcome.exit_code)
 }
 
-fn fetch(args: FetchArgs) -> Result<i32> {
-    let options = args.into_options()?;
-    let (rows, code) = app::fetch(&options)?;
-    if !(options.quiet && options.format == OutputFormat::Table) {
-        print_stdout(&app::render_fetch(&rows, options.format)?);
+/// clap prints help and version to stdout (exit 0) and usage errors to stderr (exit 2). A value
+/// that does not parse is one line naming the flag, as every other input error.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    match (e.kind(), invalid_value_line(e)) {
+        (ErrorKind::ValueValidation, Some(line)) => eprintln!("error: {line}"),
+        _ => {
+            let _ = e.print();
+        }
     }
-    Ok(code)
+    ExitCode::from(if e.use_stderr() { exit::USAGE as u8 } else { 0 })
 }
 
-fn store_list(args: StoreListArgs) -> Result<i32> {
-    let format: OutputFormat = args.format.parse()?;
-    let entries = app::list_store(&args.store.data_dir)?;
-    print_stdout(&app::render_store_list(
-        &args.store.data_dir,
-        &entries,
-        format,
-    )?);
-    Ok(exit::OK)
+/// `--flag: why`, from the flag clap names and the parser's own message (which may name the
+/// flag already).
+fn invalid_value_line(e: &clap::Error) -> Option<String> {
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let flag = arg.split_whitespace().next().unwrap_or(arg);
+    let why = std::error::Error::source(e)?.to_string();
+    Some(if why.starts_with(flag) {
+        why
+    } else {
+        format!("{flag}: {why}")
+    })
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

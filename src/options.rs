@@ -1,4 +1,9 @@
-//! Validated, typed settings of a run, built from the command line (or by a library user).
+//! Validated, typed settings of every command, grouped by what they are for. The command line
+//! ([`crate::cli`]) builds them, and so may a library user; nothing here reads a file.
+//!
+//! A study's settings come in three groups: [`StudySettings`] (the design; they also serialise
+//! as the report's `Conventions`), [`DataSettings`] (where prices and share counts come from)
+//! and [`OutputSettings`] (files, formats, charts), plus the events themselves.
 
 use std::path::PathBuf;
 
@@ -6,9 +11,14 @@ use chrono::NaiveDate;
 
 use crate::data::fetch::StoreMode;
 use crate::error::{Error, Result};
-use crate::report::Exclusion;
+use crate::event::EventSpec;
+use crate::report::Conventions;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
 use crate::ticker::Ticker;
+
+pub use crate::chart::ChartSize;
+pub use crate::data::events::EventDefaults;
+pub use crate::export::{ChartsMode, OutputFormat, OutputSettings};
 
 /// Where prices come from (`--source`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +45,7 @@ impl std::str::FromStr for SourceSpec {
 /// Where share counts come from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum SharesSpec {
+    /// SEC EDGAR with the Yahoo source; none with a CSV source.
     #[default]
     None,
     /// `--shares N`: one count for every ticker.
@@ -43,106 +54,11 @@ pub enum SharesSpec {
     File(PathBuf),
 }
 
-/// How the summary is printed on stdout (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutputFormat {
-    #[default]
-    Table,
-    Json,
-    Csv,
-}
-
-impl std::str::FromStr for OutputFormat {
-    type Err = Error;
-    fn from_str(raw: &str) -> Result<Self> {
-        match raw {
-            "table" => Ok(OutputFormat::Table),
-            "json" => Ok(OutputFormat::Json),
-            "csv" => Ok(OutputFormat::Csv),
-            _ => Err(Error::usage(format!(
-                "--format '{raw}' is not one of table, json, csv"
-            ))),
-        }
-    }
-}
-
-/// Pixel size of the PNG charts (`--size WxH`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChartSize {
-    pub width: u32,
-    pub height: u32,
-}
-
-impl Default for ChartSize {
-    fn default() -> Self {
-        ChartSize {
-            width: 1600,
-            height: 900,
-        }
-    }
-}
-
-impl std::str::FromStr for ChartSize {
-    type Err = Error;
-    fn from_str(raw: &str) -> Result<Self> {
-        let bad = || Error::usage(format!("--size '{raw}' is not WIDTHxHEIGHT, e.g. 1600x900"));
-        let (w, h) = raw
-            .to_ascii_lowercase()
-            .split_once('x')
-            .map(|(w, h)| (w.trim().to_string(), h.trim().to_string()))
-            .ok_or_else(bad)?;
-        let (width, height) = (
-            w.parse::<u32>().map_err(|_| bad())?,
-            h.parse::<u32>().map_err(|_| bad())?,
-        );
-        if !(320..=8000).contains(&width) || !(240..=8000).contains(&height) {
-            return Err(Error::usage(format!(
-                "--size {width}x{height} is out of range (320x240 to 8000x8000)"
-            )));
-        }
-        Ok(ChartSize { width, height })
-    }
-}
-
-/// One event to study: a firm, a date, its benchmark and windows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventSpec {
-    pub ticker: Ticker,
-    pub date: NaiveDate,
-    pub benchmark: Ticker,
-    /// A free label kept in the outputs (batch files).
-    pub label: Option<String>,
-    /// The batch file's line, for messages.
-    pub row: Option<usize>,
-    pub estimation: WindowSpec,
-    pub window: WindowSpec,
-}
-
-/// Which charts to render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ChartsMode {
-    /// Every event's four charts and the portfolio's three.
-    #[default]
-    All,
-    /// Only the portfolio charts (large batches).
-    PortfolioOnly,
-    None,
-}
-
-/// Everything `eventstudy run` and `eventstudy batch` need, validated.
+/// The study design shared by every event that does not override it.
 #[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub events: Vec<EventSpec>,
-    /// Batch rows that could not be read: reported in `excluded`, never fatal.
-    pub rejected: Vec<Exclusion>,
-    /// The portfolio folder's name under `out_dir`.
-    pub portfolio_name: String,
-    pub source: SourceSpec,
-    /// The local price store (`--data-dir`).
-    pub data_dir: PathBuf,
-    /// Fetch what is missing, never fetch, or fetch everything again.
-    pub store_mode: StoreMode,
+pub struct StudySettings {
     pub model: ModelKind,
+    pub returns: ReturnKind,
     /// The estimation and event windows of events that do not override them.
     pub estimation: WindowSpec,
     pub window: WindowSpec,
@@ -150,20 +66,11 @@ pub struct RunOptions {
     pub min_estimation: usize,
     /// Kenneth French factor files, for the factor models.
     pub factors: Vec<PathBuf>,
-    pub returns: ReturnKind,
     pub non_trading: NonTrading,
     pub after_close: bool,
-    pub shares: SharesSpec,
-    /// The window of the market-value-by-ticker chart (one of the CAR windows).
-    pub mv_window: RelWindow,
-    pub out_dir: PathBuf,
-    pub format: OutputFormat,
-    pub charts: ChartsMode,
-    pub chart_size: ChartSize,
-    pub quiet: bool,
 }
 
-impl RunOptions {
+impl StudySettings {
     /// The design of one event once its windows are relative days.
     pub fn design(&self, estimation: RelWindow, window: RelWindow) -> StudyDesign {
         StudyDesign {
@@ -175,35 +82,107 @@ impl RunOptions {
         }
     }
 
-    /// Checks what can be checked before any data is read: relative windows against each
-    /// other (date windows are checked per event), the factor files against the model.
-    pub fn validate(&self) -> Result<()> {
-        validate_model(self.model, self.min_estimation)?;
-        if !self.car_windows.contains(&self.mv_window) {
+    /// The conventions every output prints (METHODS.md).
+    pub fn conventions(&self) -> Conventions {
+        let model = self.model;
+        Conventions {
+            model,
+            returns: self.returns,
+            estimation: self.estimation,
+            window: self.window,
+            car_windows: self.car_windows.iter().map(ToString::to_string).collect(),
+            non_trading: self.non_trading,
+            after_close: self.after_close,
+            min_estimation: self.min_estimation,
+            sigma_divisor: if model.is_estimated() { "L-k" } else { "L" },
+            prediction_error_correction: model.is_estimated(),
+            calendar: "benchmark",
+            return_price: "adj_close",
+            p_values: "two-sided; Student t (L-k dof) for one event; t (N-1 dof) or normal for the aggregate tests",
+            factors: self.factors.iter().map(|p| p.display().to_string()).collect(),
+        }
+    }
+
+    /// Checks an event's windows as far as they are known before any data is read (relative
+    /// windows; dated ones are checked once day 0 is known).
+    pub fn validate_event(&self, event: &EventSpec) -> Result<()> {
+        let (Some(estimation), Some(window)) =
+            (event.estimation.relative(), event.window.relative())
+        else {
+            return Ok(());
+        };
+        validate_design(&self.design(estimation, window)).map_err(|e| match (&event.row, e) {
+            (Some(row), Error::Usage(m)) => Error::usage(format!("row {row}: {m}")),
+            (_, e) => e,
+        })
+    }
+}
+
+/// Where prices and share counts come from.
+#[derive(Debug, Clone)]
+pub struct DataSettings {
+    pub source: SourceSpec,
+    /// The local price store (`--data-dir`).
+    pub data_dir: PathBuf,
+    /// Fetch what is missing, never fetch, or fetch everything again.
+    pub store_mode: StoreMode,
+    pub shares: SharesSpec,
+}
+
+/// The events of a run: given on the command line, or a batch file the plan stage reads.
+#[derive(Debug, Clone)]
+pub enum EventInput {
+    List(Vec<EventSpec>),
+    /// A batch file; rows that name no benchmark or windows take these.
+    File {
+        path: PathBuf,
+        defaults: EventDefaults,
+    },
+}
+
+/// Everything `eventstudy run` and `eventstudy batch` need, validated.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub events: EventInput,
+    pub study: StudySettings,
+    pub data: DataSettings,
+    pub output: OutputSettings,
+}
+
+impl RunOptions {
+    /// Checks what can be checked before any file is read: the model against its parameters
+    /// and factor files, the market-value window against the CAR windows, and the events'
+    /// relative windows (a batch file's rows are checked when the plan reads them).
+    pub fn new(
+        events: EventInput,
+        study: StudySettings,
+        data: DataSettings,
+        output: OutputSettings,
+    ) -> Result<Self> {
+        validate_model(study.model, study.min_estimation)?;
+        if !study.car_windows.contains(&output.mv_window) {
             return Err(Error::usage(format!(
                 "--mv-window {} is not one of the --car windows",
-                self.mv_window
+                output.mv_window
             )));
         }
-        if self.model.uses_factors() && self.factors.is_empty() {
+        if study.model.uses_factors() && study.factors.is_empty() {
             return Err(Error::usage(format!(
                 "--model {} needs --factors FILE (Kenneth French's daily CSV)",
-                self.model
+                study.model
             )));
         }
-        for event in &self.events {
-            if let (Some(estimation), Some(window)) =
-                (event.estimation.relative(), event.window.relative())
-            {
-                validate_design(&self.design(estimation, window)).map_err(|e| {
-                    match (&event.row, e) {
-                        (Some(row), Error::Usage(m)) => Error::usage(format!("row {row}: {m}")),
-                        (_, e) => e,
-                    }
-                })?;
+        if let EventInput::List(events) = &events {
+            for event in events {
+                study.validate_event(event)?;
             }
         }
-        Ok(())
+        Ok(RunOptions {
+            events,
+            study,
+            data,
+            output,
+        })
     }
 }
 
@@ -217,6 +196,34 @@ pub struct FetchOptions {
     pub store_mode: StoreMode,
     pub format: OutputFormat,
     pub quiet: bool,
+}
+
+/// Everything `eventstudy store list` needs.
+#[derive(Debug, Clone)]
+pub struct StoreListOptions {
+    pub data_dir: PathBuf,
+    pub format: OutputFormat,
+}
+
+/// A command with its validated settings: what `main` hands to [`crate::commands`].
+#[derive(Debug, Clone)]
+pub enum CommandOptions {
+    Study(Box<RunOptions>),
+    Fetch(FetchOptions),
+    StoreList(StoreListOptions),
+}
+
+impl CommandOptions {
+    /// The stdout format, and whether `--quiet` silences stdout: it silences the readable
+    /// table, never the JSON or CSV a script asked for.
+    pub fn stdout(&self) -> (OutputFormat, bool) {
+        let (format, quiet) = match self {
+            CommandOptions::Study(o) => (o.output.format, o.output.quiet),
+            CommandOptions::Fetch(o) => (o.format, o.quiet),
+            CommandOptions::StoreList(o) => (o.format, false),
+        };
+        (format, quiet && format == OutputFormat::Table)
+    }
 }
 
 /// The store mode from `--offline` and `--refresh`.

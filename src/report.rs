@@ -4,8 +4,11 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use crate::event::Exclusion;
+use crate::note::Note;
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery};
 use crate::study::significance::TestStat;
+use crate::study::stats::student_t_critical;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec};
 
 /// NaN (and infinities) become `None`.
@@ -39,26 +42,6 @@ pub struct Conventions {
 }
 
 impl Conventions {
-    pub fn new(options: &crate::options::RunOptions) -> Self {
-        let model = options.model;
-        Conventions {
-            model,
-            returns: options.returns,
-            estimation: options.estimation,
-            window: options.window,
-            car_windows: options.car_windows.iter().map(ToString::to_string).collect(),
-            non_trading: options.non_trading,
-            after_close: options.after_close,
-            min_estimation: options.min_estimation,
-            sigma_divisor: if model.is_estimated() { "L-k" } else { "L" },
-            prediction_error_correction: model.is_estimated(),
-            calendar: "benchmark",
-            return_price: "adj_close",
-            p_values: "two-sided; Student t (L-k dof) for one event; t (N-1 dof) or normal for the aggregate tests",
-            factors: options.factors.iter().map(|p| p.display().to_string()).collect(),
-        }
-    }
-
     /// One line for the console header.
     pub fn describe(&self) -> String {
         format!(
@@ -92,6 +75,10 @@ pub struct DayRow {
     pub car_sd: Option<f64>,
     pub market_value_change: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
+    /// Half-width of the CAR's 95% confidence band (t critical value x `car_sd`), for the
+    /// chart; not in the JSON, which carries `car_sd`.
+    #[serde(skip)]
+    pub car_band: Option<f64>,
 }
 
 /// One CAR window.
@@ -133,6 +120,9 @@ pub struct EventReport {
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub factor_betas: std::collections::BTreeMap<String, f64>,
     pub sigma: Option<f64>,
+    /// Half-width of a day's 95% AR band (t critical value x sigma), for the chart.
+    #[serde(skip)]
+    pub ar_band: f64,
     pub n_estimation: usize,
     pub degrees_of_freedom: usize,
     pub estimation_start: NaiveDate,
@@ -149,7 +139,10 @@ pub struct EventReport {
     pub days: Vec<DayRow>,
     pub car: Vec<CarRow>,
     /// Warnings about this event (fallbacks taken, data gaps).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+    /// Both price series rebased for the price chart, when the event's charts are drawn.
+    #[serde(skip)]
+    pub price_path: Option<PricePath>,
 }
 
 impl EventReport {
@@ -188,23 +181,6 @@ impl EventReport {
             (None, false) => self.ticker.clone(),
         }
     }
-}
-
-/// An event that could not run, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Exclusion {
-    pub ticker: String,
-    /// `null` when a batch row's date could not be read.
-    pub event_date: Option<NaiveDate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// The batch file's line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row: Option<usize>,
-    pub reason: String,
-    /// The exit code this failure would have on its own (2 input, 3 data).
-    #[serde(skip)]
-    pub exit_code: i32,
 }
 
 /// Everything a run produced: `summary.json` and `--format json` print this.
@@ -286,11 +262,22 @@ pub struct AggregateDayRow {
     pub wilcoxon_w: Option<f64>,
     pub market_value_change: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
+    /// Half-width of the CAAR's 95% band (t critical value (N-1 dof) x `car_sd` / sqrt N), for
+    /// the chart; 0 with fewer than two events.
+    #[serde(skip)]
+    pub caar_band: f64,
 }
 
 impl From<&AggregateDay> for AggregateDayRow {
     fn from(d: &AggregateDay) -> Self {
+        let caar_band = match num(d.car_sd) {
+            Some(sd) if d.n >= 2 => {
+                student_t_critical(0.05, (d.n - 1) as f64) * sd / (d.n as f64).sqrt()
+            }
+            _ => 0.0,
+        };
         AggregateDayRow {
+            caar_band,
             rel: d.rel,
             n: d.n,
             aar: num(d.aar),
@@ -379,4 +366,31 @@ pub struct PricePath {
     /// Rebased to 100 at day -1; NaN where missing.
     pub firm: Vec<f64>,
     pub benchmark: Vec<f64>,
+}
+
+/// One symbol's outcome in `eventstudy fetch`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FetchedSymbol {
+    pub symbol: String,
+    pub ok: bool,
+    pub requests: usize,
+    pub rows: Option<usize>,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub notes: Vec<Note>,
+    pub error: Option<String>,
+}
+
+/// One stored symbol as `eventstudy store list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreEntry {
+    pub symbol: String,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub rows: Option<usize>,
+    pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub splits: usize,
+    pub dividends: usize,
+    /// `ok`, or why the stored copy cannot be trusted.
+    pub status: String,
 }

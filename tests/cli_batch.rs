@@ -354,7 +354,7 @@ fn each_symbol_is_loaded_once_however_many_events() {
         inner: CsvDirSource::new(f.prices()),
         loads: RefCell::new(HashMap::new()),
     };
-    let outcome = eventstudy::app::run_with_source(&options, &source).unwrap();
+    let outcome = eventstudy::pipeline::run_with_source(&options, &source).unwrap();
     assert_eq!(outcome.summary.events.len(), 60);
     let loads = source.loads.borrow();
     assert_eq!(loads.len(), 5);

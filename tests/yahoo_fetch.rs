@@ -304,7 +304,7 @@ fn a_corrupt_file_is_detected_and_refetched() {
     let r = out[0].as_ref().unwrap();
     assert_eq!(r.requests, 1);
     assert!(
-        r.notes.iter().any(|n| n.contains("corrupt")),
+        r.notes.iter().any(|n| n.to_string().contains("corrupt")),
         "{:?}",
         r.notes
     );
@@ -335,7 +335,7 @@ fn a_new_price_basis_refetches_the_whole_history() {
     let r = out[0].as_ref().unwrap();
     assert_eq!(r.requests, 1, "{r:?}");
     assert!(
-        r.notes.iter().any(|n| n.contains("re-based")),
+        r.notes.iter().any(|n| n.to_string().contains("re-based")),
         "{:?}",
         r.notes
     );

@@ -7,7 +7,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{chart_err, frame, padded_range, Typography, DOWN, EVENT, UP};
 use crate::error::Result;
 use crate::report::EventReport;
-use crate::study::stats::student_t_critical;
 
 pub(super) fn draw(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
@@ -18,7 +17,7 @@ pub(super) fn draw(
     let title = format!("{}: daily abnormal returns around {}", e.ticker, e.day0);
     let body = frame(root, typo, &title, subtitle)?;
     let sigma = e.sigma.unwrap_or(0.0) * 100.0;
-    let band = student_t_critical(0.05, e.degrees_of_freedom as f64) * sigma;
+    let band = e.ar_band * 100.0;
     let ars: Vec<(i32, f64)> = e
         .days
         .iter()

@@ -7,7 +7,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{chart_err, frame, padded_range, Typography, EVENT};
 use crate::error::Result;
 use crate::report::AggregateReport;
-use crate::study::stats::student_t_critical;
 
 pub(super) fn draw(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
@@ -21,16 +20,7 @@ pub(super) fn draw(
     let path: Vec<(f64, f64, f64, usize)> = a
         .days
         .iter()
-        .filter_map(|d| {
-            let caar = d.caar? * 100.0;
-            let half = match d.car_sd {
-                Some(sd) if d.n >= 2 => {
-                    student_t_critical(0.05, (d.n - 1) as f64) * sd / (d.n as f64).sqrt() * 100.0
-                }
-                _ => 0.0,
-            };
-            Some((d.rel as f64, caar, half, d.n))
-        })
+        .filter_map(|d| Some((d.rel as f64, d.caar? * 100.0, d.caar_band * 100.0, d.n)))
         .collect();
     let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h, _)| [c - h, c + h]), true);
     let y0 = y0 - (y1 - y0) * 0.06; // room for the N labels

@@ -7,7 +7,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{chart_err, frame, padded_range, Typography, EVENT};
 use crate::error::Result;
 use crate::report::EventReport;
-use crate::study::stats::student_t_critical;
 
 pub(super) fn draw(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
@@ -17,12 +16,11 @@ pub(super) fn draw(
 ) -> Result<()> {
     let title = format!("{}: cumulative abnormal return around {}", e.ticker, e.day0);
     let body = frame(root, typo, &title, subtitle)?;
-    let crit = student_t_critical(0.05, e.degrees_of_freedom as f64);
     // (rel, CAR %, half-width %)
     let path: Vec<(f64, f64, f64)> = e
         .days
         .iter()
-        .filter_map(|d| Some((d.rel as f64, d.car? * 100.0, crit * d.car_sd? * 100.0)))
+        .filter_map(|d| Some((d.rel as f64, d.car? * 100.0, d.car_band? * 100.0)))
         .collect();
     let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h)| [c - h, c + h]), true);
     let (x0, x1) = (

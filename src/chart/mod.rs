@@ -21,9 +21,46 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, RGBColor};
 
 use crate::error::{Error, Result};
-use crate::export::write_atomic_with;
-use crate::options::ChartSize;
 use crate::report::{Conventions, EventReport, PricePath, Summary};
+use crate::util::write_atomic_with;
+
+/// Pixel size of the PNG charts (`--size WxH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for ChartSize {
+    fn default() -> Self {
+        ChartSize {
+            width: 1600,
+            height: 900,
+        }
+    }
+}
+
+impl std::str::FromStr for ChartSize {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        let bad = || Error::usage(format!("--size '{raw}' is not WIDTHxHEIGHT, e.g. 1600x900"));
+        let (w, h) = raw
+            .to_ascii_lowercase()
+            .split_once('x')
+            .map(|(w, h)| (w.trim().to_string(), h.trim().to_string()))
+            .ok_or_else(bad)?;
+        let (width, height) = (
+            w.parse::<u32>().map_err(|_| bad())?,
+            h.parse::<u32>().map_err(|_| bad())?,
+        );
+        if !(320..=8000).contains(&width) || !(240..=8000).contains(&height) {
+            return Err(Error::usage(format!(
+                "--size {width}x{height} is out of range (320x240 to 8000x8000)"
+            )));
+        }
+        Ok(ChartSize { width, height })
+    }
+}
 
 /// DejaVu Sans (Bitstream Vera licence, see assets/fonts/LICENSE-DejaVu.txt).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -252,11 +289,15 @@ pub(crate) fn render_png(
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>, &Typography) -> Result<()>,
 ) -> Result<()> {
     register_font();
-    write_atomic_with(path, |tmp| {
-        let root = BitMapBackend::new(tmp, (size.width, size.height)).into_drawing_area();
-        draw(&root, &Typography::for_height(size.height))?;
-        root.present().map_err(chart_err)
-    })
+    write_atomic_with(
+        path,
+        |tmp| {
+            let root = BitMapBackend::new(tmp, (size.width, size.height)).into_drawing_area();
+            draw(&root, &Typography::for_height(size.height))?;
+            root.present().map_err(chart_err)
+        },
+        |e| Error::io(path, e),
+    )
 }
 
 /// Writes `price.png`, `abnormal_returns.png`, `car.png` and (with a share count)
@@ -370,8 +411,12 @@ pub fn render_portfolio_charts(
             ))
         })
         .collect();
-    if !bars.is_empty() {
-        let total: f64 = bars.iter().map(|b| b.1).sum();
+    let total = aggregate
+        .car
+        .iter()
+        .find(|c| c.window == mv_window)
+        .and_then(|c| c.abnormal_market_value_change);
+    if let (false, Some(total)) = (bars.is_empty(), total) {
         let title = format!(
             "Change in market value, days {mv_window}: abnormal {:+.1} $bn in all",
             total / 1e9

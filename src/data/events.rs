@@ -8,8 +8,7 @@ use polars::prelude::*;
 
 use crate::data::prices::polars_err;
 use crate::error::{exit, Error, Result};
-use crate::options::EventSpec;
-use crate::report::Exclusion;
+use crate::event::{EventSpec, Exclusion};
 use crate::study::WindowSpec;
 use crate::ticker::Ticker;
 

@@ -15,6 +15,7 @@ use crate::data::http::{retry, Attempt, NetworkSettings};
 use crate::data::store::{plan, same_basis, Corrupt, DateRange, Store, Stored};
 use crate::data::yahoo::{fetch_history, FetchFailure, History};
 use crate::error::{Error, Result};
+use crate::note::Note;
 use crate::ticker::Ticker;
 
 /// How to treat the store (`--offline`, `--refresh`).
@@ -40,7 +41,7 @@ pub struct SymbolReport {
     pub first: Option<NaiveDate>,
     pub last: Option<NaiveDate>,
     /// Problems met and handled (a corrupt file refetched, a new price basis).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Progress shown while fetching (a bar on a terminal, nothing otherwise).
@@ -137,7 +138,7 @@ impl Fetcher {
         if !network_jobs.is_empty() {
             progress.start(network_jobs.len());
             if let Err(e) = self.fetch_all(network_jobs, progress) {
-                return symbols.iter().map(|_| Err(clone_error(&e))).collect();
+                return symbols.iter().map(|_| Err(e.clone())).collect();
             }
             progress.finish();
         }
@@ -154,7 +155,7 @@ impl Fetcher {
                     let first = symbols.iter().position(|s| s == &symbols[i]).unwrap_or(i);
                     match &results[first] {
                         Some(Ok(r)) => Ok(r.clone()),
-                        Some(Err(e)) => Err(clone_error(e)),
+                        Some(Err(e)) => Err(e.clone()),
                         None => Err(Error::Internal("fetch result missing".into())),
                     }
                 })
@@ -171,7 +172,7 @@ impl Fetcher {
                 return Err(Error::data(format!("the store's copy of {symbol} is corrupt ({m}) and --offline forbids refetching it")));
             }
             Err(Corrupt(m)) => {
-                notes.push(format!("the store's copy was corrupt ({m}); fetched again"));
+                notes.push(Note::CorruptStoreRefetched { reason: m });
                 None
             }
         };
@@ -307,7 +308,7 @@ impl Fetcher {
                             .stored
                             .as_ref()
                             .map_or(range, |s| s.manifest.covered.union(range));
-                        job.notes.push("prices were re-based by the source (a split or dividend): refetched the whole history".into());
+                        job.notes.push(Note::PricesRebased);
                         job.stored = None;
                         job.fetched.clear();
                         match self.request(connector, &job.symbol, whole, shared).await {
@@ -365,7 +366,7 @@ impl Fetcher {
             self.store.save(&symbol, &mut record)?;
             stored = Some(record);
         } else if !increments.is_empty() {
-            notes.push("nothing fetched".into());
+            notes.push(Note::NothingFetched);
         }
         let Some(stored) = stored else {
             return Err(Error::data(format!("no data for {symbol}")));
@@ -395,25 +396,7 @@ struct Job {
     increments: Vec<DateRange>,
     fetched: Vec<(DateRange, History)>,
     failure: Option<FetchFailure>,
-    notes: Vec<String>,
-}
-
-/// Errors are not `Clone` (they may hold an `io::Error`); this keeps their kind and message.
-fn clone_error(e: &Error) -> Error {
-    match e {
-        Error::Usage(m) => Error::Usage(m.clone()),
-        Error::Input { path, message } => Error::Input {
-            path: path.clone(),
-            message: message.clone(),
-        },
-        Error::Data(m) => Error::Data(m.clone()),
-        Error::Network(m) => Error::Network(m.clone()),
-        Error::Io { path, source } => Error::Io {
-            path: path.clone(),
-            source: std::io::Error::new(source.kind(), source.to_string()),
-        },
-        Error::Internal(m) => Error::Internal(m.clone()),
-    }
+    notes: Vec<Note>,
 }
 
 /// The calendar range that holds `trading_days` trading days before `date` and `after` after

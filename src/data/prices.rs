@@ -22,18 +22,8 @@ pub struct PriceFrame {
     df: DataFrame,
 }
 
-pub(crate) fn polars_err(context: &str, err: PolarsError) -> Error {
-    Error::Internal(format!("{context}: {err}"))
-}
-
-/// Days since 1970-01-01, polars' physical representation of a Date.
-pub(crate) fn epoch_days(date: NaiveDate) -> i32 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")).num_days() as i32
-}
-
-pub(crate) fn from_epoch_days(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch") + chrono::Duration::days(days as i64)
-}
+pub(crate) use crate::error::polars_err;
+pub(crate) use crate::util::{epoch_days, from_epoch_days};
 
 impl PriceFrame {
     /// Builds a frame from columns; `close` may be absent. Rows are sorted by date and a

@@ -17,8 +17,8 @@ use crate::data::http::{retry, Attempt, NetworkSettings};
 use crate::data::shares::ShareCount;
 use crate::data::yahoo::SplitEvent;
 use crate::error::{Error, Result};
-use crate::export::write_atomic;
 use crate::ticker::Ticker;
+use crate::util::write_atomic;
 
 const TICKERS_URL: &str = "https://www.sec.gov/files/company_tickers.json";
 const CONCEPT_URL: &str = "https://data.sec.gov/api/xbrl/companyconcept";
@@ -268,7 +268,7 @@ impl SecClient {
         }
         let bytes = self.get(url)?;
         std::fs::create_dir_all(&self.cache_dir).map_err(|e| Error::io(&self.cache_dir, e))?;
-        write_atomic(path, &bytes)?;
+        write_atomic(path, &bytes).map_err(|e| Error::io(path, e))?;
         Ok(bytes)
     }
 

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::data::prices::{date_column, epoch_days, f64_column, polars_err, PriceFrame};
 use crate::data::yahoo::{Bar, DividendEvent, History, SplitEvent};
 use crate::error::{Error, Result};
-use crate::export::write_atomic;
 use crate::ticker::Ticker;
+use crate::util::write_atomic;
 
 /// An inclusive range of calendar dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,10 +272,12 @@ impl Store {
             .map_err(|e| polars_err("writing Parquet", e))?;
         stored.manifest.parquet_bytes = bytes.len() as u64;
         stored.manifest.rows = stored.bars.len();
-        write_atomic(&self.parquet_path(symbol), &bytes)?;
+        let parquet = self.parquet_path(symbol);
+        write_atomic(&parquet, &bytes).map_err(|e| Error::io(&parquet, e))?;
         let json = serde_json::to_vec_pretty(&stored.manifest)
             .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-        write_atomic(&self.manifest_path(symbol), &json)
+        let manifest = self.manifest_path(symbol);
+        write_atomic(&manifest, &json).map_err(|e| Error::io(&manifest, e))
     }
 
     /// Every symbol's manifest, sorted by symbol; unreadable ones are reported as such.

@@ -1,11 +1,76 @@
-//! `abnormal_returns.csv` (one row per event day) and `car.csv` (one row per CAR window),
-//! written through polars. Missing values are empty cells.
+//! CSV through polars: `abnormal_returns.csv` (one row per event day), `car.csv` (one row per
+//! CAR window), the portfolio's tables, and `--format csv` for every command. Missing values
+//! are empty cells.
 
 use polars::prelude::*;
 
-use crate::data::prices::{epoch_days, polars_err};
-use crate::error::Result;
-use crate::report::{AggregateReport, CrossSection, EventReport, TestsReport};
+use crate::error::{polars_err, Result};
+use crate::export::output::Output;
+use crate::report::{
+    AggregateReport, CrossSection, EventReport, FetchedSymbol, StoreEntry, TestsReport,
+};
+use crate::util::epoch_days;
+
+/// What a command prints with `--format csv`: a study's daily AR table, or one row per symbol.
+pub fn render(output: Output<'_>) -> Result<String> {
+    let mut df = match output {
+        Output::Study(summary) => abnormal_returns_frame(&summary.events)?,
+        Output::Fetch(rows) => fetch_frame(rows)?,
+        Output::StoreList { entries, .. } => store_frame(entries)?,
+    };
+    Ok(String::from_utf8_lossy(&to_csv(&mut df)?).into_owned())
+}
+
+fn optional_count(name: &str, values: impl Iterator<Item = Option<usize>>) -> Column {
+    Series::new(
+        name.into(),
+        values.map(|v| v.map(|n| n as u64)).collect::<Vec<_>>(),
+    )
+    .into()
+}
+
+fn optional_text(name: &str, values: impl Iterator<Item = Option<String>>) -> Column {
+    Series::new(name.into(), values.collect::<Vec<_>>()).into()
+}
+
+fn fetch_frame(rows: &[FetchedSymbol]) -> Result<DataFrame> {
+    let columns = vec![
+        text("symbol", rows.iter().map(|r| r.symbol.clone()).collect()),
+        Series::new("ok".into(), rows.iter().map(|r| r.ok).collect::<Vec<_>>()).into(),
+        optional_count("requests", rows.iter().map(|r| Some(r.requests))),
+        optional_count("rows", rows.iter().map(|r| r.rows)),
+        date_series("first", rows.iter().map(|r| r.first).collect())?,
+        date_series("last", rows.iter().map(|r| r.last).collect())?,
+        text(
+            "notes",
+            rows.iter()
+                .map(|r| {
+                    let notes: Vec<String> = r.notes.iter().map(ToString::to_string).collect();
+                    notes.join("; ")
+                })
+                .collect(),
+        ),
+        optional_text("error", rows.iter().map(|r| r.error.clone())),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| polars_err("fetch", e))
+}
+
+fn store_frame(entries: &[StoreEntry]) -> Result<DataFrame> {
+    let columns = vec![
+        text("symbol", entries.iter().map(|e| e.symbol.clone()).collect()),
+        date_series("first", entries.iter().map(|e| e.first).collect())?,
+        date_series("last", entries.iter().map(|e| e.last).collect())?,
+        optional_count("rows", entries.iter().map(|e| e.rows)),
+        optional_text(
+            "fetched_at",
+            entries.iter().map(|e| e.fetched_at.map(|t| t.to_rfc3339())),
+        ),
+        optional_count("splits", entries.iter().map(|e| Some(e.splits))),
+        optional_count("dividends", entries.iter().map(|e| Some(e.dividends))),
+        text("status", entries.iter().map(|e| e.status.clone()).collect()),
+    ];
+    DataFrame::new(entries.len(), columns).map_err(|e| polars_err("store", e))
+}
 
 fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
     let days: Vec<Option<i32>> = dates.into_iter().map(|d| d.map(epoch_days)).collect();

@@ -1,8 +1,14 @@
-//! The console summary (`--format table`): readable, aligned, with the conventions on top.
+//! `--format table`: readable, aligned text for every command. A study's summary has the
+//! conventions on top, then each event, the portfolio and the excluded events.
 
 use std::fmt::Write;
+use std::path::Path;
 
-use crate::report::{AggregateReport, EventReport, Exclusion, Summary, TestReport, TestsReport};
+use crate::export::output::Output;
+use crate::report::{
+    AggregateReport, EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport,
+    TestsReport,
+};
 
 /// `0.1234` as `12.34%`, or `-` when missing.
 fn pct(x: Option<f64>) -> String {
@@ -47,7 +53,82 @@ const FULL_EVENTS: usize = 10;
 /// The compact list shows at most this many events.
 const LISTED_EVENTS: usize = 50;
 
-pub fn render(summary: &Summary) -> String {
+/// What a command prints as a table.
+pub fn render(output: Output<'_>) -> String {
+    match output {
+        Output::Study(summary) => render_summary(summary),
+        Output::Fetch(rows) => render_fetch(rows),
+        Output::StoreList { data_dir, entries } => render_store_list(data_dir, entries),
+    }
+}
+
+/// A missing date as `-`.
+fn date(d: Option<chrono::NaiveDate>) -> String {
+    d.map_or("-".into(), |d| d.to_string())
+}
+
+fn render_fetch(rows: &[FetchedSymbol]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<10}  {:<12}  {:>6}  {:<10}  {:<10}",
+        "symbol", "status", "rows", "first", "last"
+    );
+    for r in rows {
+        let status = match (&r.error, r.requests) {
+            (Some(_), _) => "failed".to_string(),
+            (None, 0) => "up to date".to_string(),
+            (None, n) => format!("{n} request{}", if n == 1 { "" } else { "s" }),
+        };
+        let _ = writeln!(
+            out,
+            "{:<10}  {:<12}  {:>6}  {:<10}  {:<10}{}",
+            r.symbol,
+            status,
+            r.rows.map_or("-".into(), |n| n.to_string()),
+            date(r.first),
+            date(r.last),
+            r.error.as_ref().map_or(String::new(), |e| format!("  {e}"))
+        );
+    }
+    out
+}
+
+fn render_store_list(data_dir: &Path, entries: &[StoreEntry]) -> String {
+    let mut out = String::new();
+    if entries.is_empty() {
+        let _ = writeln!(
+            out,
+            "the store at {} is empty (fill it with `eventstudy fetch`)",
+            data_dir.display()
+        );
+        return out;
+    }
+    let _ = writeln!(out, "store: {}", data_dir.display());
+    let _ = writeln!(
+        out,
+        "{:<10}  {:<10}  {:<10}  {:>6}  {:<20}  {:>6}  {:>9}  status",
+        "symbol", "first", "last", "rows", "fetched at (UTC)", "splits", "dividends"
+    );
+    for e in entries {
+        let _ = writeln!(
+            out,
+            "{:<10}  {:<10}  {:<10}  {:>6}  {:<20}  {:>6}  {:>9}  {}",
+            e.symbol,
+            date(e.first),
+            date(e.last),
+            e.rows.map_or("-".into(), |r| r.to_string()),
+            e.fetched_at
+                .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
+            e.splits,
+            e.dividends,
+            e.status
+        );
+    }
+    out
+}
+
+fn render_summary(summary: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "conventions: {}", summary.conventions.describe());
     let _ = writeln!(out, "source: {}", summary.source);

@@ -178,6 +178,13 @@ impl fmt::Display for FitError {
     }
 }
 
+/// A model that cannot be fitted leaves the study without data for that event.
+impl From<FitError> for Error {
+    fn from(e: FitError) -> Self {
+        Error::data(e.to_string())
+    }
+}
+
 /// A day's regressors, copied out of the panel's columns (no allocation).
 pub type Regressors = [f64; MAX_REGRESSORS];
 

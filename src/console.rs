@@ -1,24 +1,16 @@
-//! Runs the commands from validated options: the only place that ties the data layer, the
-//! engine and the outputs together.
-
-mod fetch;
-mod portfolio;
-mod run;
-mod store;
-
-pub use fetch::{fetch, render_fetch};
-pub use run::{event_dir, render_stdout, run, run_with_source, RunOutcome};
-pub use store::{list_store, render_store_list};
+//! The terminal side of a run on stderr: warnings, status lines and progress bars.
+//!
+//! Status lines and bars appear only on a terminal and never under `--quiet`, so cron mail
+//! stays clean; warnings are printed unless `--quiet`, one line each.
 
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::fetch::{Progress, Silent};
+use crate::note::Warning;
 use crate::ticker::Ticker;
 
-/// Status lines on stderr: only on a terminal and never under `--quiet`, so cron mail stays
-/// clean. Warnings are shown unless `--quiet`.
 #[derive(Debug, Clone, Copy)]
 pub struct Console {
     quiet: bool,
@@ -33,15 +25,9 @@ impl Console {
         }
     }
 
-    pub fn status(&self, message: &str) {
-        if self.interactive && !self.quiet {
-            eprintln!("{message}");
-        }
-    }
-
-    pub fn warn(&self, message: &str) {
+    pub fn warn(&self, warning: &Warning) {
         if !self.quiet {
-            eprintln!("warning: {message}");
+            eprintln!("warning: {warning}");
         }
     }
 

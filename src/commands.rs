@@ -1,0 +1,158 @@
+//! Each command, from its validated options to what it prints and the exit code it earned.
+//! `run` and `batch` are the [`crate::pipeline`]; `fetch` and `store list` are short enough to
+//! live here.
+
+use std::path::{Path, PathBuf};
+
+use crate::console::Console;
+use crate::data::fetch::Fetcher;
+use crate::data::http::NetworkSettings;
+use crate::data::store::{DateRange, Store};
+use crate::error::{exit, Result};
+use crate::export::Output;
+use crate::note::Warning;
+use crate::options::{CommandOptions, FetchOptions};
+use crate::pipeline;
+use crate::report::{FetchedSymbol, StoreEntry, Summary};
+
+/// What a command produced.
+#[derive(Debug)]
+pub enum Produced {
+    Study(Box<Summary>),
+    Fetch(Vec<FetchedSymbol>),
+    StoreList {
+        data_dir: PathBuf,
+        entries: Vec<StoreEntry>,
+    },
+}
+
+impl Produced {
+    /// The view the output layer prints.
+    pub fn output(&self) -> Output<'_> {
+        match self {
+            Produced::Study(summary) => Output::Study(summary),
+            Produced::Fetch(rows) => Output::Fetch(rows),
+            Produced::StoreList { data_dir, entries } => Output::StoreList { data_dir, entries },
+        }
+    }
+}
+
+/// A finished command: its results and its exit code (0, or the worst failure's when nothing
+/// useful was produced).
+#[derive(Debug)]
+pub struct Outcome {
+    pub produced: Produced,
+    pub exit_code: i32,
+}
+
+/// Runs one command.
+pub fn execute(options: &CommandOptions) -> Result<Outcome> {
+    match options {
+        CommandOptions::Study(options) => {
+            let outcome = pipeline::run(options)?;
+            Ok(Outcome {
+                produced: Produced::Study(Box::new(outcome.summary)),
+                exit_code: outcome.exit_code,
+            })
+        }
+        CommandOptions::Fetch(options) => fetch(options),
+        CommandOptions::StoreList(options) => Ok(Outcome {
+            produced: Produced::StoreList {
+                data_dir: options.data_dir.clone(),
+                entries: list_store(&options.data_dir)?,
+            },
+            exit_code: exit::OK,
+        }),
+    }
+}
+
+/// `eventstudy fetch`: every symbol over the range; the exit code is 0 when all succeeded,
+/// else the worst failure's.
+fn fetch(options: &FetchOptions) -> Result<Outcome> {
+    let console = Console::new(options.quiet);
+    let store = Store::open(&options.data_dir)?;
+    let fetcher = Fetcher::new(store, NetworkSettings::from_env()?, options.store_mode);
+    let progress = console.progress("fetching");
+    let results = fetcher.ensure(
+        &options.tickers,
+        DateRange::new(options.from, options.to),
+        progress.as_ref(),
+    );
+    let mut code = exit::OK;
+    let rows = options
+        .tickers
+        .iter()
+        .zip(results)
+        .map(|(symbol, result)| match result {
+            Ok(r) => {
+                for note in &r.notes {
+                    console.warn(&Warning::Symbol {
+                        symbol: symbol.to_string(),
+                        note: note.clone(),
+                    });
+                }
+                FetchedSymbol {
+                    symbol: symbol.to_string(),
+                    ok: true,
+                    requests: r.requests,
+                    rows: Some(r.rows),
+                    first: r.first,
+                    last: r.last,
+                    notes: r.notes,
+                    error: None,
+                }
+            }
+            Err(e) => {
+                console.warn(&Warning::FetchFailed {
+                    symbol: symbol.to_string(),
+                    reason: e.to_string(),
+                });
+                code = code.max(e.exit_code());
+                FetchedSymbol {
+                    symbol: symbol.to_string(),
+                    ok: false,
+                    requests: 0,
+                    rows: None,
+                    first: None,
+                    last: None,
+                    notes: Vec::new(),
+                    error: Some(e.to_string()),
+                }
+            }
+        })
+        .collect();
+    Ok(Outcome {
+        produced: Produced::Fetch(rows),
+        exit_code: code,
+    })
+}
+
+/// `eventstudy store list`: every stored symbol, and whether its copy can be trusted.
+pub fn list_store(data_dir: &Path) -> Result<Vec<StoreEntry>> {
+    Ok(Store::at(data_dir)
+        .list()?
+        .into_iter()
+        .map(|(symbol, state)| match state {
+            Ok(m) => StoreEntry {
+                symbol,
+                first: m.first,
+                last: m.last,
+                rows: Some(m.rows),
+                fetched_at: Some(m.fetched_at),
+                splits: m.splits.len(),
+                dividends: m.dividends.len(),
+                status: "ok".into(),
+            },
+            Err(corrupt) => StoreEntry {
+                symbol,
+                first: None,
+                last: None,
+                rows: None,
+                fetched_at: None,
+                splits: 0,
+                dividends: 0,
+                status: format!("corrupt: {} (refetched on next use)", corrupt.0),
+            },
+        })
+        .collect())
+}

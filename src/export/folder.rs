@@ -1,0 +1,98 @@
+//! The folders a study writes: `<out>/<TICKER>_<DATE>[_<LABEL>]/` per event (its summary, AR and
+//! CAR tables, four charts) and `<out>/<portfolio>/` for a run with an aggregate (the whole
+//! summary, AAR and CAAR tables with every test, one row per event, three charts). Every file is
+//! written atomically.
+
+use std::path::{Path, PathBuf};
+
+use crate::chart;
+use crate::error::{Error, Result};
+use crate::export::settings::{ChartsMode, OutputSettings};
+use crate::export::{csv as csv_out, json};
+use crate::report::{EventReport, Summary};
+use crate::util::write_atomic;
+
+/// The folder of one event's outputs.
+pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
+    out_dir.join(report.slug())
+}
+
+/// Writes every event's folder and, when the run has an aggregate, the portfolio's.
+pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<()> {
+    for event in &summary.events {
+        write_event(settings, summary, event)?;
+    }
+    if summary.aggregate.is_some() {
+        write_portfolio(settings, summary)?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+fn write_event(settings: &OutputSettings, summary: &Summary, report: &EventReport) -> Result<()> {
+    let dir = event_dir(&settings.out_dir, report);
+    ensure_dir(&dir)?;
+    let events = std::slice::from_ref(report);
+    write_file(
+        &dir.join("summary.json"),
+        json::event_json(summary, report)?.as_bytes(),
+    )?;
+    write_file(
+        &dir.join("abnormal_returns.csv"),
+        &csv_out::to_csv(&mut csv_out::abnormal_returns_frame(events)?)?,
+    )?;
+    write_file(
+        &dir.join("car.csv"),
+        &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
+    )?;
+    if let (ChartsMode::All, Some(path)) = (settings.charts, &report.price_path) {
+        chart::render_event_charts(
+            &dir,
+            report,
+            path,
+            &summary.conventions,
+            settings.chart_size,
+        )?;
+    }
+    Ok(())
+}
+
+fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<()> {
+    let Some(aggregate) = &summary.aggregate else {
+        return Ok(());
+    };
+    let dir = settings.out_dir.join(&settings.portfolio_name);
+    ensure_dir(&dir)?;
+    write_file(
+        &dir.join("summary.json"),
+        (json::summary_json(summary)? + "\n").as_bytes(),
+    )?;
+    write_file(
+        &dir.join("aar.csv"),
+        &csv_out::to_csv(&mut csv_out::aggregate_days_frame(aggregate)?)?,
+    )?;
+    write_file(
+        &dir.join("caar.csv"),
+        &csv_out::to_csv(&mut csv_out::aggregate_car_frame(aggregate)?)?,
+    )?;
+    write_file(
+        &dir.join("events.csv"),
+        &csv_out::to_csv(&mut csv_out::events_frame(&summary.events)?)?,
+    )?;
+    if settings.charts != ChartsMode::None {
+        chart::render_portfolio_charts(
+            &dir,
+            summary,
+            &settings.mv_window.to_string(),
+            settings.chart_size,
+        )?;
+    }
+    Ok(())
+}

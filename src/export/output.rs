@@ -1,0 +1,19 @@
+//! What a command hands the output layer to print.
+
+use std::path::Path;
+
+use crate::report::{FetchedSymbol, StoreEntry, Summary};
+
+/// One command's results, borrowed for printing.
+#[derive(Debug, Clone, Copy)]
+pub enum Output<'a> {
+    /// `run` and `batch`.
+    Study(&'a Summary),
+    /// `fetch`.
+    Fetch(&'a [FetchedSymbol]),
+    /// `store list`.
+    StoreList {
+        data_dir: &'a Path,
+        entries: &'a [StoreEntry],
+    },
+}

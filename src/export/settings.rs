@@ -1,0 +1,60 @@
+//! How a study's results are written and printed: the settings the output layer takes.
+
+use std::path::PathBuf;
+
+use crate::chart::ChartSize;
+use crate::error::{Error, Result};
+use crate::study::RelWindow;
+
+/// How results are printed on stdout (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+impl OutputFormat {
+    pub const NAMES: [&'static str; 3] = ["table", "json", "csv"];
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        match raw {
+            "table" => Ok(OutputFormat::Table),
+            "json" => Ok(OutputFormat::Json),
+            "csv" => Ok(OutputFormat::Csv),
+            _ => Err(Error::usage(format!(
+                "--format '{raw}' is not one of table, json, csv"
+            ))),
+        }
+    }
+}
+
+/// Which charts to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartsMode {
+    /// Every event's four charts and the portfolio's three.
+    #[default]
+    All,
+    /// Only the portfolio charts (large batches).
+    PortfolioOnly,
+    None,
+}
+
+/// Where and how a study's results are written and printed.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    /// `<out>/<event>/` per event, `<out>/<portfolio name>/` for the portfolio.
+    pub out_dir: PathBuf,
+    pub portfolio_name: String,
+    pub format: OutputFormat,
+    pub charts: ChartsMode,
+    pub chart_size: ChartSize,
+    /// The window of the market-value-by-ticker chart (one of the CAR windows).
+    pub mv_window: RelWindow,
+    /// No table on stdout and no warnings on stderr.
+    pub quiet: bool,
+}

@@ -1,0 +1,152 @@
+//! What a run tells its user besides the numbers: notes on one event or symbol (a fallback
+//! taken, a gap in the data, a repair of the store) and the warnings the console prints.
+//!
+//! Notes are typed so that code can tell them apart; they serialise as their sentence, which
+//! is what `notes` holds in the JSON. This module imports nothing of the crate.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
+
+/// Something worth knowing about one event's or one symbol's result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// SEC EDGAR could not answer for this firm.
+    NoShareCountFromSec { reason: String },
+    /// The `--shares-file` has no row for the ticker.
+    NoShareCountInFile { ticker: String, file: PathBuf },
+    /// SEC EDGAR answered, without a count for the ticker.
+    SecHasNoShareCount { ticker: String },
+    /// Neither `--shares` nor `--shares-file` was given and SEC is not asked (a CSV source).
+    NoShareCountGiven,
+    /// A share count dated before a split was scaled to the split-adjusted price basis.
+    SharesSplitAdjusted { as_of: NaiveDate, factor: f64 },
+    /// The source has no as-traded close: market value uses the adjusted close.
+    MarketValueFromAdjustedClose,
+    /// Event days without a return.
+    DaysWithoutReturn { days: usize },
+    /// The event window runs past the end of the data.
+    WindowPastData {
+        window: String,
+        days: usize,
+        of: usize,
+    },
+    /// The store's copy of a symbol was unreadable and was fetched again.
+    CorruptStoreRefetched { reason: String },
+    /// The source re-based its prices (a split or dividend) and the whole history was fetched.
+    PricesRebased,
+    /// The requests for a symbol brought no new rows.
+    NothingFetched,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::NoShareCountFromSec { reason } => {
+                write!(f, "no share count from SEC EDGAR ({reason}): market value is null")
+            }
+            Note::NoShareCountInFile { ticker, file } => write!(
+                f,
+                "no share count for {ticker} in {}: market value is null",
+                file.display()
+            ),
+            Note::SecHasNoShareCount { ticker } => {
+                write!(f, "SEC EDGAR has no share count for {ticker}: market value is null")
+            }
+            Note::NoShareCountGiven => {
+                f.write_str("no share count (--shares or --shares-file): market value is null")
+            }
+            Note::SharesSplitAdjusted { as_of, factor } => write!(
+                f,
+                "share count as of {as_of} scaled by {factor} for the split(s) since, to match split-adjusted prices"
+            ),
+            Note::MarketValueFromAdjustedClose => {
+                f.write_str("no close prices: market value uses adjusted close")
+            }
+            Note::DaysWithoutReturn { days } => {
+                write!(f, "{days} event day(s) without a return: AR is null there")
+            }
+            Note::WindowPastData { window, days, of } => write!(
+                f,
+                "the event window {window} runs past the data: {days} of {of} days"
+            ),
+            Note::CorruptStoreRefetched { reason } => {
+                write!(f, "the store's copy was corrupt ({reason}); fetched again")
+            }
+            Note::PricesRebased => f.write_str(
+                "prices were re-based by the source (a split or dividend): refetched the whole history",
+            ),
+            Note::NothingFetched => f.write_str("nothing fetched"),
+        }
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A line the console prints on stderr as `warning: ...` (unless `--quiet`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Warning {
+    /// A note on one event, named as in the charts.
+    Event { name: String, note: Note },
+    /// A note on one symbol of the store.
+    Symbol { symbol: String, note: Note },
+    /// An event that could not run.
+    Excluded {
+        ticker: String,
+        date: Option<NaiveDate>,
+        reason: String,
+    },
+    /// A symbol that could not be fetched.
+    FetchFailed { symbol: String, reason: String },
+    /// Per-event charts for a large run are slow.
+    ManyEventCharts { events: usize },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::Event { name, note } => write!(f, "{name}: {note}"),
+            Warning::Symbol { symbol, note } => write!(f, "{symbol}: {note}"),
+            Warning::Excluded {
+                ticker,
+                date,
+                reason,
+            } => write!(
+                f,
+                "{ticker} {}: {reason}",
+                date.map_or(String::new(), |d| d.to_string())
+            ),
+            Warning::FetchFailed { symbol, reason } => write!(f, "{symbol}: {reason}"),
+            Warning::ManyEventCharts { events } => write!(
+                f,
+                "rendering 4 charts for each of {events} events; --no-event-charts renders the portfolio's only"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_serialise_as_their_sentence() {
+        let note = Note::DaysWithoutReturn { days: 2 };
+        assert_eq!(
+            serde_json::to_string(&note).unwrap(),
+            "\"2 event day(s) without a return: AR is null there\""
+        );
+        let w = Warning::Excluded {
+            ticker: "NVDA".into(),
+            date: None,
+            reason: "no data".into(),
+        };
+        assert_eq!(w.to_string(), "NVDA : no data");
+    }
+}

@@ -1,0 +1,83 @@
+//! `eventstudy run` and `eventstudy batch`, as four stages with typed hand-offs:
+//!
+//! ```text
+//! RunOptions ─plan─▶ Plan ─load─▶ Loaded ─study─▶ Studied (+ Aggregate) ─▶ Summary ─write─▶ files
+//! ```
+//!
+//! - [`plan`]: the events (from the flags or the batch file), numbered and grouped by pair.
+//! - [`load`]: prices (through the store or a CSV folder), factors and share counts; one
+//!   aligned return panel per (firm, benchmark) pair.
+//! - [`study`]: the engine over each event, then the aggregate.
+//! - write: [`crate::export::write_run`], the event and portfolio folders.
+//!
+//! Printing to stdout is the caller's: [`crate::export::render_stdout`].
+
+pub mod load;
+pub mod plan;
+pub mod study;
+
+use crate::console::Console;
+use crate::data::PriceSource;
+use crate::error::{exit, Result};
+use crate::export::{self, ChartsMode};
+use crate::note::Warning;
+use crate::options::RunOptions;
+use crate::report::Summary;
+
+/// What a finished run hands back: the summary and the exit code it earned.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub summary: Summary,
+    pub exit_code: i32,
+}
+
+/// Runs a study with the price source its settings name.
+pub fn run(options: &RunOptions) -> Result<RunOutcome> {
+    let console = Console::new(options.output.quiet);
+    let plan = plan::plan(&options.events, &options.study)?;
+    let source = load::price_source(&plan, &options.study, &options.data, &console)?;
+    study_and_write(options, &plan, source.as_ref(), &console)
+}
+
+/// Runs a study on prices from `source` (each symbol is asked for once).
+pub fn run_with_source(options: &RunOptions, source: &dyn PriceSource) -> Result<RunOutcome> {
+    let console = Console::new(options.output.quiet);
+    let plan = plan::plan(&options.events, &options.study)?;
+    study_and_write(options, &plan, source, &console)
+}
+
+fn study_and_write(
+    options: &RunOptions,
+    plan: &plan::Plan,
+    source: &dyn PriceSource,
+    console: &Console,
+) -> Result<RunOutcome> {
+    let loaded = load::load(plan, &options.study, &options.data, source)?;
+    let charts_per_event = options.output.charts == ChartsMode::All;
+    if charts_per_event && plan.jobs.len() > 100 {
+        console.warn(&Warning::ManyEventCharts {
+            events: plan.jobs.len(),
+        });
+    }
+    let studied = study::study_events(plan, &loaded, &options.study, charts_per_event, console);
+    let aggregate = study::aggregate(&studied.events, &options.study.car_windows);
+    let summary = Summary {
+        conventions: options.study.conventions(),
+        source: loaded.source,
+        events: studied.events.into_iter().map(|s| s.report).collect(),
+        excluded: studied.excluded,
+        aggregate: aggregate.as_ref().map(Into::into),
+    };
+    export::write_run(&options.output, &summary)?;
+    let exit_code = if summary.events.is_empty() {
+        summary
+            .excluded
+            .iter()
+            .map(|x| x.exit_code)
+            .max()
+            .unwrap_or(exit::DATA)
+    } else {
+        exit::OK
+    };
+    Ok(RunOutcome { summary, exit_code })
+}

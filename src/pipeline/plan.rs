@@ -1,0 +1,145 @@
+//! Plan: validated settings → the event jobs, keyed by id, grouped by the (firm, benchmark)
+//! pair they run on, and the calendar range each symbol must cover. Reads the batch file, if
+//! any; touches no price data.
+
+use std::collections::HashMap;
+
+use crate::data::events::read_events;
+use crate::data::fetch::calendar_span;
+use crate::data::store::DateRange;
+use crate::error::{Error, Result};
+use crate::event::{EventSpec, Exclusion};
+use crate::options::{EventInput, StudySettings};
+use crate::study::WindowSpec;
+use crate::ticker::Ticker;
+
+/// One event to study. `id` is its 1-based position among the run's events: the key of every
+/// per-event output (one firm may have several events).
+#[derive(Debug, Clone)]
+pub struct EventJob {
+    pub id: usize,
+    pub spec: EventSpec,
+}
+
+/// The events that share one firm and one benchmark: aligned once, studied together.
+#[derive(Debug, Clone)]
+pub struct PairJobs {
+    pub firm: Ticker,
+    pub benchmark: Ticker,
+    /// Indices into [`Plan::jobs`], in the events' order.
+    pub jobs: Vec<usize>,
+}
+
+/// What the run will do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub jobs: Vec<EventJob>,
+    /// Batch rows that could not be read: reported in `excluded`, never fatal.
+    pub rejected: Vec<Exclusion>,
+    /// The jobs grouped by pair, in the order of each pair's first event.
+    pub pairs: Vec<PairJobs>,
+}
+
+impl Plan {
+    /// The benchmark of every event, when they all share one: a failure to load it fails the
+    /// run, since no event could run without it.
+    pub fn single_benchmark(&self) -> Option<&Ticker> {
+        let first = &self.jobs.first()?.spec.benchmark;
+        self.jobs
+            .iter()
+            .all(|j| &j.spec.benchmark == first)
+            .then_some(first)
+    }
+
+    /// One request per symbol (firms and benchmarks): the union of the calendar dates its
+    /// events need, in first-seen order.
+    pub fn symbol_needs(&self, study: &StudySettings) -> Vec<(Ticker, DateRange)> {
+        let mut needs: Vec<(Ticker, DateRange)> = Vec::new();
+        let mut index: HashMap<Ticker, usize> = HashMap::new();
+        for job in &self.jobs {
+            let need = event_need(study, &job.spec);
+            for symbol in [&job.spec.benchmark, &job.spec.ticker] {
+                match index.get(symbol) {
+                    Some(&i) => needs[i].1 = needs[i].1.union(need),
+                    None => {
+                        index.insert(symbol.clone(), needs.len());
+                        needs.push((symbol.clone(), need));
+                    }
+                }
+            }
+        }
+        needs
+    }
+}
+
+/// Builds the plan: reads the batch file (a row that cannot be read is rejected with its line),
+/// checks each event's relative windows, numbers the events and groups them by pair.
+pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
+    let (specs, rejected) = match events {
+        EventInput::List(specs) => (specs.clone(), Vec::new()),
+        EventInput::File { path, defaults } => {
+            let (specs, rejected) = read_events(path, defaults)?;
+            if specs.is_empty() && rejected.is_empty() {
+                return Err(Error::input(path, "has no events"));
+            }
+            for spec in &specs {
+                study.validate_event(spec)?;
+            }
+            (specs, rejected)
+        }
+    };
+    let jobs: Vec<EventJob> = specs
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| EventJob { id: i + 1, spec })
+        .collect();
+    let pairs = group_by_pair(&jobs);
+    Ok(Plan {
+        jobs,
+        rejected,
+        pairs,
+    })
+}
+
+/// Groups the jobs by (firm, benchmark), keeping their order.
+fn group_by_pair(jobs: &[EventJob]) -> Vec<PairJobs> {
+    let mut pairs: Vec<PairJobs> = Vec::new();
+    let mut pair_of: HashMap<(&Ticker, &Ticker), usize> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let key = (&job.spec.ticker, &job.spec.benchmark);
+        let p = *pair_of.entry(key).or_insert_with(|| {
+            pairs.push(PairJobs {
+                firm: job.spec.ticker.clone(),
+                benchmark: job.spec.benchmark.clone(),
+                jobs: Vec::new(),
+            });
+            pairs.len() - 1
+        });
+        pairs[p].jobs.push(i);
+    }
+    pairs
+}
+
+/// The calendar dates an event needs prices for: its windows, with room for holidays.
+fn event_need(study: &StudySettings, event: &EventSpec) -> DateRange {
+    let mut before = 1;
+    let mut after = study.car_windows.iter().map(|w| w.end).max().unwrap_or(0);
+    let mut range: Option<DateRange> = None;
+    for spec in [event.estimation, event.window] {
+        match spec {
+            WindowSpec::Relative(w) => {
+                before = before.max(-w.start + 1);
+                after = after.max(w.end);
+            }
+            WindowSpec::Dates { from, to } => {
+                let dated = DateRange::new(
+                    from - chrono::Duration::days(10),
+                    to + chrono::Duration::days(10),
+                );
+                range = Some(range.map_or(dated, |r| r.union(dated)));
+            }
+        }
+    }
+    let relative = calendar_span(event.date, before, after);
+    range.map_or(relative, |r| r.union(relative))
+}

@@ -1,0 +1,331 @@
+//! Study: each event of the plan on its pair's panel (day 0, windows, share count, the engine)
+//! → its report, or its exclusion with the reason; then, with two events or more, the
+//! aggregate. The numbers come from [`crate::study`]; this stage only resolves the calendar
+//! and turns the engine's results into report rows.
+
+use std::collections::HashMap;
+
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::event::Exclusion;
+use crate::note::{Note, Warning};
+use crate::options::{validate_design, StudySettings};
+use crate::pipeline::load::{Loaded, Pair};
+use crate::pipeline::plan::{EventJob, Plan};
+use crate::report::{num, CarRow, DayRow, EventReport, PricePath};
+use crate::study::stats::student_t_critical;
+use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
+
+/// One event that ran: its report, and what the aggregate needs.
+pub struct StudiedEvent {
+    pub report: EventReport,
+    pub result: EventResult,
+    /// Calendar keys of the estimation window's days.
+    pub keys: Vec<i32>,
+}
+
+/// Every event of the plan, studied or excluded, in the plan's order.
+pub struct Studied {
+    pub events: Vec<StudiedEvent>,
+    pub excluded: Vec<Exclusion>,
+}
+
+/// Studies every event of the plan; `price_paths` asks for the price chart's series.
+pub fn study_events(
+    plan: &Plan,
+    loaded: &Loaded,
+    study: &StudySettings,
+    price_paths: bool,
+    console: &Console,
+) -> Studied {
+    let mut outcomes: Vec<Option<std::result::Result<StudiedEvent, Exclusion>>> =
+        plan.jobs.iter().map(|_| None).collect();
+    let progress = console.progress("studying");
+    progress.start(plan.pairs.len());
+    for (pair_jobs, pair) in plan.pairs.iter().zip(&loaded.pairs) {
+        for &i in &pair_jobs.jobs {
+            let job = &plan.jobs[i];
+            let studied = pair
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|pair| study_event(study, job, pair, loaded, price_paths));
+            outcomes[i] = Some(studied.map_err(|e| job.spec.exclusion(&e)));
+        }
+        progress.done(&pair_jobs.firm);
+    }
+    progress.finish();
+
+    let mut studied = Studied {
+        events: Vec::new(),
+        excluded: plan.rejected.clone(),
+    };
+    for outcome in outcomes.into_iter().flatten() {
+        match outcome {
+            Ok(event) => {
+                for note in &event.report.notes {
+                    console.warn(&Warning::Event {
+                        name: event.report.display_name(false),
+                        note: note.clone(),
+                    });
+                }
+                studied.events.push(event);
+            }
+            Err(x) => {
+                console.warn(&Warning::Excluded {
+                    ticker: x.ticker.clone(),
+                    date: x.event_date,
+                    reason: x.reason.clone(),
+                });
+                studied.excluded.push(x);
+            }
+        }
+    }
+    studied.excluded.sort_by_key(|x| x.row.unwrap_or(0));
+    disambiguate_slugs(&mut studied.events);
+    studied
+}
+
+/// The aggregate of the events that ran (two at least), on the union of their event windows.
+pub fn aggregate(events: &[StudiedEvent], car_windows: &[RelWindow]) -> Option<study::Aggregate> {
+    if events.len() < 2 {
+        return None;
+    }
+    let samples: Vec<study::EventSample> = events
+        .iter()
+        .map(|s| study::EventSample {
+            result: &s.result,
+            estimation_keys: &s.keys,
+            has_market_value: s.report.market_value_before.is_some(),
+        })
+        .collect();
+    let window = union_window(events.iter().map(|s| s.report.event_window));
+    Some(study::aggregate(&samples, window, car_windows))
+}
+
+/// The smallest window holding every event's window.
+fn union_window(windows: impl Iterator<Item = RelWindow>) -> RelWindow {
+    windows
+        .reduce(|a, b| RelWindow {
+            start: a.start.min(b.start),
+            end: a.end.max(b.end),
+        })
+        .unwrap_or(RelWindow { start: 0, end: 0 })
+}
+
+/// Two events of one ticker, date and label would share a folder: number the later ones.
+fn disambiguate_slugs(studied: &mut [StudiedEvent]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for s in studied.iter_mut() {
+        let slug = s.report.slug();
+        let count = seen.entry(slug).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            let label = s.report.label.clone().unwrap_or_default();
+            s.report.label = Some(format!(
+                "{label}{}{}",
+                if label.is_empty() { "" } else { "-" },
+                count
+            ));
+        }
+    }
+}
+
+/// Resolves a window of one event against its calendar and day 0.
+fn resolve(
+    spec: WindowSpec,
+    name: &str,
+    calendar: &TradingCalendar,
+    day0: usize,
+) -> Result<RelWindow> {
+    spec.resolve(calendar, day0)
+        .map_err(|m| Error::data(format!("{name} window {spec}: {m}")))
+}
+
+/// Studies one event on its pair's panel: day 0, windows, share count, engine, report.
+fn study_event(
+    study: &StudySettings,
+    job: &EventJob,
+    pair: &Pair,
+    loaded: &Loaded,
+    with_price_path: bool,
+) -> Result<StudiedEvent> {
+    let event = &job.spec;
+    let calendar = &pair.aligned.calendar;
+    let day0 = calendar
+        .resolve_day0(event.date, study.non_trading, study.after_close)
+        .map_err(|e| Error::data(e.to_string()))?;
+    if pair.aligned.firm_adj_close[day0].is_nan() {
+        return Err(Error::data(format!(
+            "no {} price on day 0 ({})",
+            event.ticker,
+            calendar.date(day0)
+        )));
+    }
+    let design = study.design(
+        resolve(event.estimation, "estimation", calendar, day0)?,
+        resolve(event.window, "event", calendar, day0)?,
+    );
+    validate_design(&design).map_err(|e| Error::data(e.to_string()))?;
+
+    let mut notes = Vec::new();
+    let day_before = calendar.date(day0.saturating_sub(1));
+    let share_count = loaded
+        .shares
+        .count(&event.ticker, day_before, &pair.splits, &mut notes);
+    let market_value = share_count.as_ref().map(|count| {
+        let (values, note) = pair.market_value(count);
+        notes.extend(note);
+        values
+    });
+
+    let panel = pair.panel(market_value.as_deref());
+    let result = study::run_event(&panel, &design, day0)?;
+    let gaps = result.days.iter().filter(|d| d.ar.is_nan()).count();
+    if gaps > 0 {
+        notes.push(Note::DaysWithoutReturn { days: gaps });
+    }
+    if result.days.len() < design.window.len() {
+        notes.push(Note::WindowPastData {
+            window: design.window.to_string(),
+            days: result.days.len(),
+            of: design.window.len(),
+        });
+    }
+    let mut report = build_report(job, &design, calendar, &result, share_count, notes);
+    if with_price_path {
+        report.price_path = Some(price_path(calendar, pair, &result, &design));
+    }
+    let (lo, hi) = result.estimation_span;
+    let keys = pair.keys[lo..=hi].to_vec();
+    Ok(StudiedEvent {
+        report,
+        result,
+        keys,
+    })
+}
+
+fn build_report(
+    job: &EventJob,
+    design: &StudyDesign,
+    calendar: &TradingCalendar,
+    r: &EventResult,
+    share_count: Option<crate::data::ShareCount>,
+    notes: Vec<Note>,
+) -> EventReport {
+    let event = &job.spec;
+    let critical = student_t_critical(0.05, r.model.dof() as usize as f64);
+    let days = r
+        .days
+        .iter()
+        .map(|d| {
+            let car_sd = num(d.car_variance.sqrt());
+            DayRow {
+                rel: d.rel,
+                date: calendar.date(d.index),
+                ret: num(d.ret),
+                benchmark_return: num(d.market),
+                normal_return: num(d.normal),
+                ar: num(d.ar),
+                ar_t: num(d.ar_t),
+                ar_p: num(d.ar_p),
+                car: num(d.car),
+                car_sd,
+                market_value_change: num(d.market_value_change),
+                abnormal_market_value_change: num(d.abnormal_market_value_change),
+                car_band: car_sd.map(|sd| critical * sd),
+            }
+        })
+        .collect();
+    let car = r
+        .cars
+        .iter()
+        .map(|c| CarRow {
+            window: c.window.to_string(),
+            start: c.span.map(|(s, _)| calendar.date(s)),
+            end: c.span.map(|(_, e)| calendar.date(e)),
+            days: c.days,
+            car: num(c.car),
+            t: num(c.t),
+            p: num(c.p),
+            t_simple: num(c.t_simple),
+            p_simple: num(c.p_simple),
+            abnormal_market_value_change: num(c.abnormal_market_value_change),
+            market_value_change: num(c.market_value_change),
+        })
+        .collect();
+    let market_value_before = r
+        .days
+        .iter()
+        .find(|d| d.rel == 0)
+        .and_then(|d| num(d.market_value_before));
+    let sigma = num(r.model.sigma);
+    EventReport {
+        id: job.id,
+        label: event.label.clone(),
+        row: event.row,
+        ticker: event.ticker.to_string(),
+        event_date: event.date,
+        day0: calendar.date(r.day0),
+        benchmark: event.benchmark.to_string(),
+        model: r.model.kind,
+        factor_betas: design
+            .model
+            .factor_columns()
+            .iter()
+            .zip(&r.model.betas)
+            .map(|(name, beta)| (name.to_string(), *beta))
+            .collect(),
+        alpha: num(r.model.alpha),
+        beta: num(r.model.beta()),
+        sigma,
+        ar_band: critical * sigma.unwrap_or(0.0),
+        n_estimation: r.model.n,
+        degrees_of_freedom: r.model.dof() as usize,
+        estimation_start: calendar.date(r.estimation_span.0),
+        estimation_end: calendar.date(r.estimation_span.1),
+        estimation_window: design.estimation,
+        event_window: design.window,
+        shares_outstanding: share_count.as_ref().map(|c| c.listed_shares()),
+        shares_as_of: share_count.as_ref().and_then(|c| c.as_of),
+        shares_source: share_count.map(|c| c.source),
+        market_value_before,
+        days,
+        car,
+        notes,
+        price_path: None,
+    }
+}
+
+/// Both price series rebased to 100 at day -1, from the estimation start to the window end.
+fn price_path(
+    calendar: &TradingCalendar,
+    pair: &Pair,
+    r: &EventResult,
+    design: &StudyDesign,
+) -> PricePath {
+    let aligned = &pair.aligned;
+    let lo = r.estimation_span.0;
+    let hi = design
+        .window
+        .indices(r.day0, calendar.len())
+        .map_or(r.day0, |(_, hi)| hi);
+    let base = r.day0.saturating_sub(1);
+    let rebase = |series: &[f64]| {
+        // The last price on or before day -1: a firm's gap at day -1 must not blank the chart.
+        let b = series[..=base]
+            .iter()
+            .rev()
+            .copied()
+            .find(|p| p.is_finite())
+            .unwrap_or(f64::NAN);
+        (lo..=hi)
+            .map(|i| 100.0 * series[i] / b)
+            .collect::<Vec<f64>>()
+    };
+    PricePath {
+        rel: (lo..=hi).map(|i| i as i32 - r.day0 as i32).collect(),
+        dates: (lo..=hi).map(|i| calendar.date(i)).collect(),
+        firm: rebase(&aligned.firm_adj_close),
+        benchmark: rebase(&aligned.benchmark_adj_close),
+    }
+}

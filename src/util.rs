@@ -1,0 +1,111 @@
+//! Small shared helpers that know nothing of the rest of the crate: atomic file writes and the
+//! day key of dates. Every layer may use them; they import nothing of the crate, so no cycle
+//! can run through them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+/// A temporary sibling of `path` that keeps its extension (plotters picks the image format
+/// from it) and is unique to this process.
+pub fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same folder, flushed to disk, then
+/// renamed over the target. A reader sees the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = temp_sibling(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Runs `render` against a temp path, then renames the result over `path`; `on_rename` turns a
+/// failed rename into the caller's error type. On any failure the temp file is removed and the
+/// old `path` is left as it was.
+pub fn write_atomic_with<E>(
+    path: &Path,
+    render: impl FnOnce(&Path) -> Result<(), E>,
+    on_rename: impl FnOnce(std::io::Error) -> E,
+) -> Result<(), E> {
+    let tmp = temp_sibling(path);
+    let result = render(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(on_rename));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")
+}
+
+/// Days since 1970-01-01: polars' physical representation of a Date, and the calendar key of
+/// the cross-event residual correlation.
+pub fn epoch_days(date: NaiveDate) -> i32 {
+    (date - epoch()).num_days() as i32
+}
+
+/// The inverse of [`epoch_days`].
+pub fn from_epoch_days(days: i32) -> NaiveDate {
+    epoch() + chrono::Duration::days(days as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn failed_render_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.png");
+        write_atomic(&p, b"old").unwrap();
+        let r: Result<(), String> = write_atomic_with(
+            &p,
+            |tmp| {
+                std::fs::write(tmp, b"half").unwrap();
+                Err("render failed".to_string())
+            },
+            |e| e.to_string(),
+        );
+        assert!(r.is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert!(temp_sibling(&p).to_string_lossy().ends_with(".png"));
+    }
+
+    #[test]
+    fn epoch_days_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 27).unwrap();
+        assert_eq!(epoch_days(d), 20115);
+        assert_eq!(from_epoch_days(20115), d);
+        assert_eq!(epoch_days(epoch()), 0);
+    }
+}
