@@ -278,6 +278,49 @@ fn fetch_then_store_list() {
             .any(|l| l.starts_with("FIRM") && l.contains("2024-01-02")),
         "{table}"
     );
+
+    // Every command prints every format: the store and a fetch as CSV, one row per symbol.
+    let csv = w
+        .cmd(&["store", "list", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "symbol,first,last,rows,fetched_at,splits,dividends,status"
+    );
+    assert!(lines[1].starts_with("FIRM,2024-01-02,"), "{csv}");
+    assert!(lines[1].ends_with(",1,0,ok"), "{csv}");
+    assert_eq!(lines.len(), 3, "{csv}");
+    let csv = w
+        .cmd(&[
+            "fetch",
+            "--ticker",
+            "FIRM",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        [
+            "symbol,ok,requests,rows,first,last,notes,error",
+            &format!("FIRM,true,0,{},2024-01-02,2024-12-31,,", list[0]["rows"])
+        ]
+    );
 }
 
 #[test]

@@ -41,14 +41,12 @@ fn fetch_frame(rows: &[FetchedSymbol]) -> Result<DataFrame> {
         optional_count("rows", rows.iter().map(|r| r.rows)),
         date_series("first", rows.iter().map(|r| r.first).collect())?,
         date_series("last", rows.iter().map(|r| r.last).collect())?,
-        text(
+        optional_text(
             "notes",
-            rows.iter()
-                .map(|r| {
-                    let notes: Vec<String> = r.notes.iter().map(ToString::to_string).collect();
-                    notes.join("; ")
-                })
-                .collect(),
+            rows.iter().map(|r| {
+                let notes: Vec<String> = r.notes.iter().map(ToString::to_string).collect();
+                (!notes.is_empty()).then(|| notes.join("; "))
+            }),
         ),
         optional_text("error", rows.iter().map(|r| r.error.clone())),
     ];
