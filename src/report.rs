@@ -79,6 +79,12 @@ pub struct DayRow {
     /// chart; not in the JSON, which carries `car_sd`.
     #[serde(skip)]
     pub car_band: Option<f64>,
+    /// The dollar changes summed from the window's first day to this one (null on a day
+    /// without a change), for the market-value chart.
+    #[serde(skip)]
+    pub cumulative_market_value_change: Option<f64>,
+    #[serde(skip)]
+    pub cumulative_abnormal_market_value_change: Option<f64>,
 }
 
 /// One CAR window.

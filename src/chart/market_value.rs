@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::{chart_err, frame, padded_range, Typography, ABNORMAL, BENCHMARK, EVENT};
 use crate::error::Result;
-use crate::report::EventReport;
+use crate::report::{DayRow, EventReport};
 
 /// (relative day, raw change $bn, abnormal change $bn)
 type DailyChange = (f64, Option<f64>, Option<f64>);
@@ -34,18 +34,14 @@ pub(super) fn draw(
             )
         })
         .collect();
-    let cumulative = |pick: fn(&DailyChange) -> Option<f64>| {
-        let mut total = 0.0;
-        daily
+    let cumulative = |pick: fn(&DayRow) -> Option<f64>| {
+        e.days
             .iter()
-            .filter_map(|row| {
-                total += pick(row)?;
-                Some((row.0, total))
-            })
+            .filter_map(|d| Some((d.rel as f64, pick(d)? / 1e9)))
             .collect::<Vec<(f64, f64)>>()
     };
-    let raw_cum = cumulative(|r| r.1);
-    let abn_cum = cumulative(|r| r.2);
+    let raw_cum = cumulative(|d| d.cumulative_market_value_change);
+    let abn_cum = cumulative(|d| d.cumulative_abnormal_market_value_change);
     let (y0, y1) = padded_range(
         daily
             .iter()

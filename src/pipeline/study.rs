@@ -214,12 +214,25 @@ fn build_report(
 ) -> EventReport {
     let event = &job.spec;
     let critical = student_t_critical(0.05, r.model.dof() as usize as f64);
+    let (mut raw_total, mut abnormal_total) = (0.0, 0.0);
+    let running = |total: &mut f64, change: Option<f64>| {
+        change.map(|c| {
+            *total += c;
+            *total
+        })
+    };
     let days = r
         .days
         .iter()
         .map(|d| {
             let car_sd = num(d.car_variance.sqrt());
+            let (raw, abnormal) = (
+                num(d.market_value_change),
+                num(d.abnormal_market_value_change),
+            );
             DayRow {
+                cumulative_market_value_change: running(&mut raw_total, raw),
+                cumulative_abnormal_market_value_change: running(&mut abnormal_total, abnormal),
                 rel: d.rel,
                 date: calendar.date(d.index),
                 ret: num(d.ret),
@@ -230,8 +243,8 @@ fn build_report(
                 ar_p: num(d.ar_p),
                 car: num(d.car),
                 car_sd,
-                market_value_change: num(d.market_value_change),
-                abnormal_market_value_change: num(d.abnormal_market_value_change),
+                market_value_change: raw,
+                abnormal_market_value_change: abnormal,
                 car_band: car_sd.map(|sd| critical * sd),
             }
         })
