@@ -14,9 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::{Error, Result};
 use crate::event::EventSpec;
 use crate::options::{
-    parse_date, store_mode, ChartSize, ChartsMode, CommandOptions, DataSettings, EventDefaults,
-    EventInput, FetchOptions, OutputFormat, OutputSettings, RunOptions, SharesSpec, SourceSpec,
-    StoreListOptions, StudySettings,
+    parse_date, store_mode, ChartSize, ChartsMode, CommandOptions, DataSettings, DoctorOptions,
+    EventDefaults, EventInput, FetchOptions, OutputFormat, OutputSettings, RunOptions, SharesSpec,
+    SourceSpec, StoreListOptions, StudySettings,
 };
 use crate::study::{
     window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec,
@@ -116,6 +116,9 @@ pub enum Command {
     /// Download price histories into the local store ahead of time
     #[command(after_help = format!("{FETCH_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
     Fetch(FetchArgs),
+    /// Check the network, Yahoo's and SEC's answers and the store: which side broke
+    #[command(after_help = format!("{DOCTOR_EXAMPLES}\n\n{NETWORK_ENV}\n\n{DOCTOR_EXIT}"))]
+    Doctor(DoctorArgs),
     /// Show what the local store holds
     Store {
         #[command(subcommand)]
@@ -130,6 +133,14 @@ impl Command {
             Command::Run(args) => CommandOptions::Study(Box::new(args.into_options()?)),
             Command::Batch(args) => CommandOptions::Study(Box::new(args.into_options()?)),
             Command::Fetch(args) => CommandOptions::Fetch(args.into_options()?),
+            Command::Doctor(args) => CommandOptions::Doctor(
+                DoctorOptions {
+                    data_dir: args.store.data_dir,
+                    symbol: args.symbol,
+                    offline: args.offline,
+                },
+                args.format,
+            ),
             Command::Store {
                 command: StoreCommand::List(args),
             } => CommandOptions::StoreList(StoreListOptions {
@@ -215,6 +226,38 @@ pub struct StoreArgs {
 
 #[derive(Debug, Args)]
 pub struct StoreListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// A readable table, JSON or CSV
+    #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = one_of::<OutputFormat>(&OutputFormat::NAMES))]
+    pub format: OutputFormat,
+}
+
+const DOCTOR_EXAMPLES: &str = "\
+Examples:
+  # Before the first run on a new machine, or when a run fails and it is not clear why
+  eventstudy doctor
+
+  # Only the store (no network), as JSON for a monitoring script
+  eventstudy doctor --offline --format json";
+
+const DOCTOR_EXIT: &str = "\
+Exit codes:
+  0  every check passed
+  2  usage error: a bad flag or value
+  3  a service or the store failed a check (each failed line says what to do)";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// A symbol Yahoo certainly has, for the chart checks
+    #[arg(long, value_name = "SYMBOL", default_value = "^GSPC")]
+    pub symbol: Ticker,
+
+    /// Check only the settings and the store: no network
+    #[arg(long)]
+    pub offline: bool,
+
     #[command(flatten)]
     pub store: StoreArgs,
 

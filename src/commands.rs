@@ -1,6 +1,6 @@
 //! Each command, from its validated options to what it prints and the exit code it earned.
-//! `run` and `batch` are the [`crate::pipeline`]; `fetch` and `store list` are short enough to
-//! live here.
+//! `run` and `batch` are the [`crate::pipeline`], `doctor` is [`crate::doctor`]; `fetch` and
+//! `store list` are short enough to live here.
 
 use std::path::{Path, PathBuf};
 
@@ -8,12 +8,13 @@ use crate::console::Console;
 use crate::data::fetch::Fetcher;
 use crate::data::http::NetworkSettings;
 use crate::data::store::{DateRange, Store};
+use crate::doctor;
 use crate::error::{exit, Result};
 use crate::export::Output;
 use crate::note::Warning;
 use crate::options::{CommandOptions, FetchOptions};
 use crate::pipeline;
-use crate::report::{FetchedSymbol, StoreEntry, Summary};
+use crate::report::{Check, CheckStatus, FetchedSymbol, StoreEntry, Summary};
 
 /// What a command produced.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ pub enum Produced {
         data_dir: PathBuf,
         entries: Vec<StoreEntry>,
     },
+    Doctor(Vec<Check>),
 }
 
 impl Produced {
@@ -33,6 +35,7 @@ impl Produced {
             Produced::Study(summary) => Output::Study(summary),
             Produced::Fetch(rows) => Output::Fetch(rows),
             Produced::StoreList { data_dir, entries } => Output::StoreList { data_dir, entries },
+            Produced::Doctor(checks) => Output::Doctor(checks),
         }
     }
 }
@@ -63,6 +66,14 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
             },
             exit_code: exit::OK,
         }),
+        CommandOptions::Doctor(options, _) => {
+            let checks = doctor::examine(options)?;
+            let failed = checks.iter().any(|c| c.status == CheckStatus::Fail);
+            Ok(Outcome {
+                produced: Produced::Doctor(checks),
+                exit_code: if failed { exit::DATA } else { exit::OK },
+            })
+        }
     }
 }
 
@@ -86,10 +97,7 @@ fn fetch(options: &FetchOptions) -> Result<Outcome> {
         .map(|(symbol, result)| match result {
             Ok(r) => {
                 for note in &r.notes {
-                    console.warn(&Warning::Symbol {
-                        symbol: symbol.to_string(),
-                        note: note.clone(),
-                    });
+                    console.note(symbol.as_str(), note);
                 }
                 FetchedSymbol {
                     symbol: symbol.to_string(),

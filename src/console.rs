@@ -7,14 +7,18 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use std::cell::RefCell;
+
 use crate::data::fetch::{Progress, Silent};
-use crate::note::Warning;
+use crate::note::{Note, Warning};
 use crate::ticker::Ticker;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Console {
     quiet: bool,
     interactive: bool,
+    /// The run-wide notes said already: each is said once, however many events it touches.
+    said: RefCell<Vec<Note>>,
 }
 
 impl Console {
@@ -22,13 +26,32 @@ impl Console {
         Console {
             quiet,
             interactive: std::io::stderr().is_terminal(),
+            said: RefCell::new(Vec::new()),
         }
     }
 
     pub fn warn(&self, warning: &Warning) {
+        if let Warning::RunWide(note) = warning {
+            if self.said.borrow().contains(note) {
+                return;
+            }
+            self.said.borrow_mut().push(note.clone());
+        }
         if !self.quiet {
             eprintln!("warning: {warning}");
         }
+    }
+
+    /// A note on one event or symbol (`subject`); a run-wide note is said once, on its own.
+    pub fn note(&self, subject: &str, note: &Note) {
+        self.warn(&if note.is_run_wide() {
+            Warning::RunWide(note.clone())
+        } else {
+            Warning::Symbol {
+                symbol: subject.to_string(),
+                note: note.clone(),
+            }
+        });
     }
 
     /// A progress bar on a terminal, nothing otherwise.

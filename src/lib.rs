@@ -19,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod console;
 pub mod data;
+pub mod doctor;
 pub mod error;
 pub mod event;
 pub mod export;

@@ -39,6 +39,18 @@ pub enum Note {
     PricesRebased,
     /// The requests for a symbol brought no new rows.
     NothingFetched,
+    /// Yahoo's chart answer did not fit `yahoo_finance_api`'s types and was read by the
+    /// tolerant reader.
+    TolerantChartReader,
+    /// SEC EDGAR refused the request (403): its fair-access policy wants a declared identity.
+    SecRefused { status: String },
+}
+
+impl Note {
+    /// A note that holds for the whole run, not for one event or symbol: said once.
+    pub fn is_run_wide(&self) -> bool {
+        matches!(self, Note::TolerantChartReader | Note::SecRefused { .. })
+    }
 }
 
 impl fmt::Display for Note {
@@ -79,6 +91,13 @@ impl fmt::Display for Note {
                 "prices were re-based by the source (a split or dividend): refetched the whole history",
             ),
             Note::NothingFetched => f.write_str("nothing fetched"),
+            Note::TolerantChartReader => f.write_str(
+                "Yahoo's chart answer no longer fits yahoo_finance_api's types; it was read with the tolerant reader (the numbers are the same; `eventstudy doctor` shows the drift)",
+            ),
+            Note::SecRefused { status } => write!(
+                f,
+                "SEC EDGAR refused the request ({status}): its fair-access policy asks every client to declare a name and a contact e-mail; set EVENTSTUDY_SEC_USER_AGENT='Your Name you@example.com'. Market value is null"
+            ),
         }
     }
 }
@@ -92,10 +111,10 @@ impl Serialize for Note {
 /// A line the console prints on stderr as `warning: ...` (unless `--quiet`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
-    /// A note on one event, named as in the charts.
-    Event { name: String, note: Note },
-    /// A note on one symbol of the store.
+    /// A note on one event or one symbol (named as in the charts).
     Symbol { symbol: String, note: Note },
+    /// A note that holds for the whole run, said once.
+    RunWide(Note),
     /// An event that could not run.
     Excluded {
         ticker: String,
@@ -111,8 +130,8 @@ pub enum Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Warning::Event { name, note } => write!(f, "{name}: {note}"),
             Warning::Symbol { symbol, note } => write!(f, "{symbol}: {note}"),
+            Warning::RunWide(note) => write!(f, "{note}"),
             Warning::Excluded {
                 ticker,
                 date,

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::data::fetch::StoreMode;
+pub use crate::doctor::DoctorOptions;
 use crate::error::{Error, Result};
 use crate::event::EventSpec;
 use crate::report::Conventions;
@@ -211,6 +212,7 @@ pub enum CommandOptions {
     Study(Box<RunOptions>),
     Fetch(FetchOptions),
     StoreList(StoreListOptions),
+    Doctor(DoctorOptions, OutputFormat),
 }
 
 impl CommandOptions {
@@ -221,6 +223,7 @@ impl CommandOptions {
             CommandOptions::Study(o) => (o.output.format, o.output.quiet),
             CommandOptions::Fetch(o) => (o.format, o.quiet),
             CommandOptions::StoreList(o) => (o.format, false),
+            CommandOptions::Doctor(_, format) => (*format, false),
         };
         (format, quiet && format == OutputFormat::Table)
     }

@@ -400,3 +400,35 @@ pub struct StoreEntry {
     /// `ok`, or why the stored copy cannot be trusted.
     pub status: String,
 }
+
+/// One check of `eventstudy doctor`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: CheckStatus,
+    pub detail: String,
+    /// What to do about a failure (or a risk).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Ok,
+    Fail,
+    Skipped,
+    Info,
+}
+
+impl CheckStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Skipped => "skipped",
+            CheckStatus::Info => "info",
+        }
+    }
+}

@@ -75,3 +75,47 @@ fn short_daily_responses() {
         assert_eq!(h.bars[0].date, d("2020-01-02"), "{name}");
     }
 }
+
+/// The tolerant reader reads real answers exactly as the typed one does.
+#[test]
+fn the_tolerant_reader_agrees_with_the_typed_one_on_real_answers() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("data/yahoo_v8_fixtures");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name.contains("interval-1m") {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let body = v["response"]["bodyJson"].clone();
+        let symbol = body["chart"]["result"][0]["meta"]["symbol"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let typed = parse_history(
+            &YResponse::from_json(body.clone()).unwrap(),
+            &symbol,
+            d("2019-01-01"),
+            d("2025-12-31"),
+        )
+        .unwrap();
+        let mut tolerant = eventstudy::data::tolerant::read_chart(
+            &body,
+            &symbol,
+            d("2019-01-01"),
+            d("2025-12-31"),
+        )
+        .unwrap();
+        assert!(tolerant.tolerant && !typed.tolerant);
+        tolerant.tolerant = false;
+        assert_eq!(tolerant, typed, "{name}");
+        assert!(!typed.bars.is_empty(), "{name}");
+        compared += 1;
+    }
+    assert_eq!(compared, 5, "the five daily fixtures");
+}

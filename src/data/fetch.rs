@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{Mutex, Semaphore};
-use yahoo_finance_api::{YahooConnector, YahooConnectorBuilder};
+use yahoo_finance_api::YahooConnectorBuilder;
 
 use crate::data::http::{retry, Attempt, NetworkSettings};
 use crate::data::store::{plan, same_basis, Corrupt, DateRange, Store, Stored};
-use crate::data::yahoo::{fetch_history, FetchFailure, History};
+use crate::data::yahoo::{fetch_history, ChartClient, FetchFailure, History};
 use crate::error::{Error, Result};
 use crate::note::Note;
 use crate::ticker::Ticker;
@@ -207,10 +207,11 @@ impl Fetcher {
         })
     }
 
-    fn connector(&self) -> Result<YahooConnector> {
-        let client = self.network.client()?;
-        YahooConnectorBuilder::build_with_client(client)
-            .map_err(|e| Error::Internal(format!("cannot set up the Yahoo client: {e}")))
+    fn connector(&self) -> Result<ChartClient> {
+        let http = self.network.client()?;
+        let connector = YahooConnectorBuilder::build_with_client(http.clone())
+            .map_err(|e| Error::Internal(format!("cannot set up the Yahoo client: {e}")))?;
+        Ok(ChartClient { connector, http })
     }
 
     fn fetch_all(&self, jobs: Vec<&mut Job>, progress: &dyn Progress) -> Result<()> {
@@ -252,7 +253,7 @@ impl Fetcher {
 
     async fn request(
         &self,
-        connector: &YahooConnector,
+        connector: &ChartClient,
         symbol: &Ticker,
         range: DateRange,
         shared: &Shared,
@@ -293,7 +294,7 @@ impl Fetcher {
         })
     }
 
-    async fn fetch_job(&self, connector: &YahooConnector, job: &mut Job, shared: &Shared) {
+    async fn fetch_job(&self, connector: &ChartClient, job: &mut Job, shared: &Shared) {
         for range in job.increments.clone() {
             match self.request(connector, &job.symbol, range, shared).await {
                 Ok(history) => {
@@ -349,6 +350,9 @@ impl Fetcher {
             });
         }
         let requests = fetched.len();
+        if fetched.iter().any(|(_, history)| history.tolerant) {
+            notes.push(Note::TolerantChartReader);
+        }
         let mut stored = stored;
         if !fetched.is_empty() {
             let first_range = fetched[0].0;

@@ -18,6 +18,16 @@ use crate::error::{Error, Result};
 pub const YAHOO_HOSTS: [&str; 2] = ["query1.finance.yahoo.com", "query2.finance.yahoo.com"];
 pub const SEC_HOSTS: [&str; 2] = ["data.sec.gov", "www.sec.gov"];
 
+/// The innermost cause of an error: what a user can act on ("Connection refused"), not the
+/// wrapper ("error sending request").
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
 /// A browser-like agent: Yahoo turns away unknown clients.
 const BROWSER_AGENT: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36";

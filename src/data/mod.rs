@@ -1,6 +1,7 @@
 //! Where prices and share counts come from. Nothing here computes statistics.
 
 pub mod align;
+pub mod chart;
 pub mod csv;
 pub mod events;
 pub mod factors;
@@ -10,6 +11,7 @@ pub mod prices;
 pub mod sec;
 pub mod shares;
 pub mod store;
+pub mod tolerant;
 pub mod yahoo;
 
 pub use align::{align, AlignedPrices};

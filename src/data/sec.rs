@@ -122,21 +122,57 @@ struct Memo {
     facts: std::collections::HashMap<u64, Vec<Fact>>,
     /// Why SEC could not be reached, once it could not.
     unreachable: Option<String>,
+    /// The status of SEC's refusal (403 or 401), once it refused: a missing identity.
+    refused: Option<String>,
+    /// When the last request left, for the rate limit.
+    last_request: Option<std::time::Instant>,
 }
+
+/// SEC's fair-access policy allows 10 requests a second; this keeps under it.
+const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long to wait before the next request, the last one having left at `last`.
+fn wait_before_next(
+    last: Option<std::time::Instant>,
+    now: std::time::Instant,
+    interval: std::time::Duration,
+) -> std::time::Duration {
+    last.map_or(std::time::Duration::ZERO, |last| {
+        (last + interval).saturating_duration_since(now)
+    })
+}
+
+/// The User-Agent for SEC: `EVENTSTUDY_SEC_USER_AGENT`, else a generic one that SEC may
+/// refuse; and whether it declares a contact (an e-mail address), as SEC asks.
+pub fn user_agent() -> (String, bool) {
+    let agent = std::env::var("EVENTSTUDY_SEC_USER_AGENT")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_AGENT.to_string());
+    let declared = agent.contains('@');
+    (agent, declared)
+}
+
+/// The address of SEC's ticker table, the first thing a run asks SEC for.
+pub const TICKER_TABLE_URL: &str = TICKERS_URL;
 
 impl SecClient {
     pub fn new(store_root: &std::path::Path, network: NetworkSettings, mode: StoreMode) -> Self {
         SecClient {
             cache_dir: store_root.join("sec"),
             network,
-            user_agent: std::env::var("EVENTSTUDY_SEC_USER_AGENT")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_AGENT.to_string()),
+            user_agent: user_agent().0,
             mode,
             now: Utc::now(),
             memo: Default::default(),
         }
+    }
+
+    /// The status SEC refused this run's requests with (403 or 401), if it did: the identity
+    /// in `EVENTSTUDY_SEC_USER_AGENT` is missing or not accepted.
+    pub fn refused(&self) -> Option<String> {
+        self.memo.borrow().refused.clone()
     }
 
     /// The count for `ticker` as of `day_before`, or `Ok(None)` when SEC has none.
@@ -279,6 +315,13 @@ impl SecClient {
             .build()
             .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
         let result = runtime.block_on(retry(&self.network.retry, || async {
+            let wait = wait_before_next(
+                self.memo.borrow().last_request,
+                std::time::Instant::now(),
+                MIN_INTERVAL,
+            );
+            tokio::time::sleep(wait).await;
+            self.memo.borrow_mut().last_request = Some(std::time::Instant::now());
             let response = client
                 .get(url)
                 .header(reqwest::header::USER_AGENT, &self.user_agent)
@@ -294,6 +337,14 @@ impl SecClient {
             if status == reqwest::StatusCode::NOT_FOUND {
                 return Err(Attempt::Permanent(Error::data(format!(
                     "SEC EDGAR has no {url}"
+                ))));
+            }
+            if status == reqwest::StatusCode::FORBIDDEN
+                || status == reqwest::StatusCode::UNAUTHORIZED
+            {
+                self.memo.borrow_mut().refused = Some(status.to_string());
+                return Err(Attempt::Permanent(Error::Network(format!(
+                    "SEC EDGAR refused the request ({status})"
                 ))));
             }
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
@@ -402,6 +453,23 @@ mod tests {
             fact("2024-11-15", 120.0, "amend", "10-Q/A", "2024-12-20"),
         ];
         assert_eq!(pick_count(&facts, d("2025-01-01")).unwrap().shares, 120.0);
+    }
+
+    #[test]
+    fn requests_are_spaced_for_the_rate_limit() {
+        use std::time::{Duration, Instant};
+        let now = Instant::now();
+        let interval = Duration::from_millis(100);
+        assert_eq!(wait_before_next(None, now, interval), Duration::ZERO);
+        assert_eq!(
+            wait_before_next(Some(now), now + Duration::from_millis(30), interval),
+            Duration::from_millis(70)
+        );
+        assert_eq!(
+            wait_before_next(Some(now), now + Duration::from_millis(250), interval),
+            Duration::ZERO
+        );
+        assert_eq!(MIN_INTERVAL, interval, "10 requests a second at most");
     }
 
     #[test]

@@ -1,77 +1,15 @@
-//! Daily bars from Yahoo Finance's chart API, through the `yahoo_finance_api` crate.
+//! Daily bars from Yahoo Finance's chart API, through the `yahoo_finance_api` crate, with the
+//! tolerant reader ([`crate::data::tolerant`]) as the fallback when the crate's strict types
+//! cannot read an answer.
 
 use chrono::{Duration, NaiveDate};
-use serde::{Deserialize, Serialize};
 use yahoo_finance_api::{time::OffsetDateTime, YResponse, YahooConnector, YahooError};
 
-use crate::data::http::Attempt;
+use crate::data::chart::NO_ADJCLOSE;
+pub use crate::data::chart::{local_date, Bar, DividendEvent, FetchFailure, History, SplitEvent};
+use crate::data::http::{root_cause, Attempt};
+use crate::data::tolerant::read_chart;
 use crate::ticker::Ticker;
-
-/// One daily bar. Yahoo reports a missing value as 0 in some fields; those are `None` here.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bar {
-    pub date: NaiveDate,
-    pub open: Option<f64>,
-    pub high: Option<f64>,
-    pub low: Option<f64>,
-    /// Split-adjusted close (as Yahoo's chart API reports it): market value.
-    pub close: Option<f64>,
-    /// Split- and dividend-adjusted close: returns.
-    pub adj_close: Option<f64>,
-    pub volume: Option<u64>,
-}
-
-/// A split: `numerator` new shares for every `denominator` old ones (NVDA 2024: 10 for 1).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SplitEvent {
-    pub date: NaiveDate,
-    pub numerator: f64,
-    pub denominator: f64,
-}
-
-impl SplitEvent {
-    /// Shares after the split per share before it.
-    pub fn factor(&self) -> f64 {
-        self.numerator / self.denominator
-    }
-}
-
-/// A cash dividend on its ex-date.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DividendEvent {
-    pub date: NaiveDate,
-    pub amount: f64,
-}
-
-/// What one chart request returned.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct History {
-    pub bars: Vec<Bar>,
-    pub splits: Vec<SplitEvent>,
-    pub dividends: Vec<DividendEvent>,
-    pub timezone: Option<String>,
-    pub currency: Option<String>,
-}
-
-/// Why a fetch failed, as the user should read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchFailure {
-    /// Yahoo has no such symbol (or no data for it).
-    NoData(String),
-    /// No connection could be made at all (no network, DNS failure, nothing listening).
-    Offline(String),
-    /// The server failed or did not answer in time; the message says how.
-    Unreachable(String),
-    /// Yahoo answered something unusable.
-    BadAnswer(String),
-}
-
-/// Daily bars need a date in the exchange's time zone: a bar stamped at the open in Tokyo
-/// (00:00 UTC) or New York (14:30 UTC) belongs to that local day, never to UTC midnight.
-pub fn local_date(timestamp: i64, gmtoffset: i32) -> NaiveDate {
-    let secs = timestamp + gmtoffset as i64;
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(secs.div_euclid(86_400))
-}
 
 fn missing_if_zero(v: f64) -> Option<f64> {
     (v.is_finite() && v > 0.0).then_some(v)
@@ -95,6 +33,9 @@ pub fn parse_history(
         Err(YahooError::NoQuotes) => Vec::new(),
         Err(e) => return Err(classify(e, symbol).into_failure()),
     };
+    if !quotes.is_empty() && !has_adjclose(response) {
+        return Err(FetchFailure::missing(symbol, NO_ADJCLOSE));
+    }
     let bars = quotes
         .iter()
         .map(|q| Bar {
@@ -136,7 +77,25 @@ pub fn parse_history(
         dividends,
         timezone: Some(meta.exchange_timezone_name.clone()).filter(|s| !s.is_empty()),
         currency: meta.currency.clone(),
+        tolerant: false,
     })
+}
+
+/// Whether the answer carries an `adjclose` series at all: the typed reader reads a missing
+/// one as zeros, which would pass for missing days.
+fn has_adjclose(response: &YResponse) -> bool {
+    let Some(block) = response.chart.result.as_ref().and_then(|r| r.first()) else {
+        return false;
+    };
+    serde_json::to_value(&block.indicators)
+        .ok()
+        .and_then(|v| {
+            v.get("adjclose")?
+                .get(0)?
+                .get("adjclose")
+                .map(|a| a.is_array())
+        })
+        .unwrap_or(false)
 }
 
 /// Sorts a Yahoo error into retry-or-not, with a message that names the symbol.
@@ -193,14 +152,6 @@ impl Attempt<FetchFailure> {
     }
 }
 
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
 fn utc_midnight(date: NaiveDate) -> OffsetDateTime {
     let ts = date
         .and_hms_opt(0, 0, 0)
@@ -210,24 +161,109 @@ fn utc_midnight(date: NaiveDate) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Yahoo's chart endpoint, as `yahoo_finance_api` asks it.
+pub const CHART_URL: &str = "https://query1.finance.yahoo.com/v8/finance/chart";
+
+/// The two ways to a chart answer: the crate's typed request, and a plain HTTP client for the
+/// same request when the typed answer cannot be read.
+pub struct ChartClient {
+    pub connector: YahooConnector,
+    pub http: reqwest::Client,
+}
+
+/// The URL of a daily chart request, as the crate builds it.
+pub fn chart_url(symbol: &str, start: i64, end: i64) -> String {
+    let encoded: String = symbol
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    format!(
+        "{CHART_URL}/{encoded}?symbol={encoded}&period1={start}&period2={end}&interval=1d&events=div|split|capitalGains"
+    )
+}
+
 /// One chart request for `symbol` covering the local dates `from..=to`.
 ///
 /// The request window is padded by a day on each side (time zones run from UTC-10 to UTC+14),
-/// then the bars are filtered on their local dates.
+/// then the bars are filtered on their local dates. When the crate cannot read the answer into
+/// its types, the same request is read by the tolerant reader.
 pub async fn fetch_history(
-    connector: &YahooConnector,
+    client: &ChartClient,
     symbol: &Ticker,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<History, Attempt<FetchFailure>> {
     let start = utc_midnight(from - Duration::days(1));
     let end = utc_midnight(to + Duration::days(2));
-    let response = connector
+    match client
+        .connector
         .get_quote_history(symbol.as_str(), start, end)
         .await
-        .map_err(|e| classify(e, symbol.as_str()))?;
-    // A response that arrived but does not parse will not parse better the next time.
-    parse_history(&response, symbol.as_str(), from, to).map_err(Attempt::Permanent)
+    {
+        // A response that arrived but does not parse will not parse better the next time.
+        Ok(response) => {
+            parse_history(&response, symbol.as_str(), from, to).map_err(Attempt::Permanent)
+        }
+        // Valid JSON that does not fit the crate's types: Yahoo changed its format. (A body
+        // that is not JSON at all, a truncated answer, is a transient fault, sorted below.)
+        Err(YahooError::DeserializeFailed(e))
+            if e.classify() == serde_json::error::Category::Data =>
+        {
+            let url = chart_url(
+                symbol.as_str(),
+                start.unix_timestamp(),
+                end.unix_timestamp(),
+            );
+            let json = get_json(&client.http, &url, symbol.as_str()).await?;
+            read_chart(&json, symbol.as_str(), from, to).map_err(Attempt::Permanent)
+        }
+        Err(e) => Err(classify(e, symbol.as_str())),
+    }
+}
+
+/// A chart answer as plain JSON, its failures sorted as the typed request's are.
+pub async fn get_json(
+    http: &reqwest::Client,
+    url: &str,
+    symbol: &str,
+) -> Result<serde_json::Value, Attempt<FetchFailure>> {
+    use Attempt::{Permanent, Transient};
+    let unreachable = |why: String| {
+        Transient(FetchFailure::Unreachable(format!(
+            "the connection to Yahoo Finance failed for {symbol}: {why}"
+        )))
+    };
+    let response = http.get(url).send().await.map_err(|e| {
+        if e.is_connect() {
+            Transient(FetchFailure::Offline(format!(
+                "cannot connect to Yahoo Finance for {symbol} ({})",
+                root_cause(&e)
+            )))
+        } else {
+            unreachable(root_cause(&e))
+        }
+    })?;
+    let status = response.status();
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Err(Permanent(FetchFailure::NoData(format!(
+            "no data for {symbol} on Yahoo Finance"
+        ))));
+    }
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        return Err(unreachable(format!("it answered {status}")));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| unreachable(root_cause(&e)))?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Transient(FetchFailure::BadAnswer(format!(
+            "Yahoo Finance's answer for {symbol} is not valid chart JSON ({e})"
+        )))
+    })
 }
 
 #[cfg(test)]

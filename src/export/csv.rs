@@ -7,7 +7,7 @@ use polars::prelude::*;
 use crate::error::{polars_err, Result};
 use crate::export::output::Output;
 use crate::report::{
-    AggregateReport, CrossSection, EventReport, FetchedSymbol, StoreEntry, TestsReport,
+    AggregateReport, Check, CrossSection, EventReport, FetchedSymbol, StoreEntry, TestsReport,
 };
 use crate::util::epoch_days;
 
@@ -17,6 +17,7 @@ pub fn render(output: Output<'_>) -> Result<String> {
         Output::Study(summary) => abnormal_returns_frame(&summary.events)?,
         Output::Fetch(rows) => fetch_frame(rows)?,
         Output::StoreList { entries, .. } => store_frame(entries)?,
+        Output::Doctor(checks) => doctor_frame(checks)?,
     };
     Ok(String::from_utf8_lossy(&to_csv(&mut df)?).into_owned())
 }
@@ -51,6 +52,22 @@ fn fetch_frame(rows: &[FetchedSymbol]) -> Result<DataFrame> {
         optional_text("error", rows.iter().map(|r| r.error.clone())),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("fetch", e))
+}
+
+fn doctor_frame(checks: &[Check]) -> Result<DataFrame> {
+    let columns = vec![
+        text("check", checks.iter().map(|c| c.name.clone()).collect()),
+        text(
+            "status",
+            checks
+                .iter()
+                .map(|c| c.status.as_str().to_ascii_lowercase())
+                .collect(),
+        ),
+        text("detail", checks.iter().map(|c| c.detail.clone()).collect()),
+        optional_text("fix", checks.iter().map(|c| c.fix.clone())),
+    ];
+    DataFrame::new(checks.len(), columns).map_err(|e| polars_err("doctor", e))
 }
 
 fn store_frame(entries: &[StoreEntry]) -> Result<DataFrame> {

@@ -17,6 +17,7 @@ pub fn render(output: Output<'_>) -> Result<String> {
         Output::Study(summary) => pretty(summary)?,
         Output::Fetch(rows) => pretty(&rows)?,
         Output::StoreList { entries, .. } => pretty(&entries)?,
+        Output::Doctor(checks) => pretty(&checks)?,
     };
     Ok(text + "\n")
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::report::{FetchedSymbol, StoreEntry, Summary};
+use crate::report::{Check, FetchedSymbol, StoreEntry, Summary};
 
 /// One command's results, borrowed for printing.
 #[derive(Debug, Clone, Copy)]
@@ -16,4 +16,6 @@ pub enum Output<'a> {
         data_dir: &'a Path,
         entries: &'a [StoreEntry],
     },
+    /// `doctor`.
+    Doctor(&'a [Check]),
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::export::output::Output;
 use crate::report::{
-    AggregateReport, EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport,
+    AggregateReport, Check, EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport,
     TestsReport,
 };
 
@@ -59,7 +59,26 @@ pub fn render(output: Output<'_>) -> String {
         Output::Study(summary) => render_summary(summary),
         Output::Fetch(rows) => render_fetch(rows),
         Output::StoreList { data_dir, entries } => render_store_list(data_dir, entries),
+        Output::Doctor(checks) => render_doctor(checks),
     }
+}
+
+/// One line per check; a failure's remedy on the line below it.
+fn render_doctor(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for c in checks {
+        let _ = writeln!(
+            out,
+            "{:<7}  {:<28}  {}",
+            c.status.as_str(),
+            c.name,
+            c.detail
+        );
+        if let Some(fix) = &c.fix {
+            let _ = writeln!(out, "{:<7}  {:<28}  -> {fix}", "", "");
+        }
+    }
+    out
 }
 
 /// A missing date as `-`.

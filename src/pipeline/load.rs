@@ -16,7 +16,7 @@ use crate::data::store::Store;
 use crate::data::yahoo::SplitEvent;
 use crate::data::{align, AlignedPrices, PriceFrame, PriceSource, ShareCount, SharesTable};
 use crate::error::{exit, Error, Result};
-use crate::note::{Note, Warning};
+use crate::note::Note;
 use crate::options::{DataSettings, SharesSpec, SourceSpec, StudySettings};
 use crate::pipeline::plan::Plan;
 use crate::study::engine::FactorPanel;
@@ -73,11 +73,8 @@ impl StoreSource {
         for ((symbol, _), result) in needs.iter().zip(results) {
             match result {
                 Ok(report) => {
-                    for note in report.notes {
-                        console.warn(&Warning::Symbol {
-                            symbol: symbol.to_string(),
-                            note,
-                        });
+                    for note in &report.notes {
+                        console.note(symbol.as_str(), note);
                     }
                 }
                 Err(e) => {
@@ -161,8 +158,12 @@ impl ShareSources {
             {
                 Some(Ok(count)) => count,
                 Some(Err(e)) => {
-                    notes.push(Note::NoShareCountFromSec {
-                        reason: e.to_string(),
+                    let refused = self.sec.as_ref().and_then(SecClient::refused);
+                    notes.push(match refused {
+                        Some(status) => Note::SecRefused { status },
+                        None => Note::NoShareCountFromSec {
+                            reason: e.to_string(),
+                        },
                     });
                     return None;
                 }

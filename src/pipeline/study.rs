@@ -63,10 +63,7 @@ pub fn study_events(
         match outcome {
             Ok(event) => {
                 for note in &event.report.notes {
-                    console.warn(&Warning::Event {
-                        name: event.report.display_name(false),
-                        note: note.clone(),
-                    });
+                    console.note(&event.report.display_name(false), note);
                 }
                 studied.events.push(event);
             }

@@ -81,11 +81,18 @@ pub struct Sec {
     pub agents: Mutex<Vec<String>>,
     /// Answer 500 to everything.
     pub broken: std::sync::atomic::AtomicBool,
+    /// Answer 403 to agents without an e-mail address, as SEC's fair-access policy does.
+    pub strict: std::sync::atomic::AtomicBool,
 }
 
 impl Sec {
     pub fn handle(&self, r: &Request) -> Option<Reply> {
         let is_sec = r.path == "/files/company_tickers.json" || r.path.starts_with("/api/xbrl/");
+        let agent = r.headers.get("user-agent").cloned().unwrap_or_default();
+        if is_sec && self.strict.load(Ordering::SeqCst) && !agent.contains('@') {
+            self.agents.lock().unwrap().push(agent);
+            return Some(Reply::Json(403, "<html>Your request has been identified as part of a network of automated tools outside of the acceptable policy</html>".into()));
+        }
         if is_sec && self.broken.load(Ordering::SeqCst) {
             self.agents
                 .lock()

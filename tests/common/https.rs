@@ -244,6 +244,11 @@ pub struct ChartSeries {
     pub gmtoffset: i64,
     /// Local time of the bar's timestamp, in seconds after midnight (09:30 = 34200).
     pub bar_time: i64,
+    /// Yahoo changed its format: the metadata lacks `fullExchangeName` and `priceHint` (which
+    /// `yahoo_finance_api` requires) and carries fields nobody knows.
+    pub drifted: bool,
+    /// The answer has no `indicators.adjclose` at all.
+    pub without_adjclose: bool,
 }
 
 impl ChartSeries {
@@ -262,6 +267,8 @@ impl ChartSeries {
             dividends: vec![],
             gmtoffset: -18000,
             bar_time: 34_200,
+            drifted: false,
+            without_adjclose: false,
         }
     }
 
@@ -314,6 +321,14 @@ impl ChartSeries {
             "hasPrePostMarketData":false,"priceHint":2,
             "currentTradingPeriod":{"pre":period,"regular":period,"post":period},
             "dataGranularity":"1d","range":"","validRanges":["1d","5d"]});
+        let mut meta = meta;
+        if self.drifted {
+            let m = meta.as_object_mut().unwrap();
+            m.remove("fullExchangeName");
+            m.remove("priceHint");
+            m.insert("exchangeCode".into(), serde_json::json!({"mic": "XNAS"}));
+            m.insert("tradeable".into(), serde_json::json!(true));
+        }
         let mut result = serde_json::json!({"meta": meta});
         if ts.is_empty() {
             result["indicators"] = serde_json::json!({"quote":[{}],"adjclose":[{}]});
@@ -324,6 +339,12 @@ impl ChartSeries {
             result["indicators"] = serde_json::json!({
                 "quote":[{"open":close,"high":close,"low":close,"close":close,"volume":volume}],
                 "adjclose":[{"adjclose": col(&self.adj_close)}]});
+            if self.without_adjclose {
+                result["indicators"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("adjclose");
+            }
         }
         serde_json::json!({"chart":{"result":[result],"error":null}}).to_string()
     }
