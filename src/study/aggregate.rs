@@ -4,17 +4,12 @@
 //! engine results and the calendar keys of their estimation days (for the cross-event
 //! residual correlation of Kolari & Pynnönen).
 
-use std::collections::BTreeMap;
-
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
-    cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
-    mean_pairwise_correlation, mean_sd, patell_z, sign_z, wilcoxon, RankTest, TestStat,
+    average_ranks, cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
+    mean_sd, patell_z, sign_z, wilcoxon, RankTest, TestStat,
 };
 use crate::study::window::RelWindow;
-
-/// Pairs of events whose residual correlation is computed exactly; beyond, a seeded sample.
-const MAX_CORRELATION_PAIRS: usize = 20_000;
 
 /// One event as the aggregate sees it.
 #[derive(Debug, Clone, Copy)]
@@ -129,7 +124,8 @@ pub struct Aggregate {
     pub cars: Vec<AggregateCar>,
     /// Share of positive estimation-window ARs, pooled over the events (generalized sign's p).
     pub positive_share: f64,
-    /// Mean pairwise correlation of the estimation residuals (Kolari-Pynnönen's r).
+    /// Kolari-Pynnönen's r: the mean pairwise correlation of the estimation residuals on the
+    /// calendar (METHODS.md), exact.
     pub residual_correlation: f64,
     /// Standard deviation of the estimation-window AARs (crude dependence adjustment).
     pub estimation_aar_sd: f64,
@@ -178,63 +174,183 @@ fn sum_finite(values: impl Iterator<Item = f64>) -> f64 {
     total.unwrap_or(f64::NAN)
 }
 
+/// Values by an integer key (a relative day, a calendar day) in a dense vector that grows to
+/// the keys it is given: the keys of a study span a few hundred or thousand days.
+#[derive(Debug, Clone, Default)]
+struct Dense<T> {
+    base: i64,
+    values: Vec<T>,
+}
+
+impl<T: Default + Clone> Dense<T> {
+    fn slot(&mut self, key: i64) -> &mut T {
+        if self.values.is_empty() {
+            self.base = key;
+        }
+        if key < self.base {
+            let grow = (self.base - key) as usize;
+            self.values.splice(0..0, std::iter::repeat_n(T::default(), grow));
+            self.base = key;
+        }
+        let i = (key - self.base) as usize;
+        if i >= self.values.len() {
+            self.values.resize(i + 1, T::default());
+        }
+        &mut self.values[i]
+    }
+
+    /// (key, value) in ascending key order.
+    fn iter(&self) -> impl Iterator<Item = (i64, &T)> {
+        self.values
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| (self.base + i as i64, v))
+    }
+}
+
+/// A sum and a count.
+type Tally = (f64, usize);
+
+/// What the aggregate needs of each event's estimation window, gathered event by event so that
+/// no residual has to be kept: the sign counts (generalized sign), the residuals' sums by
+/// relative day (crude dependence), the standardized rank deviations by relative day (Corrado-
+/// Zivney), and the calendar sums of Kolari-Pynnönen's r (METHODS.md): S_t and Q_t of the
+/// scaled residuals z_it = e_it / sqrt(SSR_i / L_i), and the sum of the L_i.
+///
+/// Pools of disjoint sets of events merge, so events can be pooled in parallel.
+#[derive(Debug, Clone, Default)]
+pub struct Pool {
+    positive: usize,
+    valid: usize,
+    estimation_by_rel: Dense<Tally>,
+    rank_by_rel: Dense<Tally>,
+    /// (S_t, Q_t) by calendar key.
+    calendar: Dense<(f64, f64)>,
+    events: usize,
+    estimation_days: usize,
+}
+
+impl Pool {
+    /// Adds one event: its estimation residuals (with each day's calendar key) and its event
+    /// days' ARs.
+    pub fn add(&mut self, result: &EventResult, estimation_keys: &[i32]) {
+        let (lo, _) = result.estimation_span;
+        let rel_of = |j: usize| (lo + j) as i64 - result.day0 as i64;
+        let mut sample: Vec<(i64, f64)> =
+            Vec::with_capacity(result.estimation_residuals.len() + result.days.len());
+        let mut ssr = 0.0;
+        for (j, &res) in result.estimation_residuals.iter().enumerate() {
+            if res.is_finite() {
+                self.valid += 1;
+                self.positive += usize::from(res > 0.0);
+                let tally = self.estimation_by_rel.slot(rel_of(j));
+                tally.0 += res;
+                tally.1 += 1;
+                sample.push((rel_of(j), res));
+                ssr += res * res;
+            }
+        }
+        let l = sample.len();
+        sample.extend(
+            result
+                .days
+                .iter()
+                .filter(|d| d.ar.is_finite())
+                .map(|d| (d.rel as i64, d.ar)),
+        );
+        self.add_ranks(&sample);
+        self.events += 1;
+        self.estimation_days += l;
+        if l > 0 && ssr > 0.0 {
+            let scale = (ssr / l as f64).sqrt();
+            for (j, &res) in result.estimation_residuals.iter().enumerate() {
+                if res.is_finite() {
+                    let key = estimation_keys.get(j).copied().unwrap_or(i32::MIN);
+                    let z = res / scale;
+                    let sums = self.calendar.slot(key as i64);
+                    sums.0 += z;
+                    sums.1 += z * z;
+                }
+            }
+        }
+    }
+
+    /// Corrado-Zivney: each value's rank among the event's values over (M + 1), less 1/2.
+    fn add_ranks(&mut self, sample: &[(i64, f64)]) {
+        let values: Vec<f64> = sample.iter().map(|p| p.1).collect();
+        let scale = sample.len() as f64 + 1.0;
+        for ((rel, _), rank) in sample.iter().zip(average_ranks(&values)) {
+            let tally = self.rank_by_rel.slot(*rel);
+            tally.0 += rank / scale - 0.5;
+            tally.1 += 1;
+        }
+    }
+
+    /// Adds the events of another pool.
+    pub fn merge(&mut self, other: &Pool) {
+        self.positive += other.positive;
+        self.valid += other.valid;
+        self.events += other.events;
+        self.estimation_days += other.estimation_days;
+        for (key, t) in other.estimation_by_rel.iter() {
+            let mine = self.estimation_by_rel.slot(key);
+            mine.0 += t.0;
+            mine.1 += t.1;
+        }
+        for (key, t) in other.rank_by_rel.iter() {
+            let mine = self.rank_by_rel.slot(key);
+            mine.0 += t.0;
+            mine.1 += t.1;
+        }
+        for (key, s) in other.calendar.iter() {
+            let mine = self.calendar.slot(key);
+            mine.0 += s.0;
+            mine.1 += s.1;
+        }
+    }
+
+    /// Kolari-Pynnönen's r: sum_t (S_t^2 - Q_t) / (N (N - 1) Lbar), exact and in one pass.
+    pub fn residual_correlation(&self) -> f64 {
+        let n = self.events as f64;
+        if self.events < 2 || self.estimation_days == 0 {
+            return f64::NAN;
+        }
+        let l_bar = self.estimation_days as f64 / n;
+        let cross: f64 = self.calendar.iter().map(|(_, (s, q))| s * s - q).sum();
+        cross / (n * (n - 1.0) * l_bar)
+    }
+
+    fn finish(&self) -> Pooled {
+        let tallies = |d: &Dense<Tally>| -> Vec<(i32, f64)> {
+            d.iter()
+                .filter(|(_, t)| t.1 > 0)
+                .map(|(k, t)| (k as i32, t.0 / t.1 as f64))
+                .collect()
+        };
+        let estimation_aar = tallies(&self.estimation_by_rel);
+        let aars: Vec<f64> = estimation_aar.iter().map(|p| p.1).collect();
+        Pooled {
+            positive_share: if self.valid == 0 {
+                f64::NAN
+            } else {
+                self.positive as f64 / self.valid as f64
+            },
+            correlation: self.residual_correlation(),
+            rank: RankTest::from_deviations(tallies(&self.rank_by_rel)),
+            aar_sd: mean_sd(&aars).1,
+            estimation_aar_days: estimation_aar.len(),
+        }
+    }
+}
+
 /// Quantities shared by every day's and window's tests.
 struct Pooled {
     positive_share: f64,
     correlation: f64,
     rank: RankTest,
-    /// AAR of each relative estimation day.
-    estimation_aar: BTreeMap<i32, f64>,
     aar_sd: f64,
-}
-
-fn pool(events: &[EventSample<'_>]) -> Pooled {
-    let (mut positive, mut valid) = (0usize, 0usize);
-    let mut rank_samples = Vec::with_capacity(events.len());
-    let mut correlation_series = Vec::with_capacity(events.len());
-    let mut by_rel: BTreeMap<i32, (f64, usize)> = BTreeMap::new();
-    for e in events {
-        let r = e.result;
-        let (lo, _) = r.estimation_span;
-        let mut sample = Vec::with_capacity(r.estimation_residuals.len() + r.days.len());
-        let mut series = Vec::with_capacity(r.estimation_residuals.len());
-        for (j, &res) in r.estimation_residuals.iter().enumerate() {
-            let rel = (lo + j) as i32 - r.day0 as i32;
-            series.push((e.estimation_keys.get(j).copied().unwrap_or(i32::MIN), res));
-            if res.is_finite() {
-                valid += 1;
-                positive += usize::from(res > 0.0);
-                sample.push((rel, res));
-                let entry = by_rel.entry(rel).or_insert((0.0, 0));
-                entry.0 += res;
-                entry.1 += 1;
-            }
-        }
-        sample.extend(
-            r.days
-                .iter()
-                .filter(|d| d.ar.is_finite())
-                .map(|d| (d.rel, d.ar)),
-        );
-        rank_samples.push(sample);
-        correlation_series.push(series);
-    }
-    let estimation_aar: BTreeMap<i32, f64> = by_rel
-        .into_iter()
-        .map(|(rel, (s, n))| (rel, s / n as f64))
-        .collect();
-    let aars: Vec<f64> = estimation_aar.values().copied().collect();
-    Pooled {
-        positive_share: if valid == 0 {
-            f64::NAN
-        } else {
-            positive as f64 / valid as f64
-        },
-        correlation: mean_pairwise_correlation(&correlation_series, MAX_CORRELATION_PAIRS),
-        rank: RankTest::new(&rank_samples),
-        aar_sd: mean_sd(&aars).1,
-        estimation_aar,
-    }
+    /// Relative estimation days with an AAR (the crude dependence test's T).
+    estimation_aar_days: usize,
 }
 
 /// The battery for one cross-section: raw values (AR or CAR), standardized values (SAR or
@@ -272,9 +388,24 @@ pub fn aggregate<'a>(
     window: RelWindow,
     car_windows: &[RelWindow],
 ) -> Aggregate {
-    let pooled = pool(events);
+    let mut pool = Pool::default();
+    for e in events {
+        pool.add(e.result, e.estimation_keys);
+    }
+    aggregate_pooled(events, &pool, window, car_windows)
+}
+
+/// [`aggregate`] with the estimation windows already pooled (the events' residuals may have
+/// been dropped since).
+pub fn aggregate_pooled<'a>(
+    events: &[EventSample<'a>],
+    pool: &Pool,
+    window: RelWindow,
+    car_windows: &[RelWindow],
+) -> Aggregate {
+    let pooled = pool.finish();
     let dofs: Vec<f64> = events.iter().map(|e| e.result.model.dof()).collect();
-    let cda_days = pooled.estimation_aar.len();
+    let cda_days = pooled.estimation_aar_days;
 
     let days: Vec<AggregateDay> = (window.start..=window.end)
         .map(|rel| {
@@ -351,5 +482,189 @@ pub fn aggregate<'a>(
         residual_correlation: pooled.correlation,
         estimation_aar_sd: pooled.aar_sd,
         estimation_aar_days: cda_days,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::engine::{run_event, ReturnPanel, StudyDesign};
+    use crate::study::model::ModelKind;
+    use crate::study::significance::correlation_on_common_keys;
+
+    /// A deterministic pseudo-random stream (no extra crates): a linear congruential generator
+    /// mapped to [-0.5, 0.5).
+    fn noise(seed: u64, n: usize) -> Vec<f64> {
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect()
+    }
+
+    fn design() -> StudyDesign {
+        StudyDesign {
+            model: ModelKind::Market,
+            estimation: RelWindow::new(-60, -6).unwrap(),
+            window: RelWindow::new(-2, 2).unwrap(),
+            car_windows: vec![RelWindow::new(0, 0).unwrap()],
+            min_estimation: 30,
+        }
+    }
+
+    /// `firms` firms whose returns share a common factor, one event each at `day0s[i]` on a
+    /// 200-day calendar keyed by its index; firm 1 misses a few days.
+    fn events(day0s: &[usize]) -> Vec<EventResult> {
+        let days = 200;
+        let market = noise(1, days);
+        let common = noise(2, days);
+        day0s
+            .iter()
+            .enumerate()
+            .map(|(i, &day0)| {
+                let own = noise(10 + i as u64, days);
+                let mut firm: Vec<f64> = (0..days)
+                    .map(|t| 0.8 * market[t] + 0.5 * common[t] + own[t])
+                    .collect();
+                if i == 1 {
+                    for t in [day0 - 40, day0 - 33, day0 - 20] {
+                        firm[t] = f64::NAN;
+                    }
+                }
+                run_event(&ReturnPanel::new(&firm, &market, None), &design(), day0).unwrap()
+            })
+            .collect()
+    }
+
+    fn keys() -> Vec<i32> {
+        (0..200).collect()
+    }
+
+    fn pooled_r(results: &[EventResult]) -> f64 {
+        let keys = keys();
+        let mut pool = Pool::default();
+        for r in results {
+            pool.add(r, &keys[r.estimation_span.0..=r.estimation_span.1]);
+        }
+        pool.residual_correlation()
+    }
+
+    /// Each event's scaled residuals z_it by calendar key.
+    fn scaled(r: &EventResult) -> Vec<(i32, f64)> {
+        let valid: Vec<(i32, f64)> = r
+            .estimation_residuals
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_finite())
+            .map(|(j, &e)| ((r.estimation_span.0 + j) as i32, e))
+            .collect();
+        let l = valid.len() as f64;
+        let scale = (valid.iter().map(|(_, e)| e * e).sum::<f64>() / l).sqrt();
+        valid.into_iter().map(|(k, e)| (k, e / scale)).collect()
+    }
+
+    /// METHODS.md's r by its definition: every pair's product over its common dates, over
+    /// N (N - 1) / 2 pairs, divided by the mean L.
+    fn direct_r(results: &[EventResult]) -> f64 {
+        let z: Vec<Vec<(i32, f64)>> = results.iter().map(scaled).collect();
+        let n = z.len() as f64;
+        let l_bar = z.iter().map(Vec::len).sum::<usize>() as f64 / n;
+        let mut total = 0.0;
+        for i in 0..z.len() {
+            for j in i + 1..z.len() {
+                for (k, a) in &z[i] {
+                    if let Some((_, b)) = z[j].iter().find(|(kj, _)| kj == k) {
+                        total += a * b;
+                    }
+                }
+            }
+        }
+        total / (n * (n - 1.0) / 2.0) / l_bar
+    }
+
+    #[test]
+    fn kp_r_equals_the_pairwise_definition() {
+        // Clustered, partly clustered (overlapping estimation windows), and disjoint dates.
+        for day0s in [
+            vec![120; 6],
+            vec![100, 110, 120, 130, 140, 150],
+            vec![70, 150, 70, 110],
+        ] {
+            let results = events(&day0s);
+            let (fast, slow) = (pooled_r(&results), direct_r(&results));
+            assert!((fast - slow).abs() < 1e-12, "{day0s:?}: {fast} vs {slow}");
+        }
+        // Windows that share no date: no correlation at all.
+        let disjoint = events(&[65, 190]);
+        assert_eq!(pooled_r(&disjoint), 0.0);
+    }
+
+    #[test]
+    fn kp_r_is_the_mean_pairwise_correlation_on_one_calendar() {
+        // Every event on the same estimation days (firm 1's gaps removed): the pairwise Pearson
+        // correlations of the residuals, averaged.
+        let mut results = events(&[120; 5]);
+        results.remove(1);
+        let keys = keys();
+        let series: Vec<Vec<(i32, f64)>> = results
+            .iter()
+            .map(|r| {
+                r.estimation_residuals
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &e)| (keys[r.estimation_span.0 + j], e))
+                    .collect()
+            })
+            .collect();
+        let mut sum = 0.0;
+        let mut pairs = 0.0;
+        for i in 0..series.len() {
+            for j in i + 1..series.len() {
+                sum += correlation_on_common_keys(&series[i], &series[j]).unwrap();
+                pairs += 1.0;
+            }
+        }
+        let r = pooled_r(&results);
+        assert!((r - sum / pairs).abs() < 1e-12, "{r} vs {}", sum / pairs);
+        assert!(r > 0.05, "the common factor shows: {r}");
+    }
+
+    #[test]
+    fn pools_merge_to_the_same_aggregate() {
+        let results = events(&[100, 110, 120, 130, 140, 150]);
+        let keys = keys();
+        let samples: Vec<EventSample> = results
+            .iter()
+            .map(|r| EventSample {
+                result: r,
+                estimation_keys: &keys[r.estimation_span.0..=r.estimation_span.1],
+                has_market_value: false,
+            })
+            .collect();
+        let whole = aggregate(&samples, design().window, &design().car_windows);
+        let (mut left, mut right) = (Pool::default(), Pool::default());
+        for (i, s) in samples.iter().enumerate() {
+            let pool = if i % 2 == 0 { &mut left } else { &mut right };
+            pool.add(s.result, s.estimation_keys);
+        }
+        left.merge(&right);
+        let merged = aggregate_pooled(&samples, &left, design().window, &design().car_windows);
+        assert!((whole.residual_correlation - merged.residual_correlation).abs() < 1e-12);
+        assert!((whole.positive_share - merged.positive_share).abs() < 1e-15);
+        for (a, b) in whole.days.iter().zip(&merged.days) {
+            for ((name, x), (_, y)) in a.tests.named().iter().zip(b.tests.named()) {
+                assert!(
+                    (x.stat - y.stat).abs() < 1e-12 || (x.stat.is_nan() && y.stat.is_nan()),
+                    "{name} day {}: {} vs {}",
+                    a.rel,
+                    x.stat,
+                    y.stat
+                );
+            }
+        }
     }
 }

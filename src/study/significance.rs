@@ -220,10 +220,16 @@ impl RankTest {
                 e.1 += 1;
             }
         }
-        let deviations: Vec<(i32, f64)> = by_day
-            .into_iter()
-            .map(|(d, (sum, n))| (d, sum / n as f64))
-            .collect();
+        Self::from_deviations(
+            by_day
+                .into_iter()
+                .map(|(d, (sum, n))| (d, sum / n as f64))
+                .collect(),
+        )
+    }
+
+    /// From D_t, sorted by day.
+    pub fn from_deviations(deviations: Vec<(i32, f64)>) -> Self {
         let s = if deviations.is_empty() {
             f64::NAN
         } else {
@@ -278,49 +284,6 @@ pub fn correlation_on_common_keys(a: &[(i32, f64)], b: &[(i32, f64)]) -> Option<
     let cov = sab - sa * sb / n;
     let (va, vb) = (saa - sa * sa / n, sbb - sb * sb / n);
     (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
-}
-
-/// Mean pairwise correlation of the events' residual series over their common dates.
-///
-/// Exact over every pair up to `max_pairs` pairs; beyond that (thousands of events) the mean
-/// over `max_pairs` pairs drawn with a fixed seed, so the result is reproducible.
-pub fn mean_pairwise_correlation(series: &[Vec<(i32, f64)>], max_pairs: usize) -> f64 {
-    let n = series.len();
-    if n < 2 {
-        return f64::NAN;
-    }
-    let total = n * (n - 1) / 2;
-    let mut sum = 0.0;
-    let mut count = 0usize;
-    let mut take = |i: usize, j: usize| {
-        if let Some(r) = correlation_on_common_keys(&series[i], &series[j]) {
-            sum += r;
-            count += 1;
-        }
-    };
-    if total <= max_pairs {
-        for i in 0..n {
-            for j in i + 1..n {
-                take(i, j);
-            }
-        }
-    } else {
-        use rand::{Rng, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0x4b50);
-        for _ in 0..max_pairs {
-            let i = rng.random_range(0..n);
-            let mut j = rng.random_range(0..n - 1);
-            if j >= i {
-                j += 1;
-            }
-            take(i, j);
-        }
-    }
-    if count == 0 {
-        f64::NAN
-    } else {
-        sum / count as f64
-    }
 }
 
 #[cfg(test)]
@@ -443,14 +406,5 @@ mod tests {
             1e-12
         ));
         assert!(correlation_on_common_keys(&a, &[(1, 1.0), (2, 2.0)]).is_none());
-        // Pairs: (a,b) 1, (a,c) -1, (b,c) -1: mean -1/3; sampling with many pairs agrees.
-        let all = vec![a, b, c];
-        assert!(close(
-            mean_pairwise_correlation(&all, 100),
-            -1.0 / 3.0,
-            1e-12
-        ));
-        let sampled = mean_pairwise_correlation(&all, 2);
-        assert!((-1.0..=1.0).contains(&sampled));
     }
 }
