@@ -16,7 +16,7 @@ use crate::event::EventSpec;
 use crate::options::{
     parse_date, store_mode, ChartSize, ChartsMode, CommandOptions, DataSettings, DoctorOptions,
     EventDefaults, EventInput, FetchOptions, OutputFormat, OutputSettings, RunOptions, SharesSpec,
-    SourceSpec, StoreListOptions, StudySettings,
+    SourceSpec, StoreListOptions, StudySettings, SyntheticOptions,
 };
 use crate::study::{
     window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec,
@@ -119,6 +119,9 @@ pub enum Command {
     /// Check the network, Yahoo's and SEC's answers and the store: which side broke
     #[command(after_help = format!("{DOCTOR_EXAMPLES}\n\n{NETWORK_ENV}\n\n{DOCTOR_EXIT}"))]
     Doctor(DoctorArgs),
+    /// Write a synthetic market (prices and events) for benchmarks and scale tests
+    #[command(after_help = SYNTHETIC_EXAMPLES)]
+    Synthetic(SyntheticArgs),
     /// Show what the local store holds
     Store {
         #[command(subcommand)]
@@ -141,6 +144,13 @@ impl Command {
                 },
                 args.format,
             ),
+            Command::Synthetic(args) => CommandOptions::Synthetic(SyntheticOptions {
+                firms: args.firms,
+                days: args.days,
+                events: args.events,
+                seed: args.seed,
+                out: args.out,
+            }),
             Command::Store {
                 command: StoreCommand::List(args),
             } => CommandOptions::StoreList(StoreListOptions {
@@ -232,6 +242,32 @@ pub struct StoreListArgs {
     /// A readable table, JSON or CSV
     #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = one_of::<OutputFormat>(&OutputFormat::NAMES))]
     pub format: OutputFormat,
+}
+
+const SYNTHETIC_EXAMPLES: &str = "\
+Examples:
+  # The README's benchmark: 500 firms, 2,500 days, 10,000 events, then the study
+  eventstudy synthetic --firms 500 --days 2500 --events 10000 --out /tmp/panel
+  eventstudy batch --events /tmp/panel/events.csv --source csv:/tmp/panel/prices \\
+      --benchmark ^MKT --no-charts --out /tmp/panel/out";
+
+#[derive(Debug, Args)]
+pub struct SyntheticArgs {
+    /// Firms in the panel
+    #[arg(long, default_value_t = 500)]
+    pub firms: usize,
+    /// Trading days of every series
+    #[arg(long, default_value_t = 2500)]
+    pub days: usize,
+    /// Events, on random firms and days
+    #[arg(long, default_value_t = 10_000)]
+    pub events: usize,
+    /// The random seed: the same seed writes the same files
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The folder to write: prices/ (a csv: source) and events.csv
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 const DOCTOR_EXAMPLES: &str = "\
@@ -465,6 +501,15 @@ pub struct StudyArgs {
     #[arg(long, conflicts_with = "no_charts")]
     pub no_event_charts: bool,
 
+    /// A folder per event (summary, tables, charts) however many events the run has; by
+    /// default runs of up to 50 events get them, larger ones only the run folder's tables
+    #[arg(long, conflicts_with = "no_event_files")]
+    pub event_files: bool,
+
+    /// No folder per event, however few: the run folder's tables hold every event
+    #[arg(long)]
+    pub no_event_files: bool,
+
     /// Chart size in pixels
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
     pub size: ChartSize,
@@ -514,6 +559,11 @@ impl StudyArgs {
             chart_size: self.size,
             mv_window: self.mv_window,
             quiet: self.quiet,
+            event_files: match (self.event_files, self.no_event_files) {
+                (true, _) => Some(true),
+                (false, true) => Some(false),
+                (false, false) => None,
+            },
         };
         (study, data, output)
     }

@@ -15,6 +15,7 @@ use crate::note::Warning;
 use crate::options::{CommandOptions, FetchOptions};
 use crate::pipeline;
 use crate::report::{Check, CheckStatus, FetchedSymbol, StoreEntry, Summary};
+use crate::synthetic;
 
 /// What a command produced.
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub enum Produced {
         entries: Vec<StoreEntry>,
     },
     Doctor(Vec<Check>),
+    /// A line saying what was written.
+    Message(String),
 }
 
 impl Produced {
@@ -36,6 +39,7 @@ impl Produced {
             Produced::Fetch(rows) => Output::Fetch(rows),
             Produced::StoreList { data_dir, entries } => Output::StoreList { data_dir, entries },
             Produced::Doctor(checks) => Output::Doctor(checks),
+            Produced::Message(text) => Output::Message(text),
         }
     }
 }
@@ -66,6 +70,22 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
             },
             exit_code: exit::OK,
         }),
+        CommandOptions::Synthetic(options) => {
+            let panel = synthetic::generate(options)?;
+            Ok(Outcome {
+                produced: Produced::Message(format!(
+                    "wrote {} firms x {} days and {} events ({:.0} MB): --source csv:{} --events {} --benchmark {}",
+                    options.firms,
+                    options.days,
+                    options.events,
+                    panel.bytes as f64 / 1e6,
+                    panel.prices.display(),
+                    panel.events.display(),
+                    synthetic::BENCHMARK
+                )),
+                exit_code: exit::OK,
+            })
+        }
         CommandOptions::Doctor(options, _) => {
             let checks = doctor::examine(options)?;
             let failed = checks.iter().any(|c| c.status == CheckStatus::Fail);

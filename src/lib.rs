@@ -28,6 +28,7 @@ pub mod options;
 pub mod pipeline;
 pub mod report;
 pub mod study;
+pub mod synthetic;
 pub mod ticker;
 pub mod util;
 

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::event::EventSpec;
 use crate::report::Conventions;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
+pub use crate::synthetic::SyntheticOptions;
 use crate::ticker::Ticker;
 
 pub use crate::chart::ChartSize;
@@ -213,6 +214,7 @@ pub enum CommandOptions {
     Fetch(FetchOptions),
     StoreList(StoreListOptions),
     Doctor(DoctorOptions, OutputFormat),
+    Synthetic(SyntheticOptions),
 }
 
 impl CommandOptions {
@@ -224,6 +226,7 @@ impl CommandOptions {
             CommandOptions::Fetch(o) => (o.format, o.quiet),
             CommandOptions::StoreList(o) => (o.format, false),
             CommandOptions::Doctor(_, format) => (*format, false),
+            CommandOptions::Synthetic(_) => (OutputFormat::Table, false),
         };
         (format, quiet && format == OutputFormat::Table)
     }

@@ -198,6 +198,12 @@ pub struct Summary {
     pub excluded: Vec<Exclusion>,
     /// The portfolio of all events (null with fewer than two).
     pub aggregate: Option<AggregateReport>,
+    /// The run-level tables, as paths relative to the run folder (Parquet; a CSV beside each).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tables: std::collections::BTreeMap<String, String>,
+    /// A large run: `summary.json` and `--format json` leave the events to the tables.
+    #[serde(skip)]
+    pub compact: bool,
 }
 
 /// A test statistic and its two-sided p-value (`null` when it does not exist).

@@ -360,3 +360,172 @@ fn each_symbol_is_loaded_once_however_many_events() {
     assert_eq!(loads.len(), 5);
     assert!(loads.values().all(|&n| n == 1), "{loads:?}");
 }
+
+/// A table of the run folder, read back with polars.
+fn table(dir: &std::path::Path, name: &str) -> polars::prelude::DataFrame {
+    use polars::prelude::*;
+    let file = std::fs::File::open(dir.join("tables").join(format!("{name}.parquet"))).unwrap();
+    ParquetReader::new(file).finish().unwrap()
+}
+
+fn floats(df: &polars::prelude::DataFrame, column: &str) -> Vec<Option<f64>> {
+    df.column(column)
+        .unwrap()
+        .cast(&polars::prelude::DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+/// Equal to the last bits JSON keeps (serde_json reads floats to within an ulp or two).
+fn same(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-15 * a.abs().max(1.0),
+        (a, b) => a == b,
+    }
+}
+
+#[test]
+fn run_level_tables_hold_every_number_of_the_json() {
+    let f = fixture();
+    let v = common::success_json({
+        let mut c = Command::cargo_bin("eventstudy").unwrap();
+        c.args(batch_args(&f))
+            .args(["--format", "json", "--no-charts"]);
+        c
+    });
+    let run = f.out().join("portfolio_events");
+    // Every table in both formats.
+    for name in ["events", "days", "cars", "aggregate_days", "aggregate_cars"] {
+        for ext in ["parquet", "csv"] {
+            assert!(
+                run.join("tables").join(format!("{name}.{ext}")).is_file(),
+                "{name}.{ext}"
+            );
+        }
+    }
+    assert_eq!(v["tables"]["days"], "tables/days.parquet");
+
+    // events: the four that ran, then the two excluded, with their reasons.
+    let events = table(&run, "events");
+    assert_eq!(events.height(), 6);
+    let status: Vec<Option<&str>> = events
+        .column("status")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        status,
+        [
+            Some("ok"),
+            Some("ok"),
+            Some("ok"),
+            Some("ok"),
+            Some("excluded"),
+            Some("excluded")
+        ]
+    );
+    let reasons = events.column("reason").unwrap().str().unwrap();
+    assert!(reasons.get(4).unwrap().contains("NOPE") || reasons.get(5).unwrap().contains("NOPE"));
+    let beta = floats(&events, "beta");
+    for (i, e) in v["events"].as_array().unwrap().iter().enumerate() {
+        assert!(same(beta[i], e["beta"].as_f64()), "event {i}");
+        assert!(same(
+            floats(&events, "car_-1:1")[i],
+            e["car"][1]["car"].as_f64()
+        ));
+    }
+
+    // days: one row per event day, keyed by id, equal to the JSON's ARs to the last bit.
+    let days = table(&run, "days");
+    let n_days: usize = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["days"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(days.height(), n_days);
+    let (ids, ar, car_sd) = (
+        floats(&days, "id"),
+        floats(&days, "ar"),
+        floats(&days, "car_sd"),
+    );
+    let mut row = 0;
+    for e in v["events"].as_array().unwrap() {
+        for day in e["days"].as_array().unwrap() {
+            assert_eq!(ids[row], e["id"].as_f64());
+            assert!(
+                same(ar[row], day["ar"].as_f64()),
+                "{:?} {}",
+                ar[row],
+                day["ar"]
+            );
+            assert!(same(car_sd[row], day["car_sd"].as_f64()));
+            row += 1;
+        }
+    }
+    // cars and the aggregate.
+    assert_eq!(table(&run, "cars").height(), 4 * 2);
+    let aggregate_days = table(&run, "aggregate_days");
+    let caar = floats(&aggregate_days, "caar");
+    for (i, d) in v["aggregate"]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        assert!(same(caar[i], d["caar"].as_f64()));
+    }
+    // The CSV says the same as the Parquet file.
+    let csv = std::fs::read_to_string(run.join("tables/days.csv")).unwrap();
+    assert_eq!(csv.lines().count(), n_days + 1);
+    assert!(
+        csv.starts_with("id,ticker,event_date,rel,date,return,"),
+        "{}",
+        &csv[..80]
+    );
+}
+
+#[test]
+fn large_runs_write_the_run_folder_only_and_a_compact_summary() {
+    let f = fixture();
+    // --no-event-files makes this small run behave as a large one.
+    let v = common::success_json({
+        let mut c = Command::cargo_bin("eventstudy").unwrap();
+        c.args(batch_args(&f))
+            .args(["--format", "json", "--no-event-files"]);
+        c
+    });
+    assert!(v.get("events").is_none(), "the events are in the tables");
+    assert_eq!(v["n_events"], 4);
+    assert_eq!(v["excluded"].as_array().unwrap().len(), 2);
+    assert_eq!(v["aggregate"]["n"], 4);
+    let entries: Vec<String> = std::fs::read_dir(f.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries, ["portfolio_events"], "no per-event folder");
+    let run = f.out().join("portfolio_events");
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(run.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary, v);
+    assert!(
+        run.join("caar.png").is_file(),
+        "the portfolio's charts are drawn"
+    );
+    assert_eq!(table(&run, "events").height(), 6);
+
+    // --event-files forces them back.
+    std::fs::remove_dir_all(f.out()).unwrap();
+    Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(&f))
+        .args(["--event-files", "--no-charts", "-q"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_dir(f.out()).unwrap().count(), 5);
+}

@@ -1,13 +1,19 @@
-//! The folders a study writes: `<out>/<TICKER>_<DATE>[_<LABEL>]/` per event (its summary, AR and
-//! CAR tables, four charts) and `<out>/<portfolio>/` for a run with an aggregate (the whole
-//! summary, AAR and CAAR tables with every test, one row per event, three charts). Every file is
-//! written atomically.
+//! The folders a study writes:
+//!
+//! - the run folder `<out>/<name>/`, for every run: `summary.json`, the run-level tables in
+//!   `tables/` (Parquet and CSV) and, with an aggregate, `aar.csv`, `caar.csv`, `events.csv` and
+//!   the three portfolio charts;
+//! - `<out>/<TICKER>_<DATE>[_<LABEL>]/` per event, for small runs (or `--event-files`): its
+//!   summary, AR and CAR tables and four charts.
+//!
+//! Every file is written atomically; a large run writes a fixed number of files.
 
 use std::path::{Path, PathBuf};
 
 use crate::chart;
 use crate::error::{Error, Result};
 use crate::export::settings::{ChartsMode, OutputSettings};
+use crate::export::tables::{write_tables, TABLES};
 use crate::export::{csv as csv_out, json};
 use crate::report::{EventReport, Summary};
 use crate::util::write_atomic;
@@ -17,15 +23,22 @@ pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
     out_dir.join(report.slug())
 }
 
-/// Writes every event's folder and, when the run has an aggregate, the portfolio's.
+/// Writes the run folder and, for a small run, every event's folder.
 pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<()> {
-    for event in &summary.events {
-        write_event(settings, summary, event)?;
+    if !summary.compact {
+        for event in &summary.events {
+            write_event(settings, summary, event)?;
+        }
     }
-    if summary.aggregate.is_some() {
-        write_portfolio(settings, summary)?;
-    }
-    Ok(())
+    write_portfolio(settings, summary)
+}
+
+/// The tables' paths as the summary names them, relative to the run folder.
+pub fn table_paths() -> std::collections::BTreeMap<String, String> {
+    TABLES
+        .iter()
+        .map(|t| (t.to_string(), format!("tables/{t}.parquet")))
+        .collect()
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -65,15 +78,16 @@ fn write_event(settings: &OutputSettings, summary: &Summary, report: &EventRepor
 }
 
 fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<()> {
-    let Some(aggregate) = &summary.aggregate else {
-        return Ok(());
-    };
     let dir = settings.out_dir.join(&settings.portfolio_name);
     ensure_dir(&dir)?;
     write_file(
         &dir.join("summary.json"),
         (json::summary_json(summary)? + "\n").as_bytes(),
     )?;
+    write_tables(&dir.join("tables"), summary)?;
+    let Some(aggregate) = &summary.aggregate else {
+        return Ok(());
+    };
     write_file(
         &dir.join("aar.csv"),
         &csv_out::to_csv(&mut csv_out::aggregate_days_frame(aggregate)?)?,

@@ -8,10 +8,11 @@ pub mod json;
 mod output;
 mod settings;
 pub mod table;
+pub mod tables;
 
-pub use folder::{event_dir, write_run};
+pub use folder::{event_dir, table_paths, write_run};
 pub use output::Output;
-pub use settings::{ChartsMode, OutputFormat, OutputSettings};
+pub use settings::{ChartsMode, OutputFormat, OutputSettings, EVENT_FILES_UP_TO};
 
 use crate::error::Result;
 

@@ -18,4 +18,6 @@ pub enum Output<'a> {
     },
     /// `doctor`.
     Doctor(&'a [Check]),
+    /// One line of text, in every format.
+    Message(&'a str),
 }

@@ -57,4 +57,17 @@ pub struct OutputSettings {
     pub mv_window: RelWindow,
     /// No table on stdout and no warnings on stderr.
     pub quiet: bool,
+    /// Per-event folders: always, never, or (`None`) for runs of up to
+    /// [`EVENT_FILES_UP_TO`] events.
+    pub event_files: Option<bool>,
+}
+
+/// Runs with up to this many events get a folder per event by default.
+pub const EVENT_FILES_UP_TO: usize = 50;
+
+impl OutputSettings {
+    /// Whether a run of `events` events writes a folder per event.
+    pub fn event_folders(&self, events: usize) -> bool {
+        self.event_files.unwrap_or(events <= EVENT_FILES_UP_TO)
+    }
 }

@@ -60,6 +60,7 @@ pub fn render(output: Output<'_>) -> String {
         Output::Fetch(rows) => render_fetch(rows),
         Output::StoreList { data_dir, entries } => render_store_list(data_dir, entries),
         Output::Doctor(checks) => render_doctor(checks),
+        Output::Message(text) => format!("{text}\n"),
     }
 }
 

@@ -53,7 +53,8 @@ fn study_and_write(
     console: &Console,
 ) -> Result<RunOutcome> {
     let loaded = load::load(plan, &options.study, &options.data, source)?;
-    let charts_per_event = options.output.charts == ChartsMode::All;
+    let event_folders = options.output.event_folders(plan.jobs.len());
+    let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
     if charts_per_event && plan.jobs.len() > 100 {
         console.warn(&Warning::ManyEventCharts {
             events: plan.jobs.len(),
@@ -67,6 +68,8 @@ fn study_and_write(
         events: studied.events.into_iter().map(|s| s.report).collect(),
         excluded: studied.excluded,
         aggregate: aggregate.as_ref().map(Into::into),
+        tables: export::table_paths(),
+        compact: !event_folders,
     };
     export::write_run(&options.output, &summary)?;
     let exit_code = if summary.events.is_empty() {

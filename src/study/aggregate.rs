@@ -189,7 +189,8 @@ impl<T: Default + Clone> Dense<T> {
         }
         if key < self.base {
             let grow = (self.base - key) as usize;
-            self.values.splice(0..0, std::iter::repeat_n(T::default(), grow));
+            self.values
+                .splice(0..0, std::iter::repeat_n(T::default(), grow));
             self.base = key;
         }
         let i = (key - self.base) as usize;
@@ -495,7 +496,9 @@ mod tests {
     /// A deterministic pseudo-random stream (no extra crates): a linear congruential generator
     /// mapped to [-0.5, 0.5).
     fn noise(seed: u64, n: usize) -> Vec<f64> {
-        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (0..n)
             .map(|_| {
                 x = x

@@ -1,0 +1,172 @@
+//! Synthetic markets for benchmarks and scale tests: `eventstudy synthetic` writes a panel of
+//! firms following a market model, a benchmark, and an events file, all seeded and so the same
+//! on every machine. It is how the README's performance figures are reproduced.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::error::{Error, Result};
+
+/// The size of a synthetic study.
+#[derive(Debug, Clone)]
+pub struct SyntheticOptions {
+    pub firms: usize,
+    pub days: usize,
+    pub events: usize,
+    pub seed: u64,
+    pub out: PathBuf,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct SyntheticPanel {
+    /// `csv:` source folder: `FIRMnnnnn.csv` and `^MKT.csv`.
+    pub prices: PathBuf,
+    /// `ticker,date,benchmark`, one event per row.
+    pub events: PathBuf,
+    pub bytes: u64,
+}
+
+/// The benchmark's symbol.
+pub const BENCHMARK: &str = "^MKT";
+
+/// Weekdays from 2010-01-04 on.
+fn trading_days(n: usize) -> Vec<NaiveDate> {
+    let mut days = Vec::with_capacity(n);
+    let mut d = NaiveDate::from_ymd_opt(2010, 1, 4).expect("valid date");
+    while days.len() < n {
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            days.push(d);
+        }
+        d = d.succ_opt().expect("within the calendar");
+    }
+    days
+}
+
+/// A standard normal draw (Box-Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn write_prices(path: &Path, dates: &[NaiveDate], prices: &[f64]) -> Result<u64> {
+    let io = |e| Error::io(path, e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut bytes = 0u64;
+    let header = "date,close,adj_close\n";
+    out.write_all(header.as_bytes()).map_err(io)?;
+    bytes += header.len() as u64;
+    for (d, p) in dates.iter().zip(prices) {
+        let line = format!("{d},{p:.4},{p:.4}\n");
+        bytes += line.len() as u64;
+        out.write_all(line.as_bytes()).map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+    Ok(bytes)
+}
+
+/// Writes the panel: every firm R_i = alpha_i + beta_i R_m + sigma_i e, a price path from 50,
+/// and events on random firms and days that leave room for a 250-day estimation window and a
+/// 10-day event window.
+pub fn generate(options: &SyntheticOptions) -> Result<SyntheticPanel> {
+    if options.days < 300 || options.firms == 0 {
+        return Err(Error::usage(
+            "a synthetic panel needs at least one firm and 300 days",
+        ));
+    }
+    let prices = options.out.join("prices");
+    std::fs::create_dir_all(&prices).map_err(|e| Error::io(&prices, e))?;
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let dates = trading_days(options.days);
+    let market: Vec<f64> = (0..options.days)
+        .map(|_| 0.0003 + 0.01 * normal(&mut rng))
+        .collect();
+    let path_of = |returns: &mut dyn Iterator<Item = f64>| {
+        let mut level = 50.0;
+        returns
+            .map(|r| {
+                level *= 1.0 + r;
+                level
+            })
+            .collect::<Vec<f64>>()
+    };
+    let mut bytes = write_prices(
+        &prices.join(format!("{BENCHMARK}.csv")),
+        &dates,
+        &path_of(&mut market.iter().copied()),
+    )?;
+    for firm in 0..options.firms {
+        let alpha = 0.0002 * normal(&mut rng);
+        let beta = 0.6 + 0.8 * rng.random::<f64>();
+        let sigma = 0.01 + 0.02 * rng.random::<f64>();
+        let returns: Vec<f64> = market
+            .iter()
+            .map(|m| alpha + beta * m + sigma * normal(&mut rng))
+            .collect();
+        bytes += write_prices(
+            &prices.join(format!("{}.csv", firm_symbol(firm))),
+            &dates,
+            &path_of(&mut returns.into_iter()),
+        )?;
+    }
+    let events = options.out.join("events.csv");
+    let io = |e| Error::io(&events, e);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&events).map_err(io)?);
+    writeln!(out, "ticker,date,benchmark").map_err(io)?;
+    for _ in 0..options.events {
+        let firm = rng.random_range(0..options.firms);
+        let day = rng.random_range(260..options.days - 10);
+        writeln!(out, "{},{},{BENCHMARK}", firm_symbol(firm), dates[day]).map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+    Ok(SyntheticPanel {
+        prices,
+        events,
+        bytes,
+    })
+}
+
+/// `FIRM00042`.
+pub fn firm_symbol(i: usize) -> String {
+    format!("FIRM{i:05}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_a_seeded_panel() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SyntheticOptions {
+            firms: 3,
+            days: 300,
+            events: 5,
+            seed: 7,
+            out: dir.path().to_path_buf(),
+        };
+        let panel = generate(&options).unwrap();
+        let firm = std::fs::read_to_string(panel.prices.join("FIRM00002.csv")).unwrap();
+        assert_eq!(firm.lines().count(), 301);
+        assert!(firm.starts_with("date,close,adj_close\n2010-01-04,"));
+        let events = std::fs::read_to_string(&panel.events).unwrap();
+        assert_eq!(events.lines().count(), 6);
+        // The same seed writes the same bytes.
+        let again = tempfile::tempdir().unwrap();
+        generate(&SyntheticOptions {
+            out: again.path().to_path_buf(),
+            ..options
+        })
+        .unwrap();
+        assert_eq!(
+            std::fs::read(again.path().join("events.csv")).unwrap(),
+            events.as_bytes()
+        );
+    }
+}
