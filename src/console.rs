@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use crate::data::fetch::{Progress, Silent};
 use crate::note::{Note, Warning};
@@ -18,7 +18,7 @@ pub struct Console {
     quiet: bool,
     interactive: bool,
     /// The run-wide notes said already: each is said once, however many events it touches.
-    said: RefCell<Vec<Note>>,
+    said: Mutex<Vec<Note>>,
 }
 
 impl Console {
@@ -26,16 +26,17 @@ impl Console {
         Console {
             quiet,
             interactive: std::io::stderr().is_terminal(),
-            said: RefCell::new(Vec::new()),
+            said: Mutex::new(Vec::new()),
         }
     }
 
     pub fn warn(&self, warning: &Warning) {
         if let Warning::RunWide(note) = warning {
-            if self.said.borrow().contains(note) {
+            let mut said = self.said.lock().unwrap_or_else(|e| e.into_inner());
+            if said.contains(note) {
                 return;
             }
-            self.said.borrow_mut().push(note.clone());
+            said.push(note.clone());
         }
         if !self.quiet {
             eprintln!("warning: {warning}");

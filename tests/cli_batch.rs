@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use assert_cmd::Command;
 use chrono::NaiveDate;
@@ -315,14 +315,15 @@ fn batch_file_errors() {
 /// A source that counts how often each symbol is loaded.
 struct Counting {
     inner: CsvDirSource,
-    loads: RefCell<HashMap<String, usize>>,
+    loads: Mutex<HashMap<String, usize>>,
 }
 
 impl PriceSource for Counting {
     fn load(&self, ticker: &Ticker) -> eventstudy::Result<PriceFrame> {
         *self
             .loads
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .entry(ticker.to_string())
             .or_default() += 1;
         self.inner.load(ticker)
@@ -352,11 +353,11 @@ fn each_symbol_is_loaded_once_however_many_events() {
     let options = batch.into_options().unwrap();
     let source = Counting {
         inner: CsvDirSource::new(f.prices()),
-        loads: RefCell::new(HashMap::new()),
+        loads: Mutex::new(HashMap::new()),
     };
     let outcome = eventstudy::pipeline::run_with_source(&options, &source).unwrap();
     assert_eq!(outcome.summary.events.len(), 60);
-    let loads = source.loads.borrow();
+    let loads = source.loads.lock().unwrap();
     assert_eq!(loads.len(), 5);
     assert!(loads.values().all(|&n| n == 1), "{loads:?}");
 }

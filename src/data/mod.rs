@@ -21,8 +21,9 @@ pub use shares::{ShareCount, SharesTable};
 use crate::error::Result;
 use crate::ticker::Ticker;
 
-/// Anything that yields a symbol's daily prices.
-pub trait PriceSource {
+/// Anything that yields a symbol's daily prices. Sources are shared by the threads that load
+/// symbols in parallel.
+pub trait PriceSource: Sync {
     fn load(&self, ticker: &Ticker) -> Result<PriceFrame>;
     /// The symbol's split history, when the source knows it (share counts are scaled by it).
     fn splits(&self, _ticker: &Ticker) -> Vec<yahoo::SplitEvent> {

@@ -103,8 +103,9 @@ pub fn adjust_for_splits(shares: f64, as_of: NaiveDate, splits: &[SplitEvent]) -
     (shares * factor, factor)
 }
 
-/// Fetches and caches SEC data under `<store>/sec/`.
-#[derive(Debug, Clone)]
+/// Fetches and caches SEC data under `<store>/sec/`. It may be shared by threads: lookups take
+/// turns (SEC is asked one request at a time, within its rate limit).
+#[derive(Debug)]
 pub struct SecClient {
     pub cache_dir: PathBuf,
     pub network: NetworkSettings,
@@ -112,7 +113,9 @@ pub struct SecClient {
     pub mode: StoreMode,
     pub now: DateTime<Utc>,
     /// What this process has read already: a batch asks for the same firms again and again.
-    memo: std::cell::RefCell<Memo>,
+    memo: std::sync::Mutex<Memo>,
+    /// Held for a whole lookup, so two threads never ask SEC for the same thing at once.
+    serial: std::sync::Mutex<()>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -166,13 +169,19 @@ impl SecClient {
             mode,
             now: Utc::now(),
             memo: Default::default(),
+            serial: Default::default(),
         }
+    }
+
+    /// The memo (a lookup that panicked leaves it usable: it holds only cached answers).
+    fn memo(&self) -> std::sync::MutexGuard<'_, Memo> {
+        self.memo.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The status SEC refused this run's requests with (403 or 401), if it did: the identity
     /// in `EVENTSTUDY_SEC_USER_AGENT` is missing or not accepted.
     pub fn refused(&self) -> Option<String> {
-        self.memo.borrow().refused.clone()
+        self.memo().refused.clone()
     }
 
     /// The count for `ticker` as of `day_before`, or `Ok(None)` when SEC has none.
@@ -181,8 +190,9 @@ impl SecClient {
         ticker: &Ticker,
         day_before: NaiveDate,
     ) -> Result<Option<ShareCount>> {
+        let _turn = self.serial.lock().unwrap_or_else(|e| e.into_inner());
         // Once SEC could not be reached, the rest of the run does not wait for it again.
-        if let Some(reason) = &self.memo.borrow().unreachable {
+        if let Some(reason) = &self.memo().unreachable {
             return Err(Error::Network(reason.clone()));
         }
         let facts = self
@@ -192,7 +202,7 @@ impl SecClient {
             Ok(Some(facts)) => facts,
             Ok(None) => return Ok(None),
             Err(Error::Network(reason)) => {
-                self.memo.borrow_mut().unreachable = Some(reason.clone());
+                self.memo().unreachable = Some(reason.clone());
                 return Err(Error::Network(reason));
             }
             Err(e) => return Err(e),
@@ -216,7 +226,7 @@ impl SecClient {
     }
 
     fn cik(&self, ticker: &Ticker) -> Result<Option<u64>> {
-        if self.memo.borrow().ciks.is_none() {
+        if self.memo().ciks.is_none() {
             let path = self.cache_dir.join("company_tickers.json");
             let bytes = self.cached_or_fetch(&path, TICKERS_URL, |_| false)?;
             let map: BTreeMap<String, serde_json::Value> =
@@ -234,24 +244,23 @@ impl SecClient {
                     ))
                 })
                 .collect();
-            self.memo.borrow_mut().ciks = Some(ciks);
+            self.memo().ciks = Some(ciks);
         }
         // SEC writes class shares with a dash (BRK-B), as Yahoo does; some users write a dot.
         let wanted = ticker.as_str().replace('.', "-");
         Ok(self
-            .memo
-            .borrow()
+            .memo()
             .ciks
             .as_ref()
             .and_then(|m| m.get(&wanted).copied()))
     }
 
     fn facts(&self, cik: u64, day_before: NaiveDate) -> Result<Vec<Fact>> {
-        if let Some(facts) = self.memo.borrow().facts.get(&cik) {
+        if let Some(facts) = self.memo().facts.get(&cik) {
             return Ok(facts.clone());
         }
         let facts = self.read_facts(cik, day_before)?;
-        self.memo.borrow_mut().facts.insert(cik, facts.clone());
+        self.memo().facts.insert(cik, facts.clone());
         Ok(facts)
     }
 
@@ -316,12 +325,12 @@ impl SecClient {
             .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
         let result = runtime.block_on(retry(&self.network.retry, || async {
             let wait = wait_before_next(
-                self.memo.borrow().last_request,
+                self.memo().last_request,
                 std::time::Instant::now(),
                 MIN_INTERVAL,
             );
             tokio::time::sleep(wait).await;
-            self.memo.borrow_mut().last_request = Some(std::time::Instant::now());
+            self.memo().last_request = Some(std::time::Instant::now());
             let response = client
                 .get(url)
                 .header(reqwest::header::USER_AGENT, &self.user_agent)
@@ -342,7 +351,7 @@ impl SecClient {
             if status == reqwest::StatusCode::FORBIDDEN
                 || status == reqwest::StatusCode::UNAUTHORIZED
             {
-                self.memo.borrow_mut().refused = Some(status.to_string());
+                self.memo().refused = Some(status.to_string());
                 return Err(Attempt::Permanent(Error::Network(format!(
                     "SEC EDGAR refused the request ({status})"
                 ))));

@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use crate::console::Console;
 use crate::data::factors::FactorTable;
-use crate::data::fetch::Fetcher;
+use crate::data::fetch::{Fetcher, Progress};
 use crate::data::http::NetworkSettings;
 use crate::data::sec::{adjust_for_splits, SecClient};
 use crate::data::store::Store;
@@ -297,12 +298,42 @@ pub struct Loaded {
     pub source: String,
 }
 
-/// Loads every pair of the plan from `source`, each symbol once.
+/// Every symbol of the plan's pairs, each loaded once, in parallel.
+fn load_symbols(
+    plan: &Plan,
+    source: &dyn PriceSource,
+    progress: &dyn Progress,
+) -> HashMap<Ticker, Result<PriceFrame>> {
+    let mut symbols: Vec<&Ticker> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in &plan.pairs {
+        for symbol in [&p.firm, &p.benchmark] {
+            if seen.insert(symbol) {
+                symbols.push(symbol);
+            }
+        }
+    }
+    progress.start(symbols.len());
+    let frames = symbols
+        .par_iter()
+        .map(|&symbol| {
+            let frame = source.load(symbol);
+            progress.done(symbol);
+            (symbol.clone(), frame)
+        })
+        .collect();
+    progress.finish();
+    frames
+}
+
+/// Loads every pair of the plan from `source`, each symbol once: the symbols in parallel,
+/// then the pairs' alignments in parallel.
 pub fn load(
     plan: &Plan,
     study: &StudySettings,
     data: &DataSettings,
     source: &dyn PriceSource,
+    progress: &dyn Progress,
 ) -> Result<Loaded> {
     let factors = if study.model.uses_factors() {
         let table = FactorTable::read(&study.factors)?;
@@ -312,14 +343,14 @@ pub fn load(
         None
     };
     let shares = ShareSources::new(data)?;
-    let mut frames: HashMap<Ticker, Result<PriceFrame>> = HashMap::new();
-    let mut frame = |ticker: &Ticker| -> Result<PriceFrame> {
-        frames
-            .entry(ticker.clone())
-            .or_insert_with(|| source.load(ticker))
-            .clone()
+    let frames = load_symbols(plan, source, progress);
+    let frame = |ticker: &Ticker| -> Result<&PriceFrame> {
+        match frames.get(ticker) {
+            Some(Ok(frame)) => Ok(frame),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Error::Internal(format!("{ticker} was not loaded"))),
+        }
     };
-
     // A single benchmark that cannot be loaded fails the whole run, as there is nothing to do.
     if let Some(benchmark) = plan.single_benchmark() {
         if let Err(e) = frame(benchmark) {
@@ -328,7 +359,7 @@ pub fn load(
     }
     let pairs = plan
         .pairs
-        .iter()
+        .par_iter()
         .map(|p| {
             let firm = frame(&p.firm)?;
             let benchmark =
@@ -336,7 +367,7 @@ pub fn load(
             Pair::new(
                 study.model,
                 study.returns,
-                (&firm, &benchmark),
+                (firm, benchmark),
                 source.splits(&p.firm),
                 factors.as_ref(),
             )

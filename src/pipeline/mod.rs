@@ -31,6 +31,16 @@ pub struct RunOutcome {
     pub exit_code: i32,
 }
 
+/// The threads that load and study in parallel, one per core. Their stacks are as large as
+/// the main thread's: polars' readers and joins recurse deeper than a default worker allows.
+fn workers() -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(16 << 20)
+        .thread_name(|i| format!("eventstudy-{i}"))
+        .build()
+        .map_err(|e| crate::error::Error::Internal(format!("cannot start worker threads: {e}")))
+}
+
 /// Runs a study with the price source its settings name.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
@@ -52,7 +62,20 @@ fn study_and_write(
     source: &dyn PriceSource,
     console: &Console,
 ) -> Result<RunOutcome> {
-    let loaded = load::load(plan, &options.study, &options.data, source)?;
+    workers()?.install(|| study_and_write_here(options, plan, source, console))
+}
+
+fn study_and_write_here(
+    options: &RunOptions,
+    plan: &plan::Plan,
+    source: &dyn PriceSource,
+    console: &Console,
+) -> Result<RunOutcome> {
+    let t0 = std::time::Instant::now();
+    let progress = console.progress("loading");
+    let loaded = load::load(plan, &options.study, &options.data, source, progress.as_ref())?;
+    let tprof = std::env::var_os("ES_PROFILE").is_some();
+    if tprof { eprintln!("load {:?}", t0.elapsed()); }
     let event_folders = options.output.event_folders(plan.jobs.len());
     let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
     if charts_per_event && plan.jobs.len() > 100 {
@@ -61,7 +84,9 @@ fn study_and_write(
         });
     }
     let studied = study::study_events(plan, &loaded, &options.study, charts_per_event, console);
-    let aggregate = study::aggregate(&studied.events, &options.study.car_windows);
+    if tprof { eprintln!("study {:?}", t0.elapsed()); }
+    let aggregate = study::aggregate(&studied, &options.study.car_windows);
+    if tprof { eprintln!("aggregate {:?}", t0.elapsed()); }
     let summary = Summary {
         conventions: options.study.conventions(),
         source: loaded.source,
@@ -71,7 +96,9 @@ fn study_and_write(
         tables: export::table_paths(),
         compact: !event_folders,
     };
+    if tprof { eprintln!("summary {:?}", t0.elapsed()); }
     export::write_run(&options.output, &summary)?;
+    if tprof { eprintln!("write {:?}", t0.elapsed()); }
     let exit_code = if summary.events.is_empty() {
         summary
             .excluded

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::event::Exclusion;
@@ -13,24 +15,29 @@ use crate::options::{validate_design, StudySettings};
 use crate::pipeline::load::{Loaded, Pair};
 use crate::pipeline::plan::{EventJob, Plan};
 use crate::report::{num, CarRow, DayRow, EventReport, PricePath};
+use crate::study::aggregate::Pool;
 use crate::study::stats::student_t_critical;
 use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
 
-/// One event that ran: its report, and what the aggregate needs.
+/// One event that ran: its report, and the engine's result the aggregate reads (its
+/// estimation residuals already pooled and dropped).
 pub struct StudiedEvent {
     pub report: EventReport,
     pub result: EventResult,
-    /// Calendar keys of the estimation window's days.
-    pub keys: Vec<i32>,
 }
 
-/// Every event of the plan, studied or excluded, in the plan's order.
+/// Every event of the plan, studied or excluded, in the plan's order, and the pooled
+/// estimation windows of those that ran.
 pub struct Studied {
     pub events: Vec<StudiedEvent>,
     pub excluded: Vec<Exclusion>,
+    pub pool: Pool,
 }
 
-/// Studies every event of the plan; `price_paths` asks for the price chart's series.
+type Outcome = std::result::Result<StudiedEvent, Exclusion>;
+
+/// Studies every event of the plan, the pairs in parallel; `price_paths` asks for the price
+/// chart's series. Warnings are printed afterwards, in the plan's order.
 pub fn study_events(
     plan: &Plan,
     loaded: &Loaded,
@@ -38,27 +45,44 @@ pub fn study_events(
     price_paths: bool,
     console: &Console,
 ) -> Studied {
-    let mut outcomes: Vec<Option<std::result::Result<StudiedEvent, Exclusion>>> =
-        plan.jobs.iter().map(|_| None).collect();
     let progress = console.progress("studying");
     progress.start(plan.pairs.len());
-    for (pair_jobs, pair) in plan.pairs.iter().zip(&loaded.pairs) {
-        for &i in &pair_jobs.jobs {
-            let job = &plan.jobs[i];
-            let studied = pair
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|pair| study_event(study, job, pair, loaded, price_paths));
-            outcomes[i] = Some(studied.map_err(|e| job.spec.exclusion(&e)));
-        }
-        progress.done(&pair_jobs.firm);
-    }
+    let per_pair: Vec<(Vec<(usize, Outcome)>, Pool)> = plan
+        .pairs
+        .par_iter()
+        .zip(loaded.pairs.par_iter())
+        .map(|(pair_jobs, pair)| {
+            let mut pool = Pool::default();
+            let outcomes = pair_jobs
+                .jobs
+                .iter()
+                .map(|&i| {
+                    let job = &plan.jobs[i];
+                    let studied = pair.as_ref().map_err(Clone::clone).and_then(|pair| {
+                        study_event(study, job, pair, loaded, price_paths, &mut pool)
+                    });
+                    (i, studied.map_err(|e| job.spec.exclusion(&e)))
+                })
+                .collect();
+            progress.done(&pair_jobs.firm);
+            (outcomes, pool)
+        })
+        .collect();
     progress.finish();
 
+    let mut outcomes: Vec<Option<Outcome>> = plan.jobs.iter().map(|_| None).collect();
     let mut studied = Studied {
         events: Vec::new(),
         excluded: plan.rejected.clone(),
+        pool: Pool::default(),
     };
+    // Pools merge in the plan's pair order: the same sums on every run, however threads ran.
+    for (pair_outcomes, pool) in per_pair {
+        studied.pool.merge(&pool);
+        for (i, outcome) in pair_outcomes {
+            outcomes[i] = Some(outcome);
+        }
+    }
     for outcome in outcomes.into_iter().flatten() {
         match outcome {
             Ok(event) => {
@@ -83,7 +107,8 @@ pub fn study_events(
 }
 
 /// The aggregate of the events that ran (two at least), on the union of their event windows.
-pub fn aggregate(events: &[StudiedEvent], car_windows: &[RelWindow]) -> Option<study::Aggregate> {
+pub fn aggregate(studied: &Studied, car_windows: &[RelWindow]) -> Option<study::Aggregate> {
+    let events = &studied.events;
     if events.len() < 2 {
         return None;
     }
@@ -91,12 +116,17 @@ pub fn aggregate(events: &[StudiedEvent], car_windows: &[RelWindow]) -> Option<s
         .iter()
         .map(|s| study::EventSample {
             result: &s.result,
-            estimation_keys: &s.keys,
+            estimation_keys: &[],
             has_market_value: s.report.market_value_before.is_some(),
         })
         .collect();
     let window = union_window(events.iter().map(|s| s.report.event_window));
-    Some(study::aggregate(&samples, window, car_windows))
+    Some(study::aggregate::aggregate_pooled(
+        &samples,
+        &studied.pool,
+        window,
+        car_windows,
+    ))
 }
 
 /// The smallest window holding every event's window.
@@ -145,6 +175,7 @@ fn study_event(
     pair: &Pair,
     loaded: &Loaded,
     with_price_path: bool,
+    pool: &mut Pool,
 ) -> Result<StudiedEvent> {
     let event = &job.spec;
     let calendar = &pair.aligned.calendar;
@@ -176,7 +207,7 @@ fn study_event(
     });
 
     let panel = pair.panel(market_value.as_deref());
-    let result = study::run_event(&panel, &design, day0)?;
+    let mut result = study::run_event(&panel, &design, day0)?;
     let gaps = result.days.iter().filter(|d| d.ar.is_nan()).count();
     if gaps > 0 {
         notes.push(Note::DaysWithoutReturn { days: gaps });
@@ -192,13 +223,11 @@ fn study_event(
     if with_price_path {
         report.price_path = Some(price_path(calendar, pair, &result, &design));
     }
+    // The residuals are pooled now and dropped: memory stays bounded however many events.
     let (lo, hi) = result.estimation_span;
-    let keys = pair.keys[lo..=hi].to_vec();
-    Ok(StudiedEvent {
-        report,
-        result,
-        keys,
-    })
+    pool.add(&result, &pair.keys[lo..=hi]);
+    result.estimation_residuals = Vec::new();
+    Ok(StudiedEvent { report, result })
 }
 
 fn build_report(
