@@ -107,6 +107,11 @@ fn text(name: &str, values: Vec<String>) -> Column {
     Series::new(name.into(), values).into()
 }
 
+/// The `ticker` column of a table with many rows per event, without a `String` per row.
+fn tickers<'a>(values: impl Iterator<Item = &'a str>) -> Column {
+    Series::new("ticker".into(), values.collect::<Vec<&str>>()).into()
+}
+
 /// One row per event day of every event.
 pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
     let rows: Vec<(&EventReport, &crate::report::DayRow)> = events
@@ -117,10 +122,7 @@ pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
         rows.iter().map(|(_, d)| get(d)).collect::<Vec<_>>()
     };
     let columns = vec![
-        text(
-            "ticker",
-            rows.iter().map(|(e, _)| e.ticker.clone()).collect(),
-        ),
+        tickers(rows.iter().map(|(e, _)| e.ticker.as_str())),
         date_series(
             "event_date",
             rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
@@ -157,10 +159,7 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
         rows.iter().map(|(_, c)| get(c)).collect::<Vec<_>>()
     };
     let columns = vec![
-        text(
-            "ticker",
-            rows.iter().map(|(e, _)| e.ticker.clone()).collect(),
-        ),
+        tickers(rows.iter().map(|(e, _)| e.ticker.as_str())),
         date_series(
             "event_date",
             rows.iter().map(|(e, _)| Some(e.event_date)).collect(),

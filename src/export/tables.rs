@@ -16,10 +16,10 @@ use polars::prelude::*;
 
 use crate::error::{polars_err, Error, Result};
 use crate::export::csv::{
-    abnormal_returns_frame, aggregate_car_frame, aggregate_days_frame, car_frame, to_csv,
+    abnormal_returns_frame, aggregate_car_frame, aggregate_days_frame, car_frame,
 };
 use crate::report::{EventReport, Exclusion, Summary};
-use crate::util::{epoch_days, write_atomic};
+use crate::util::{epoch_days, write_atomic_with};
 
 /// The tables' names, in the order they are written.
 pub const TABLES: [&str; 5] = ["events", "days", "cars", "aggregate_days", "aggregate_cars"];
@@ -53,9 +53,23 @@ pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
         tables.push(("aggregate_days", aggregate_days_frame(a)?));
         tables.push(("aggregate_cars", aggregate_car_frame(a)?));
     }
-    for (name, mut df) in tables {
-        write(dir, name, &mut df)?;
-    }
+    // Each file waits on its own fsync: write them side by side.
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = tables
+            .iter()
+            .flat_map(|(name, df)| {
+                let name: &str = name;
+                ["parquet", "csv"].map(|ext| scope.spawn(move || write(dir, name, ext, df)))
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("a table writer panicked".into())))
+            })
+            .collect::<Result<Vec<()>>>()
+    })?;
     Ok(())
 }
 
@@ -65,16 +79,34 @@ fn prepend(df: &mut DataFrame, name: &str, values: Vec<u32>) -> Result<()> {
         .map_err(|e| polars_err(name, e))
 }
 
-fn write(dir: &Path, name: &str, df: &mut DataFrame) -> Result<()> {
-    let mut parquet = Vec::new();
-    ParquetWriter::new(&mut parquet)
-        .finish(df)
-        .map_err(|e| polars_err("writing Parquet", e))?;
-    for (ext, bytes) in [("parquet", parquet), ("csv", to_csv(df)?)] {
-        let path = dir.join(format!("{name}.{ext}"));
-        write_atomic(&path, &bytes).map_err(|e| Error::io(&path, e))?;
-    }
-    Ok(())
+/// Writes one table in one format (`parquet` or `csv`), streamed into a temp file that is then
+/// renamed over the old one: a large table never sits in memory as text.
+fn write(dir: &Path, name: &str, ext: &str, df: &DataFrame) -> Result<()> {
+    let path = dir.join(format!("{name}.{ext}"));
+    write_atomic_with(
+        &path,
+        |tmp| {
+            let file = std::fs::File::create(tmp).map_err(|e| Error::io(tmp, e))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            // The writers take the frame mutably (to rechunk it); a shallow clone is cheap.
+            let mut df = df.clone();
+            match ext {
+                "parquet" => ParquetWriter::new(&mut out)
+                    .finish(&mut df)
+                    .map(|_| ())
+                    .map_err(|e| polars_err("writing Parquet", e))?,
+                _ => CsvWriter::new(&mut out)
+                    .include_header(true)
+                    .finish(&mut df)
+                    .map_err(|e| polars_err("writing CSV", e))?,
+            }
+            let file = out
+                .into_inner()
+                .map_err(|e| Error::io(tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::io(tmp, e))
+        },
+        |e| Error::io(&path, e),
+    )
 }
 
 /// An event's CAR window by its name (`-1:1`).

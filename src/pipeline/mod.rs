@@ -73,9 +73,17 @@ fn study_and_write_here(
 ) -> Result<RunOutcome> {
     let t0 = std::time::Instant::now();
     let progress = console.progress("loading");
-    let loaded = load::load(plan, &options.study, &options.data, source, progress.as_ref())?;
+    let loaded = load::load(
+        plan,
+        &options.study,
+        &options.data,
+        source,
+        progress.as_ref(),
+    )?;
     let tprof = std::env::var_os("ES_PROFILE").is_some();
-    if tprof { eprintln!("load {:?}", t0.elapsed()); }
+    if tprof {
+        eprintln!("load {:?}", t0.elapsed());
+    }
     let event_folders = options.output.event_folders(plan.jobs.len());
     let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
     if charts_per_event && plan.jobs.len() > 100 {
@@ -84,9 +92,13 @@ fn study_and_write_here(
         });
     }
     let studied = study::study_events(plan, &loaded, &options.study, charts_per_event, console);
-    if tprof { eprintln!("study {:?}", t0.elapsed()); }
+    if tprof {
+        eprintln!("study {:?}", t0.elapsed());
+    }
     let aggregate = study::aggregate(&studied, &options.study.car_windows);
-    if tprof { eprintln!("aggregate {:?}", t0.elapsed()); }
+    if tprof {
+        eprintln!("aggregate {:?}", t0.elapsed());
+    }
     let summary = Summary {
         conventions: options.study.conventions(),
         source: loaded.source,
@@ -96,9 +108,13 @@ fn study_and_write_here(
         tables: export::table_paths(),
         compact: !event_folders,
     };
-    if tprof { eprintln!("summary {:?}", t0.elapsed()); }
+    if tprof {
+        eprintln!("summary {:?}", t0.elapsed());
+    }
     export::write_run(&options.output, &summary)?;
-    if tprof { eprintln!("write {:?}", t0.elapsed()); }
+    if tprof {
+        eprintln!("write {:?}", t0.elapsed());
+    }
     let exit_code = if summary.events.is_empty() {
         summary
             .excluded
