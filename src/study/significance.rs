@@ -111,7 +111,8 @@ pub fn generalized_sign_z(values: &[f64], p: f64) -> TestStat {
 /// Average ranks (1-based) of `values`, ties sharing the mean of their ranks.
 pub fn average_ranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // Ties share their mean rank, so the order among equals does not matter: unstable is exact.
+    order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
     let mut ranks = vec![0.0; values.len()];
     let mut i = 0;
     while i < order.len() {
@@ -150,7 +151,7 @@ pub fn wilcoxon(values: &[f64]) -> (f64, TestStat) {
         .sum();
     // Tie correction: sum (t^3 - t) / 48 over groups of tied |x|.
     let mut sorted = abs.clone();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     let mut ties = 0.0;
     let mut i = 0;
     while i < sorted.len() {
