@@ -125,6 +125,8 @@ pub enum Warning {
     FetchFailed { symbol: String, reason: String },
     /// Per-event charts for a large run are slow.
     ManyEventCharts { events: usize },
+    /// A chart whose data cannot be drawn (corrupt prices) was not written.
+    ChartSkipped { subject: String, why: String },
 }
 
 impl fmt::Display for Warning {
@@ -142,6 +144,7 @@ impl fmt::Display for Warning {
                 date.map_or(String::new(), |d| d.to_string())
             ),
             Warning::FetchFailed { symbol, reason } => write!(f, "{symbol}: {reason}"),
+            Warning::ChartSkipped { subject, why } => write!(f, "{subject}: chart {why}"),
             Warning::ManyEventCharts { events } => write!(
                 f,
                 "rendering 4 charts for each of {events} events; --no-event-charts renders the portfolio's only"

@@ -241,10 +241,12 @@ pub fn store_mode(offline: bool, refresh: bool) -> StoreMode {
     }
 }
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD`, in the years 1800 to 2200.
 pub fn parse_date(raw: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::usage(format!("date '{raw}' is not a valid YYYY-MM-DD date")))
+    crate::util::parse_day(raw).map_err(|why| match why.contains("outside") {
+        true => Error::usage(format!("date {why}")),
+        false => Error::usage(format!("date '{raw}' is not a valid YYYY-MM-DD date")),
+    })
 }
 
 /// Checks a design's windows against each other: the estimation window must end before the

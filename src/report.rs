@@ -11,6 +11,13 @@ use crate::study::significance::TestStat;
 use crate::study::stats::student_t_critical;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec};
 
+/// FNV-1a, 32 bits: a short, stable hash for folder names.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// NaN (and infinities) become `None`.
 pub fn num(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
@@ -157,26 +164,34 @@ impl EventReport {
     }
 
     /// The folder name of this event's outputs: `TICKER_DATE`, with the label when there is
-    /// one (kept to letters, digits, `-`, `_` and `.`).
+    /// one (kept to letters, digits, `-`, `_` and `.`). A label longer than 40 characters is cut
+    /// and followed by a hash of the whole label, so two long labels that differ only at their
+    /// end still get two folders.
     pub fn slug(&self) -> String {
+        const KEPT: usize = 40;
         let base = format!("{}_{}", self.ticker, self.event_date);
-        match &self.label {
-            Some(label) => {
-                let clean: String = label
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                            c
-                        } else {
-                            '-'
-                        }
-                    })
-                    .take(40)
-                    .collect();
-                format!("{base}_{}", clean.trim_matches('-'))
-            }
-            None => base,
+        let Some(label) = &self.label else {
+            return base;
+        };
+        let clean: String = label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        if clean.chars().count() <= KEPT {
+            return format!("{base}_{}", clean.trim_matches('-'));
         }
+        let cut: String = clean.chars().take(KEPT - 9).collect();
+        format!(
+            "{base}_{}-{:08x}",
+            cut.trim_matches('-'),
+            fnv1a(label.as_bytes())
+        )
     }
 
     /// A short name for chart labels: the ticker, with the label or date when needed.

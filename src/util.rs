@@ -53,6 +53,26 @@ pub fn write_atomic_with<E>(
     result
 }
 
+/// The years a date may have: a wider one is a typo or an attack, and date arithmetic on it
+/// (the calendar span of a window) would overflow.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1800..=2200;
+
+/// Parses `YYYY-MM-DD` with a year in [`YEARS`]; the error says which of the two it is not.
+pub fn parse_day(raw: &str) -> Result<NaiveDate, String> {
+    let raw = raw.trim();
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| format!("'{raw}' is not a YYYY-MM-DD date"))?;
+    use chrono::Datelike;
+    if !YEARS.contains(&date.year()) {
+        return Err(format!(
+            "'{raw}' is outside the years {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    Ok(date)
+}
+
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")
 }
@@ -99,6 +119,20 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert!(temp_sibling(&p).to_string_lossy().ends_with(".png"));
+    }
+
+    #[test]
+    fn days_outside_the_years_are_refused() {
+        assert_eq!(parse_day(" 2025-01-27 ").unwrap().to_string(), "2025-01-27");
+        assert!(parse_day("+262142-12-31")
+            .unwrap_err()
+            .contains("outside the years"));
+        assert!(parse_day("-262143-01-01")
+            .unwrap_err()
+            .contains("outside the years"));
+        assert!(parse_day("2025-02-30")
+            .unwrap_err()
+            .contains("not a YYYY-MM-DD"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(super) fn draw(
         .iter()
         .filter_map(|d| d.ar.map(|a| (d.rel, a * 100.0)))
         .collect();
-    let (y0, y1) = padded_range(ars.iter().map(|a| a.1).chain([band, -band]), true);
+    let (y0, y1) = padded_range(ars.iter().map(|a| a.1).chain([band, -band]), true)?;
     let (x0, x1) = (
         e.days.first().map_or(-1, |d| d.rel) as f64 - 0.6,
         e.days.last().map_or(1, |d| d.rel) as f64 + 0.6,

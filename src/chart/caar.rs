@@ -22,7 +22,7 @@ pub(super) fn draw(
         .iter()
         .filter_map(|d| Some((d.rel as f64, d.caar? * 100.0, d.caar_band * 100.0, d.n)))
         .collect();
-    let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h, _)| [c - h, c + h]), true);
+    let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h, _)| [c - h, c + h]), true)?;
     let y0 = y0 - (y1 - y0) * 0.06; // room for the N labels
     let (x0, x1) = (
         a.days.first().map_or(-1, |d| d.rel) as f64 - 0.3,

@@ -22,7 +22,7 @@ pub(super) fn draw(
         .iter()
         .filter_map(|d| Some((d.rel as f64, d.car? * 100.0, d.car_band? * 100.0)))
         .collect();
-    let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h)| [c - h, c + h]), true);
+    let (y0, y1) = padded_range(path.iter().flat_map(|&(_, c, h)| [c - h, c + h]), true)?;
     let (x0, x1) = (
         e.days.first().map_or(-1, |d| d.rel) as f64 - 0.3,
         e.days.last().map_or(1, |d| d.rel) as f64 + 0.3,

@@ -49,7 +49,7 @@ pub(super) fn draw(
             .flatten()
             .chain(raw_cum.iter().chain(&abn_cum).map(|p| p.1)),
         true,
-    );
+    )?;
     let (x0, x1) = (
         e.days.first().map_or(-1, |d| d.rel) as f64 - 0.6,
         e.days.last().map_or(1, |d| d.rel) as f64 + 0.6,

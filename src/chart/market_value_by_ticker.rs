@@ -23,7 +23,7 @@ pub(super) fn draw(
     // Largest loss at the top.
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     let n = rows.len();
-    let (x0, x1) = padded_range(rows.iter().flat_map(|r| [r.1 / 1e9, r.2 / 1e9]), true);
+    let (x0, x1) = padded_range(rows.iter().flat_map(|r| [r.1 / 1e9, r.2 / 1e9]), true)?;
     let pad = (x1 - x0) * 0.12;
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(4) as f64;

@@ -261,11 +261,16 @@ pub(crate) fn date_label(rel: &[i32], dates: &[chrono::NaiveDate], x: f64) -> St
     }
 }
 
-/// (min, max) of the finite values, padded by 8% (and never empty).
+/// The largest magnitude a chart draws (in its units: %, an index of 100, $bn). Beyond it the
+/// data is corrupt (a price of 1e306), and an axis over such a range cannot be laid out.
+const DRAWABLE: f64 = 1e12;
+
+/// (min, max) of the finite values, padded by 8% (and never empty); a data error when they are
+/// too large to draw, so the chart is skipped rather than drawn wrong or not at all.
 pub(crate) fn padded_range(
     values: impl IntoIterator<Item = f64>,
     include_zero: bool,
-) -> (f64, f64) {
+) -> Result<(f64, f64)> {
     let (mut lo, mut hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -278,8 +283,40 @@ pub(crate) fn padded_range(
     if include_zero {
         (lo, hi) = (lo.min(0.0), hi.max(0.0));
     }
+    if lo.abs().max(hi.abs()) > DRAWABLE {
+        return Err(Error::data(format!(
+            "its values reach {:e}, too large to draw",
+            if hi.abs() > lo.abs() { hi } else { lo }
+        )));
+    }
     let pad = ((hi - lo) * 0.08).max(1e-9);
-    (lo - pad, hi + pad)
+    Ok((lo - pad, hi + pad))
+}
+
+/// A chart this run does not draw must not survive from an earlier run beside new numbers.
+fn remove_stale(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Renders one chart; a chart whose data cannot be drawn is skipped and said in `skipped`.
+/// Any other failure (a disk error) fails the run.
+fn render_or_skip(
+    path: &Path,
+    size: ChartSize,
+    skipped: &mut Vec<String>,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>, &Typography) -> Result<()>,
+) -> Result<()> {
+    match render_png(path, size, draw) {
+        Err(Error::Data(why)) => {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            skipped.push(format!("{name} skipped: {why}"));
+            remove_stale(path)
+        }
+        other => other,
+    }
 }
 
 /// Renders one PNG atomically with a fresh bitmap backend.
@@ -301,45 +338,54 @@ pub(crate) fn render_png(
 }
 
 /// Writes `price.png`, `abnormal_returns.png`, `car.png` and (with a share count)
-/// `market_value.png` into `dir`.
+/// `market_value.png` into `dir`. Returns the charts skipped because their data cannot be
+/// drawn, with why.
 pub fn render_event_charts(
     dir: &Path,
     report: &EventReport,
     path: &PricePath,
     conventions: &Conventions,
     size: ChartSize,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let sub = subtitle(conventions, report);
-    render_png(&dir.join("price.png"), size, |root, t| {
+    let mut skipped = Vec::new();
+    render_or_skip(&dir.join("price.png"), size, &mut skipped, |root, t| {
         price::draw(root, t, report, path, &sub)
     })?;
-    render_png(&dir.join("abnormal_returns.png"), size, |root, t| {
-        abnormal::draw(root, t, report, &sub)
-    })?;
-    render_png(&dir.join("car.png"), size, |root, t| {
+    render_or_skip(
+        &dir.join("abnormal_returns.png"),
+        size,
+        &mut skipped,
+        |root, t| abnormal::draw(root, t, report, &sub),
+    )?;
+    render_or_skip(&dir.join("car.png"), size, &mut skipped, |root, t| {
         car::draw(root, t, report, &sub)
     })?;
+    let market_value_png = dir.join("market_value.png");
     if report.market_value_before.is_some() {
-        render_png(&dir.join("market_value.png"), size, |root, t| {
+        render_or_skip(&market_value_png, size, &mut skipped, |root, t| {
             market_value::draw(root, t, report, &sub)
         })?;
+    } else {
+        remove_stale(&market_value_png)?;
     }
-    Ok(())
+    Ok(skipped)
 }
 
 /// The most rows the heatmap shows (the events with the largest |CAR| over the event window).
 const HEATMAP_ROWS: usize = 40;
 
 /// Writes `caar.png`, `abnormal_returns_heatmap.png` and (with share counts)
-/// `market_value_by_ticker.png` into `dir`.
+/// `market_value_by_ticker.png` into `dir`. Returns the charts skipped, with why.
 pub fn render_portfolio_charts(
     dir: &Path,
     summary: &Summary,
     mv_window: &str,
     size: ChartSize,
-) -> Result<()> {
+) -> Result<Vec<String>> {
+    let mut skipped = Vec::new();
     let Some(aggregate) = &summary.aggregate else {
-        return Ok(());
+        return Ok(skipped);
     };
     let c = &summary.conventions;
     let events = &summary.events;
@@ -364,7 +410,7 @@ pub fn render_portfolio_charts(
             aggregate.n, events[0].event_date
         )
     };
-    render_png(&dir.join("caar.png"), size, |root, t| {
+    render_or_skip(&dir.join("caar.png"), size, &mut skipped, |root, t| {
         caar::draw(root, t, aggregate, &title, &subtitle)
     })?;
 
@@ -394,9 +440,10 @@ pub fn render_portfolio_charts(
         String::new()
     };
     let title = format!("Daily abnormal returns (%) by event{shown}");
-    render_png(
+    render_or_skip(
         &dir.join("abnormal_returns_heatmap.png"),
         size,
+        &mut skipped,
         |root, t| heatmap::draw(root, t, &rows, &rels, &title, &subtitle),
     )?;
 
@@ -416,15 +463,19 @@ pub fn render_portfolio_charts(
         .iter()
         .find(|c| c.window == mv_window)
         .and_then(|c| c.abnormal_market_value_change);
+    let by_ticker_png = dir.join("market_value_by_ticker.png");
+    if bars.is_empty() || total.is_none() {
+        remove_stale(&by_ticker_png)?;
+    }
     if let (false, Some(total)) = (bars.is_empty(), total) {
         let title = format!(
             "Change in market value, days {mv_window}: abnormal {:+.1} $bn in all",
             total / 1e9
         );
         let subtitle = format!("{subtitle} · {} of them with a share count", bars.len());
-        render_png(&dir.join("market_value_by_ticker.png"), size, |root, t| {
+        render_or_skip(&by_ticker_png, size, &mut skipped, |root, t| {
             market_value_by_ticker::draw(root, t, &bars, &title, &subtitle)
         })?;
     }
-    Ok(())
+    Ok(skipped)
 }

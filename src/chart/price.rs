@@ -22,7 +22,7 @@ pub(super) fn draw(
     let body = frame(root, typo, &title, subtitle)?;
     let x0 = *path.rel.first().unwrap_or(&-1) as f64;
     let x1 = *path.rel.last().unwrap_or(&1) as f64;
-    let (y0, y1) = padded_range(path.firm.iter().chain(&path.benchmark).copied(), false);
+    let (y0, y1) = padded_range(path.firm.iter().chain(&path.benchmark).copied(), false)?;
 
     let mut chart = super::plot_area(&body, typo, x0..x1 + 0.5, y0..y1, 4.6)?;
     chart

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::data::prices::polars_err;
@@ -89,10 +88,13 @@ pub fn read_events(
         let ticker_text = cell(0, i).unwrap_or_default();
         let date_text = cell(1, i).unwrap_or_default();
         let label = cell(3, i);
-        let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").ok();
+        let date = crate::util::parse_day(&date_text);
         let parsed = (|| -> std::result::Result<EventSpec, String> {
             let ticker: Ticker = ticker_text.parse().map_err(|e: Error| e.to_string())?;
-            let date = date.ok_or_else(|| format!("date '{date_text}' is not YYYY-MM-DD"))?;
+            let date = date.clone().map_err(|why| match why.contains("outside") {
+                true => format!("date {why}"),
+                false => format!("date '{date_text}' is not YYYY-MM-DD"),
+            })?;
             let benchmark = match cell(2, i) {
                 Some(b) => b.parse().map_err(|e: Error| format!("benchmark: {e}"))?,
                 None => defaults.benchmark.clone(),
@@ -115,7 +117,7 @@ pub fn read_events(
             Ok(event) => events.push(event),
             Err(reason) => rejected.push(Exclusion {
                 ticker: ticker_text,
-                event_date: date,
+                event_date: date.ok(),
                 label,
                 row: Some(row),
                 reason: format!("row {row}: {reason}"),

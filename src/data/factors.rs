@@ -70,7 +70,25 @@ fn read_french(path: &Path) -> Result<DataFrame> {
                 ),
             ));
         }
-        dates.push(epoch_days(date));
+        let day = epoch_days(date);
+        // A repeated or earlier date would shift every later factor by a day in the join.
+        if let Some(&last) = dates.last() {
+            if day <= last {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "line {}: {date} {} the row before it: dates must increase",
+                        index + 1,
+                        if day == last {
+                            "repeats"
+                        } else {
+                            "comes before"
+                        }
+                    ),
+                ));
+            }
+        }
+        dates.push(day);
         for (column, raw) in columns.iter_mut().zip(&cells[1..]) {
             let value: f64 = raw.parse().map_err(|_| {
                 Error::input(path, format!("line {}: '{raw}' is not a number", index + 1))
@@ -266,9 +284,21 @@ Copyright 2025 Kenneth R. French\n";
             .to_string()
             .contains("no header line"));
         std::fs::write(&p, ",Mkt-RF,RF\n20250124, abc, 0.01\n").unwrap();
-        assert!(FactorTable::read(&[p])
+        assert!(FactorTable::read(std::slice::from_ref(&p))
             .unwrap_err()
             .to_string()
             .contains("'abc' is not a number"));
+    }
+
+    #[test]
+    fn a_repeated_date_is_an_input_error_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ff3.csv");
+        let repeated = FF3.replace("20250127,   -1.55", "20250124,   -1.55");
+        std::fs::write(&p, repeated).unwrap();
+        let e = FactorTable::read(std::slice::from_ref(&p)).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let m = e.to_string();
+        assert!(m.contains("ff3.csv: line 7: 2025-01-24 repeats"), "{m}");
     }
 }

@@ -408,7 +408,14 @@ struct Job {
 /// weekdays holds only about 251 trading days).
 pub fn calendar_span(date: NaiveDate, before: i32, after: i32) -> DateRange {
     let to_days = |n: i32| chrono::Duration::days((n.max(0) as u64 * 7).div_ceil(5) as i64 + 30);
-    DateRange::new(date - to_days(before), date + to_days(after))
+    // Saturating: a date at the calendar's edge must not overflow (dates are checked on entry,
+    // this is the second line of defence).
+    DateRange::new(
+        date.checked_sub_signed(to_days(before))
+            .unwrap_or(NaiveDate::MIN),
+        date.checked_add_signed(to_days(after))
+            .unwrap_or(NaiveDate::MAX),
+    )
 }
 
 #[cfg(test)]

@@ -104,8 +104,8 @@ impl SharesTable {
                     ))
                 })?;
             let date_text = as_of[i].clone().unwrap_or_default();
-            let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d")
-                .map_err(|_| bad(format!("as_of '{date_text}' is not YYYY-MM-DD")))?;
+            let date =
+                crate::util::parse_day(&date_text).map_err(|why| bad(format!("as_of {why}")))?;
             let adr_text = adr.as_ref().and_then(|c| c[i].clone()).unwrap_or_default();
             let adr_ratio = if adr_text.is_empty() {
                 1.0

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::export::settings::{ChartsMode, OutputSettings};
 use crate::export::tables::{write_tables, TABLES};
 use crate::export::{csv as csv_out, json};
+use crate::note::Warning;
 use crate::report::{EventReport, Summary};
 use crate::util::write_atomic;
 
@@ -23,14 +24,46 @@ pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
     out_dir.join(report.slug())
 }
 
-/// Writes the run folder and, for a small run, every event's folder.
-pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<()> {
+/// Writes the run folder and, for a small run, every event's folder. Returns a warning for
+/// each chart skipped because its data cannot be drawn.
+pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<Vec<Warning>> {
+    check_layout(settings, summary)?;
+    let mut skipped = Vec::new();
     if !summary.compact {
         for event in &summary.events {
-            write_event(settings, summary, event)?;
+            for why in write_event(settings, summary, event)? {
+                skipped.push(Warning::ChartSkipped {
+                    subject: event.display_name(true),
+                    why,
+                });
+            }
         }
     }
-    write_portfolio(settings, summary)
+    for why in write_portfolio(settings, summary)? {
+        skipped.push(Warning::ChartSkipped {
+            subject: settings.portfolio_name.clone(),
+            why,
+        });
+    }
+    Ok(skipped)
+}
+
+/// The run folder must not be an event's folder: one would overwrite the other.
+fn check_layout(settings: &OutputSettings, summary: &Summary) -> Result<()> {
+    if summary.compact {
+        return Ok(());
+    }
+    match summary
+        .events
+        .iter()
+        .find(|e| e.slug() == settings.portfolio_name)
+    {
+        Some(e) => Err(Error::usage(format!(
+            "--name '{}' is also the folder of the event {} {}: choose another name",
+            settings.portfolio_name, e.ticker, e.event_date
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The tables' paths as the summary names them, relative to the run folder.
@@ -49,7 +82,11 @@ fn ensure_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
 }
 
-fn write_event(settings: &OutputSettings, summary: &Summary, report: &EventReport) -> Result<()> {
+fn write_event(
+    settings: &OutputSettings,
+    summary: &Summary,
+    report: &EventReport,
+) -> Result<Vec<String>> {
     let dir = event_dir(&settings.out_dir, report);
     ensure_dir(&dir)?;
     let events = std::slice::from_ref(report);
@@ -65,19 +102,19 @@ fn write_event(settings: &OutputSettings, summary: &Summary, report: &EventRepor
         &dir.join("car.csv"),
         &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
     )?;
-    if let (ChartsMode::All, Some(path)) = (settings.charts, &report.price_path) {
-        chart::render_event_charts(
+    match (settings.charts, &report.price_path) {
+        (ChartsMode::All, Some(path)) => chart::render_event_charts(
             &dir,
             report,
             path,
             &summary.conventions,
             settings.chart_size,
-        )?;
+        ),
+        _ => Ok(Vec::new()),
     }
-    Ok(())
 }
 
-fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<()> {
+fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<Vec<String>> {
     let dir = settings.out_dir.join(&settings.portfolio_name);
     ensure_dir(&dir)?;
     write_file(
@@ -86,7 +123,7 @@ fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<()> {
     )?;
     write_tables(&dir.join("tables"), summary)?;
     let Some(aggregate) = &summary.aggregate else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     write_file(
         &dir.join("aar.csv"),
@@ -100,13 +137,13 @@ fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<()> {
         &dir.join("events.csv"),
         &csv_out::to_csv(&mut csv_out::events_frame(&summary.events)?)?,
     )?;
-    if settings.charts != ChartsMode::None {
-        chart::render_portfolio_charts(
-            &dir,
-            summary,
-            &settings.mv_window.to_string(),
-            settings.chart_size,
-        )?;
+    if settings.charts == ChartsMode::None {
+        return Ok(Vec::new());
     }
-    Ok(())
+    chart::render_portfolio_charts(
+        &dir,
+        summary,
+        &settings.mv_window.to_string(),
+        settings.chart_size,
+    )
 }

@@ -111,7 +111,9 @@ fn study_and_write_here(
     if tprof {
         eprintln!("summary {:?}", t0.elapsed());
     }
-    export::write_run(&options.output, &summary)?;
+    for warning in export::write_run(&options.output, &summary)? {
+        console.warn(&warning);
+    }
     if tprof {
         eprintln!("write {:?}", t0.elapsed());
     }

@@ -78,14 +78,27 @@ pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
     let (specs, rejected) = match events {
         EventInput::List(specs) => (specs.clone(), Vec::new()),
         EventInput::File { path, defaults } => {
-            let (specs, rejected) = read_events(path, defaults)?;
+            let (specs, mut rejected) = read_events(path, defaults)?;
             if specs.is_empty() && rejected.is_empty() {
                 return Err(Error::input(path, "has no events"));
             }
-            for spec in &specs {
-                study.validate_event(spec)?;
+            // A row whose own windows conflict (a window too short for the CAR windows) is
+            // that row's problem: it is excluded with its reason, the others run.
+            let mut valid = Vec::with_capacity(specs.len());
+            for spec in specs {
+                match study.validate_event(&spec) {
+                    Ok(()) => valid.push(spec),
+                    Err(e) => rejected.push(Exclusion {
+                        ticker: spec.ticker.to_string(),
+                        event_date: Some(spec.date),
+                        label: spec.label.clone(),
+                        row: spec.row,
+                        reason: e.to_string(),
+                        exit_code: e.exit_code(),
+                    }),
+                }
             }
-            (specs, rejected)
+            (valid, rejected)
         }
     };
     let jobs: Vec<EventJob> = specs

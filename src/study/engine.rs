@@ -271,8 +271,13 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
                 ar,
                 ar_t,
                 ar_p: student_t_p(ar_t, dof),
-                car,
-                car_variance: inputs.model.car_variance(days, &x_sum),
+                // Before the first valid AR there is no cumulative AR yet: missing, not zero.
+                car: if days == 0 { f64::NAN } else { car },
+                car_variance: if days == 0 {
+                    f64::NAN
+                } else {
+                    inputs.model.car_variance(days, &x_sum)
+                },
                 market_value_before: mv,
                 market_value_change: mv * panel.firm[index],
                 abnormal_market_value_change: mv * ar,
@@ -400,6 +405,19 @@ mod tests {
         assert!(r.days[1].market_value_change.is_nan());
         assert_eq!(r.cars[1].days, 1);
         assert!((r.cars[1].car - 1.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn car_is_missing_until_the_first_valid_ar() {
+        let (mut firm, market, _) = panel_data();
+        firm[5] = f64::NAN;
+        let panel = ReturnPanel::new(&firm, &market, None);
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        assert!(r.days[0].ar.is_nan());
+        assert!(r.days[0].car.is_nan() && r.days[0].car_variance.is_nan());
+        // Day +1 alone: AR -0.8, CAR -0.8, Var = sigma^2 C_{+1} = 0.8 (1 + 1/5 + 4/10).
+        assert!((r.days[1].car + 0.8).abs() < 1e-12);
+        assert!((r.days[1].car_variance - 0.8 * 1.6).abs() < 1e-12);
     }
 
     #[test]

@@ -128,9 +128,7 @@ impl FromStr for WindowSpec {
             return raw.parse().map(WindowSpec::Relative);
         };
         let date = |s: &str| {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-                Error::usage(format!("window '{raw}': '{s}' is not a YYYY-MM-DD date"))
-            })
+            crate::util::parse_day(s).map_err(|why| Error::usage(format!("window '{raw}': {why}")))
         };
         let (from, to) = (date(from)?, date(to)?);
         if from > to {
