@@ -96,4 +96,9 @@ impl Progress for Bar {
     fn finish(&self) {
         self.0.finish_and_clear();
     }
+
+    fn waiting_for(&self, symbol: &Ticker) {
+        // Before the bar is drawn: a plain line (the bar exists only on a terminal).
+        eprintln!("waiting for another eventstudy to release {symbol} in the store");
+    }
 }

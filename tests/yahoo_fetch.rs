@@ -396,3 +396,42 @@ fn two_fetchers_at_once_do_not_interleave() {
     let stored = s.store().load(&t("FIRM")).unwrap().unwrap();
     assert_eq!(stored.bars.len(), stored.manifest.rows);
 }
+
+#[test]
+fn offline_reads_take_no_lock() {
+    let s = setup();
+    let need = range("2024-01-01", "2024-06-28");
+    assert!(s
+        .fetcher(StoreMode::Update)
+        .ensure(&[t("FIRM")], need, &Silent)[0]
+        .is_ok());
+    let lock = s.store_dir.path().join("prices/FIRM.lock");
+    std::fs::remove_file(&lock).unwrap();
+    // A read-only store (a shared mount, another user's cache) is read without writing a thing.
+    let out = s
+        .fetcher(StoreMode::Offline)
+        .ensure(&[t("FIRM")], need, &Silent);
+    assert!(out[0].is_ok(), "{out:?}");
+    assert!(!lock.exists(), "offline created a lock file");
+}
+
+#[test]
+fn a_lock_held_too_long_is_an_error_naming_it() {
+    let s = setup();
+    let held = s.store().lock(&t("FIRM")).unwrap();
+    let mut f = s.fetcher(StoreMode::Update);
+    f.lock_timeout = Duration::from_millis(300);
+    let out = f.ensure(
+        &[t("FIRM"), t("^GSPC")],
+        range("2024-01-01", "2024-06-28"),
+        &Silent,
+    );
+    let m = out[0].as_ref().unwrap_err().to_string();
+    assert!(
+        m.contains("another process has held the store's lock on FIRM") && m.contains("FIRM.lock"),
+        "{m}"
+    );
+    assert!(out[1].is_ok(), "the other symbol is fetched: {:?}", out[1]);
+    drop(held);
+    assert!(f.ensure(&[t("FIRM")], range("2024-01-01", "2024-06-28"), &Silent)[0].is_ok());
+}

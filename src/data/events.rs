@@ -80,7 +80,13 @@ pub fn read_events(
     };
     let cols: Vec<Option<Vec<Option<String>>>> =
         KNOWN.iter().map(|n| column(n)).collect::<Result<_>>()?;
-    let cell = |c: usize, i: usize| cols[c].as_ref().and_then(|v| v[i].clone());
+    // Control characters (an escape sequence in a label) never reach a terminal or a file name.
+    let cell = |c: usize, i: usize| {
+        cols[c]
+            .as_ref()
+            .and_then(|v| v[i].clone())
+            .map(|text| printable(&text))
+    };
 
     let (mut events, mut rejected) = (Vec::new(), Vec::new());
     for i in 0..df.height() {
@@ -128,6 +134,13 @@ pub fn read_events(
     Ok((events, rejected))
 }
 
+/// `text` with every control character replaced by `?`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +185,21 @@ mod tests {
         );
         assert!(rejected[1].reason.contains("not YYYY-MM-DD") && rejected[1].event_date.is_none());
         assert!(rejected[2].reason.contains("estimation"));
+    }
+
+    #[test]
+    fn control_characters_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.csv");
+        std::fs::write(
+            &p,
+            "ticker,date,label\nNVDA,2025-01-27,\u{1b}[31mred\u{7}\nA\u{1b}B,2025-01-27,\n",
+        )
+        .unwrap();
+        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        assert_eq!(events[0].label.as_deref(), Some("?[31mred?"));
+        assert_eq!(rejected[0].ticker, "A?B");
+        assert!(!rejected[0].reason.chars().any(char::is_control));
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub trait Progress: Sync {
     fn start(&self, _symbols: usize) {}
     fn done(&self, _symbol: &Ticker) {}
     fn finish(&self) {}
+    /// Another process holds the symbol's lock: this one waits for it.
+    fn waiting_for(&self, _symbol: &Ticker) {}
 }
 
 /// No progress output.
@@ -67,6 +69,9 @@ pub struct Fetcher {
     pub min_interval: Duration,
     /// "Today", for the revision window; tests pin it.
     pub now: DateTime<Utc>,
+    /// The longest wait for another process's lock on a symbol (`EVENTSTUDY_LOCK_TIMEOUT`
+    /// seconds, 300 by default).
+    pub lock_timeout: Duration,
 }
 
 impl Fetcher {
@@ -78,6 +83,12 @@ impl Fetcher {
             concurrency: 4,
             min_interval: Duration::from_millis(250),
             now: Utc::now(),
+            lock_timeout: Duration::from_secs(
+                std::env::var("EVENTSTUDY_LOCK_TIMEOUT")
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(300),
+            ),
         }
     }
 
@@ -118,11 +129,19 @@ impl Fetcher {
         let mut results: Vec<Option<Result<SymbolReport>>> = symbols.iter().map(|_| None).collect();
         for &i in &order {
             let symbol = &symbols[i];
-            match self.store.lock(symbol) {
-                Ok(lock) => locks.push(lock),
-                Err(e) => {
-                    results[i] = Some(Err(e));
-                    continue;
+            // Offline, nothing is written: no lock (a read-only store stays usable); a reader
+            // sees whole files thanks to the atomic renames.
+            if self.mode != StoreMode::Offline {
+                let waiting = || progress.waiting_for(symbol);
+                match self
+                    .store
+                    .lock_within(symbol, Some(self.lock_timeout), &waiting)
+                {
+                    Ok(lock) => locks.push(lock),
+                    Err(e) => {
+                        results[i] = Some(Err(e));
+                        continue;
+                    }
                 }
             }
             match self.prepare(symbol, need_of[symbol]) {

@@ -394,10 +394,12 @@ fn describe(e: &reqwest::Error) -> &'static str {
     }
 }
 
+/// One company's counts. An answer in another form is that company's problem (a data error),
+/// not SEC's: the other firms of the run still get their counts.
 fn parse_facts(bytes: &[u8]) -> Result<Vec<Fact>> {
     let concept: Concept = serde_json::from_slice(bytes).map_err(|e| {
-        Error::Network(format!(
-            "SEC's share counts are not in the expected form ({e})"
+        Error::data(format!(
+            "SEC's share counts for this company are not in the expected form ({e})"
         ))
     })?;
     Ok(concept.units.get("shares").cloned().unwrap_or_default())
@@ -409,6 +411,34 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn one_company_in_an_odd_form_does_not_switch_sec_off() {
+        let store = tempfile::tempdir().unwrap();
+        let sec = store.path().join("sec");
+        std::fs::create_dir_all(&sec).unwrap();
+        std::fs::write(
+            sec.join("company_tickers.json"),
+            r#"{"0":{"cik_str":1,"ticker":"BAD","title":"Bad"},"1":{"cik_str":2,"ticker":"GOOD","title":"Good"}}"#,
+        )
+        .unwrap();
+        let name = |cik: u64| format!("CIK{cik:010}-EntityCommonStockSharesOutstanding.json");
+        std::fs::write(sec.join(name(1)), r#"{"units":"not a map"}"#).unwrap();
+        std::fs::write(
+            sec.join(name(2)),
+            r#"{"units":{"shares":[{"end":"2024-06-30","val":5e8,"accn":"a","form":"10-Q","filed":"2024-07-30"}]}}"#,
+        )
+        .unwrap();
+        let client = SecClient::new(store.path(), NetworkSettings::default(), StoreMode::Offline);
+        let day = d("2024-12-31");
+        let bad = client
+            .share_count(&"BAD".parse().unwrap(), day)
+            .unwrap_err();
+        assert_eq!(bad.exit_code(), crate::error::exit::DATA);
+        assert!(bad.to_string().contains("not in the expected form"));
+        let good = client.share_count(&"GOOD".parse().unwrap(), day).unwrap();
+        assert_eq!(good.map(|c| c.shares), Some(5e8));
     }
 
     fn fact(end: &str, val: f64, accn: &str, form: &str, filed: &str) -> Fact {

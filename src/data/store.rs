@@ -208,6 +208,18 @@ impl Store {
     /// Blocks until this process holds the symbol's lock: two cron jobs fetching the same
     /// symbol take turns instead of interleaving their writes.
     pub fn lock(&self, symbol: &Ticker) -> Result<SymbolLock> {
+        self.lock_within(symbol, None, &|| {})
+    }
+
+    /// Takes the symbol's lock, waiting at most `timeout` (`None`: as long as it takes) for
+    /// another process to release it; `waiting` is called once if it has to wait. A lock still
+    /// held at the timeout is an error naming the lock file.
+    pub fn lock_within(
+        &self,
+        symbol: &Ticker,
+        timeout: Option<std::time::Duration>,
+        waiting: &dyn Fn(),
+    ) -> Result<SymbolLock> {
         let path = self.file(symbol, "lock");
         let file = File::options()
             .create(true)
@@ -215,8 +227,27 @@ impl Store {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        file.lock().map_err(|e| Error::io(&path, e))?;
-        Ok(SymbolLock { _file: file })
+        let started = std::time::Instant::now();
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(SymbolLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
+            if !said {
+                waiting();
+                said = true;
+            }
+            if timeout.is_some_and(|t| started.elapsed() >= t) {
+                return Err(Error::data(format!(
+                    "another process has held the store's lock on {symbol} for {} s ({}); if no other eventstudy runs, remove that file",
+                    started.elapsed().as_secs(),
+                    path.display()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// The manifest of a symbol, if the store has one.

@@ -239,11 +239,14 @@ impl FittedModel {
 
         let mut y_mean = 0.0;
         let mut x_mean = [0.0; MAX_REGRESSORS];
+        // Each regressor's raw sum of squares: the level its variation is judged against.
+        let mut x_level = [0.0; MAX_REGRESSORS];
         for i in idx() {
             y_mean += y[i];
             let r = row(i);
             for j in 0..m {
                 x_mean[j] += r[j];
+                x_level[j] += r[j] * r[j];
             }
         }
         y_mean /= nf;
@@ -269,7 +272,7 @@ impl FittedModel {
         }
 
         let (alpha, betas, s_inv) = if kind.is_estimated() {
-            let s_inv = invert_spd(&s, m).ok_or(if kind == ModelKind::Market {
+            let s_inv = invert_spd(&s, &x_level, m).ok_or(if kind == ModelKind::Market {
                 FitError::ConstantBenchmark
             } else {
                 FitError::Singular
@@ -365,15 +368,22 @@ impl FittedModel {
 }
 
 /// Inverts the leading m x m block of a symmetric positive-definite matrix by Cholesky
-/// factorisation; `None` when it is singular (relative to its own scale).
-fn invert_spd(s: &[Regressors; MAX_REGRESSORS], m: usize) -> Option<[Regressors; MAX_REGRESSORS]> {
+/// factorisation; `None` when it is singular. A pivot is zero when it is negligible beside the
+/// largest diagonal element (collinear regressors) or beside its regressor's raw sum of squares
+/// `level` (a regressor that barely moves: S_xx would otherwise only be compared with itself).
+fn invert_spd(
+    s: &[Regressors; MAX_REGRESSORS],
+    level: &Regressors,
+    m: usize,
+) -> Option<[Regressors; MAX_REGRESSORS]> {
     let mut l = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
     let scale = (0..m).map(|i| s[i][i].abs()).fold(0.0, f64::max);
     for i in 0..m {
         for j in 0..=i {
             let sum: f64 = s[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
             if i == j {
-                if !sum.is_finite() || sum <= scale * 1e-12 {
+                let floor = (scale * 1e-12).max(level[i] * 1e-12);
+                if !sum.is_finite() || sum <= floor {
                     return None;
                 }
                 l[i][i] = sum.sqrt();
@@ -556,6 +566,12 @@ mod tests {
         let y = [0.02, 0.01, 0.0, 0.03, 0.01];
         assert_eq!(
             FittedModel::fit(ModelKind::Market, &y, &[&x], 3),
+            Err(FitError::ConstantBenchmark)
+        );
+        // A benchmark that moves by rounding noise only is constant too.
+        let flat = [0.01, 0.01 + 1e-16, 0.01, 0.01 - 1e-16, 0.01];
+        assert_eq!(
+            FittedModel::fit(ModelKind::Market, &y, &[&flat], 3),
             Err(FitError::ConstantBenchmark)
         );
         assert_eq!(
