@@ -103,7 +103,8 @@ Environment:
   EVENTSTUDY_CA_CERT=FILE    also trust this root certificate (PEM), e.g. a TLS-inspecting proxy's
   EVENTSTUDY_YAHOO_HOST=A:P  send Yahoo's requests to this address (testing, mirrors)
   EVENTSTUDY_SEC_HOST=A:P    send SEC EDGAR's requests to this address
-  EVENTSTUDY_SEC_USER_AGENT  the User-Agent SEC asks for: a name and a contact e-mail";
+  EVENTSTUDY_SEC_USER_AGENT  the User-Agent SEC asks for: a name and a contact e-mail
+  EVENTSTUDY_LOCK_TIMEOUT    the longest wait, in seconds, for another process's lock (300)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
