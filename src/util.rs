@@ -21,6 +21,38 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
 }
 
+/// Removes from `dir` the temp files that a killed writer left (`.NAME.PID.tmp...` of a process
+/// that no longer runs). Only where the process table can be read (`/proc`); elsewhere nothing
+/// is removed. Returns how many were.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    if !Path::new("/proc/self").exists() {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temp_owner(&name) else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temp file's name as [`temp_sibling`] makes it, if it is one.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    let tmp = parts.iter().rposition(|p| p.starts_with("tmp"))?;
+    (tmp >= 2).then(|| parts[tmp - 1].parse().ok())?
+}
+
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, flushed to disk, then
 /// renamed over the target. A reader sees the old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -119,6 +151,23 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert!(temp_sibling(&p).to_string_lossy().ends_with(".png"));
+    }
+
+    #[test]
+    fn temp_files_of_dead_writers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = temp_sibling(&dir.path().join("a.json"));
+        std::fs::write(&mine, b"in progress").unwrap();
+        // No process has this id (above Linux's pid_max).
+        let dead = dir.path().join(".NVDA.parquet.4194399.tmp.parquet");
+        std::fs::write(&dead, b"half").unwrap();
+        let kept = dir.path().join(".hidden");
+        std::fs::write(&kept, b"not ours").unwrap();
+        assert_eq!(temp_owner(".NVDA.parquet.4194399.tmp.parquet"), Some(4194399));
+        assert_eq!(temp_owner(".a.json.12.tmp.json"), Some(12));
+        assert_eq!(temp_owner(".hidden"), None);
+        assert_eq!(remove_stale_temps(dir.path()), 1);
+        assert!(mine.exists() && kept.exists() && !dead.exists());
     }
 
     #[test]

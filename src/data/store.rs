@@ -179,6 +179,8 @@ impl Store {
         let root = root.into();
         let prices = root.join("prices");
         std::fs::create_dir_all(&prices).map_err(|e| Error::io(&prices, e))?;
+        // What a writer killed mid-write left behind (the store itself is whole).
+        crate::util::remove_stale_temps(&prices);
         Ok(Store { root })
     }
 

@@ -78,8 +78,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, bytes).map_err(|e| Error::io(path, e))
 }
 
+/// Creates a folder, and clears the temp files a killed earlier run left in it.
 fn ensure_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::util::remove_stale_temps(dir);
+    Ok(())
 }
 
 fn write_event(
