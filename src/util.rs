@@ -38,19 +38,90 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
             continue;
         };
         let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
-        if !alive && std::fs::remove_file(entry.path()).is_ok() {
-            removed += 1;
+        if alive {
+            continue;
         }
+        let path = entry.path();
+        let gone = match path.is_dir() {
+            true => std::fs::remove_dir_all(&path),
+            false => std::fs::remove_file(&path),
+        };
+        removed += usize::from(gone.is_ok());
     }
     removed
 }
 
-/// The process id in a temp file's name as [`temp_sibling`] makes it, if it is one.
+/// The process id in the name of a temp file ([`temp_sibling`]) or a staging folder
+/// ([`staging_dir`]), if it is one.
 fn temp_owner(name: &str) -> Option<u32> {
     let rest = name.strip_prefix('.')?;
     let parts: Vec<&str> = rest.split('.').collect();
-    let tmp = parts.iter().rposition(|p| p.starts_with("tmp"))?;
-    (tmp >= 2).then(|| parts[tmp - 1].parse().ok())?
+    let mark = match parts.last() {
+        Some(&"new") | Some(&"old") => parts.len() - 1,
+        _ => parts.iter().rposition(|p| p.starts_with("tmp"))?,
+    };
+    (mark >= 2).then(|| parts[mark - 1].parse().ok())?
+}
+
+/// Where a folder is built before it replaces `target`: a hidden sibling unique to this
+/// process.
+pub fn staging_dir(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.{}.new", std::process::id()))
+}
+
+/// Puts the folder `staging` in the place of `target`, so that a reader sees the old folder
+/// or the new one, whole. On Linux the two are exchanged in one step (`renameat2` with
+/// `RENAME_EXCHANGE`); elsewhere, or on a file system without it, the old folder is renamed
+/// aside first. Afterwards `staging` holds the old folder (if there was one), to be removed.
+pub fn replace_dir(staging: &Path, target: &Path) -> std::io::Result<()> {
+    if !target.exists() {
+        return std::fs::rename(staging, target);
+    }
+    if exchange(staging, target).is_ok() {
+        return Ok(());
+    }
+    let aside = target.with_file_name(format!(
+        ".{}.{}.old",
+        target.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::rename(target, &aside)?;
+    std::fs::rename(staging, target)?;
+    std::fs::rename(&aside, staging)
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, flushed to disk, then
@@ -168,6 +239,30 @@ mod tests {
         assert_eq!(temp_owner(".hidden"), None);
         assert_eq!(remove_stale_temps(dir.path()), 1);
         assert!(mine.exists() && kept.exists() && !dead.exists());
+    }
+
+    #[test]
+    fn a_folder_is_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("NVDA_2025-01-27");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("market_value.png"), b"old").unwrap();
+        std::fs::write(target.join("car.csv"), b"old").unwrap();
+        let staging = staging_dir(&target);
+        std::fs::create_dir(&staging).unwrap();
+        std::fs::write(staging.join("car.csv"), b"new").unwrap();
+        replace_dir(&staging, &target).unwrap();
+        assert_eq!(std::fs::read(target.join("car.csv")).unwrap(), b"new");
+        assert!(!target.join("market_value.png").exists(), "no stale file");
+        assert!(staging.join("market_value.png").exists(), "the old folder, to remove");
+        std::fs::remove_dir_all(&staging).unwrap();
+        // Into an empty place, a plain rename.
+        let fresh = dir.path().join("AVGO");
+        let staging = staging_dir(&fresh);
+        std::fs::create_dir(&staging).unwrap();
+        replace_dir(&staging, &fresh).unwrap();
+        assert!(fresh.is_dir() && !staging.exists());
+        assert_eq!(temp_owner(".NVDA_2025-01-27.77.new"), Some(77));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::export::tables::{write_tables, TABLES};
 use crate::export::{csv as csv_out, json};
 use crate::note::Warning;
 use crate::report::{EventReport, Summary};
-use crate::util::write_atomic;
+use crate::util::{remove_stale_temps, replace_dir, staging_dir, write_atomic};
 
 /// The folder of one event's outputs.
 pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
@@ -78,11 +78,24 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, bytes).map_err(|e| Error::io(path, e))
 }
 
-/// Creates a folder, and clears the temp files a killed earlier run left in it.
-fn ensure_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    crate::util::remove_stale_temps(dir);
-    Ok(())
+/// Builds the folder `target` beside it (in a hidden staging folder), then swaps it in whole:
+/// a reader sees the old set of files or the new one, and no file of an earlier run survives.
+fn build_folder<T>(target: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        // What a killed earlier run left: temp files and staging folders.
+        remove_stale_temps(parent);
+    }
+    let staging = staging_dir(target);
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+    let built = build(&staging).and_then(|value| {
+        replace_dir(&staging, target).map_err(|e| Error::io(target, e))?;
+        Ok(value)
+    });
+    // The old folder (after a swap) or the unfinished new one (after a failure).
+    let _ = std::fs::remove_dir_all(&staging);
+    built
 }
 
 fn write_event(
@@ -90,8 +103,17 @@ fn write_event(
     summary: &Summary,
     report: &EventReport,
 ) -> Result<Vec<String>> {
-    let dir = event_dir(&settings.out_dir, report);
-    ensure_dir(&dir)?;
+    build_folder(&event_dir(&settings.out_dir, report), |dir| {
+        event_files(settings, summary, report, dir)
+    })
+}
+
+fn event_files(
+    settings: &OutputSettings,
+    summary: &Summary,
+    report: &EventReport,
+    dir: &Path,
+) -> Result<Vec<String>> {
     let events = std::slice::from_ref(report);
     write_file(
         &dir.join("summary.json"),
@@ -107,7 +129,7 @@ fn write_event(
     )?;
     match (settings.charts, &report.price_path) {
         (ChartsMode::All, Some(path)) => chart::render_event_charts(
-            &dir,
+            dir,
             report,
             path,
             &summary.conventions,
@@ -118,8 +140,12 @@ fn write_event(
 }
 
 fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<Vec<String>> {
-    let dir = settings.out_dir.join(&settings.portfolio_name);
-    ensure_dir(&dir)?;
+    build_folder(&settings.out_dir.join(&settings.portfolio_name), |dir| {
+        run_files(settings, summary, dir)
+    })
+}
+
+fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result<Vec<String>> {
     write_file(
         &dir.join("summary.json"),
         (json::summary_json(summary)? + "\n").as_bytes(),
@@ -144,7 +170,7 @@ fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<Vec<S
         return Ok(Vec::new());
     }
     chart::render_portfolio_charts(
-        &dir,
+        dir,
         summary,
         &settings.mv_window.to_string(),
         settings.chart_size,
