@@ -234,7 +234,10 @@ mod tests {
         std::fs::write(&dead, b"half").unwrap();
         let kept = dir.path().join(".hidden");
         std::fs::write(&kept, b"not ours").unwrap();
-        assert_eq!(temp_owner(".NVDA.parquet.4194399.tmp.parquet"), Some(4194399));
+        assert_eq!(
+            temp_owner(".NVDA.parquet.4194399.tmp.parquet"),
+            Some(4194399)
+        );
         assert_eq!(temp_owner(".a.json.12.tmp.json"), Some(12));
         assert_eq!(temp_owner(".hidden"), None);
         assert_eq!(remove_stale_temps(dir.path()), 1);
@@ -254,7 +257,10 @@ mod tests {
         replace_dir(&staging, &target).unwrap();
         assert_eq!(std::fs::read(target.join("car.csv")).unwrap(), b"new");
         assert!(!target.join("market_value.png").exists(), "no stale file");
-        assert!(staging.join("market_value.png").exists(), "the old folder, to remove");
+        assert!(
+            staging.join("market_value.png").exists(),
+            "the old folder, to remove"
+        );
         std::fs::remove_dir_all(&staging).unwrap();
         // Into an empty place, a plain rename.
         let fresh = dir.path().join("AVGO");

@@ -128,13 +128,9 @@ fn event_files(
         &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
     )?;
     match (settings.charts, &report.price_path) {
-        (ChartsMode::All, Some(path)) => chart::render_event_charts(
-            dir,
-            report,
-            path,
-            &summary.conventions,
-            settings.chart_size,
-        ),
+        (ChartsMode::All, Some(path)) => {
+            chart::render_event_charts(dir, report, path, &summary.conventions, settings.chart_size)
+        }
         _ => Ok(Vec::new()),
     }
 }
