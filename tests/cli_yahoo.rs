@@ -466,3 +466,54 @@ fn sec_down_is_asked_once_per_run_and_noted() {
     // Five attempts for the first firm; the second does not wait for SEC again.
     assert_eq!(w.market.sec.agents.lock().unwrap().len(), 5);
 }
+
+#[test]
+fn an_old_sec_ticker_table_is_fetched_again() {
+    let w = world();
+    let date = w.dates[w.event].to_string();
+    let args = [
+        "run",
+        "--ticker",
+        "FIRM",
+        "--date",
+        &date,
+        "--format",
+        "json",
+        "--no-charts",
+    ];
+    common::success_json(w.cmd(&args));
+    let table = w.data_dir().join("sec/company_tickers.json");
+    let requests = || w.server.requests_to("/files/company_tickers.json");
+    assert_eq!(requests(), 1);
+    // A fresh table is reused...
+    common::success_json(w.cmd(&args));
+    assert_eq!(requests(), 1);
+    // ...one older than a month is fetched again.
+    let month_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&table)
+        .unwrap()
+        .set_modified(month_ago)
+        .unwrap();
+    let v = common::success_json(w.cmd(&args));
+    assert_eq!(requests(), 2);
+    assert!(v["events"][0]["market_value_before"].as_f64().is_some());
+    // When SEC is down, the old table stands in.
+    std::fs::File::options()
+        .write(true)
+        .open(&table)
+        .unwrap()
+        .set_modified(month_ago)
+        .unwrap();
+    w.market
+        .sec
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let v = common::success_json(w.cmd(&args));
+    assert!(
+        v["events"][0]["market_value_before"].as_f64().is_some(),
+        "cached counts still serve: {}",
+        v["events"][0]["notes"]
+    );
+}

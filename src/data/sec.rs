@@ -29,6 +29,19 @@ const FORMS: [&str; 8] = [
 ];
 /// Cached answers older than this are fetched again when a newer filing could exist.
 const MAX_AGE_DAYS: i64 = 7;
+/// The ticker table is fetched again when older than this.
+const TICKER_TABLE_MAX_AGE_DAYS: i64 = 30;
+
+/// Days since `path` was written (a missing file is infinitely old).
+fn file_age_days(path: &std::path::Path, now: DateTime<Utc>) -> i64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(|t| {
+            now.signed_duration_since(DateTime::<Utc>::from(t))
+                .num_days()
+        })
+        .unwrap_or(i64::MAX)
+}
 
 /// One reported value of the concept.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -129,6 +142,8 @@ struct Memo {
     refused: Option<String>,
     /// When the last request left, for the rate limit.
     last_request: Option<std::time::Instant>,
+    /// SEC could not be reached but the cache could stand in: no more requests this run.
+    cache_only: bool,
 }
 
 /// SEC's fair-access policy allows 10 requests a second; this keeps under it.
@@ -228,7 +243,21 @@ impl SecClient {
     fn cik(&self, ticker: &Ticker) -> Result<Option<u64>> {
         if self.memo().ciks.is_none() {
             let path = self.cache_dir.join("company_tickers.json");
-            let bytes = self.cached_or_fetch(&path, TICKERS_URL, |_| false)?;
+            // Tickers change (listings, renames): a table older than a month is fetched again,
+            // and kept if SEC cannot be reached.
+            let now = self.now;
+            let stale = |_: &[u8]| file_age_days(&path, now) > TICKER_TABLE_MAX_AGE_DAYS;
+            let bytes = match self.cached_or_fetch(&path, TICKERS_URL, stale) {
+                Err(e @ Error::Network(_)) => match std::fs::read(&path) {
+                    // SEC is out of reach: this run makes do with what the cache holds.
+                    Ok(cached) => {
+                        self.memo().cache_only = true;
+                        cached
+                    }
+                    Err(_) => return Err(e),
+                },
+                other => other?,
+            };
             let map: BTreeMap<String, serde_json::Value> =
                 serde_json::from_slice(&bytes).map_err(|e| {
                     Error::Network(format!(
@@ -300,7 +329,12 @@ impl SecClient {
         stale: impl Fn(&[u8]) -> bool,
     ) -> Result<Vec<u8>> {
         let cached = std::fs::read(path).ok();
-        match (&cached, self.mode) {
+        let mode = if self.memo().cache_only {
+            StoreMode::Offline
+        } else {
+            self.mode
+        };
+        match (&cached, mode) {
             (Some(bytes), StoreMode::Offline) => return Ok(bytes.clone()),
             (None, StoreMode::Offline) => {
                 return Err(Error::data(format!(
@@ -396,7 +430,7 @@ fn describe(e: &reqwest::Error) -> &'static str {
 
 /// One company's counts. An answer in another form is that company's problem (a data error),
 /// not SEC's: the other firms of the run still get their counts.
-fn parse_facts(bytes: &[u8]) -> Result<Vec<Fact>> {
+pub fn parse_facts(bytes: &[u8]) -> Result<Vec<Fact>> {
     let concept: Concept = serde_json::from_slice(bytes).map_err(|e| {
         Error::data(format!(
             "SEC's share counts for this company are not in the expected form ({e})"

@@ -267,6 +267,22 @@ impl Store {
     /// Loads a symbol: `Ok(None)` when never fetched, `Err(Corrupt)` when the files disagree
     /// with each other or cannot be read.
     pub fn load(&self, symbol: &Ticker) -> std::result::Result<Option<Stored>, Corrupt> {
+        // A writer renames the Parquet file, then the manifest: a reader between the two sees
+        // a new file with the old manifest. That lasts microseconds; a file that still
+        // disagrees after a few looks is corrupt.
+        let mut tries = 0;
+        loop {
+            match self.load_once(symbol) {
+                Err(_) if tries < 3 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20 * tries));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn load_once(&self, symbol: &Ticker) -> std::result::Result<Option<Stored>, Corrupt> {
         let Some(manifest) = self.manifest(symbol)? else {
             return Ok(None);
         };
@@ -439,10 +455,14 @@ pub fn plan(manifest: Option<&Manifest>, need: DateRange, today: NaiveDate) -> V
             (m.covered.from + seam).min(m.covered.to),
         ));
     }
+    // A manifest written while the clock ran ahead claims a fetch (and coverage) in the future:
+    // nothing after today can be settled, or later runs would never fetch again.
+    let fetched = m.tail_fetched_at.date_naive().min(today);
     let settled = m
         .covered
         .to
-        .min(m.tail_fetched_at.date_naive() - chrono::Duration::days(REVISION_DAYS));
+        .min(today)
+        .min(fetched - chrono::Duration::days(REVISION_DAYS));
     if need.to > settled {
         let start = (settled - seam).max(m.covered.from).min(need.to);
         increments.push(DateRange::new(start, need.to));
@@ -539,6 +559,16 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_from_a_clock_ahead_does_not_stop_refetches() {
+        let today = d("2026-11-29");
+        // Written by a machine whose clock was a month ahead.
+        let m = manifest("2026-01-02", "2026-12-29", "2026-12-29");
+        let need = DateRange::new(d("2026-03-01"), d("2026-11-29"));
+        let inc = plan(Some(&m), need, today);
+        assert_eq!(inc, vec![DateRange::new(d("2026-11-14"), d("2026-11-29"))]);
+    }
+
+    #[test]
     fn merge_replaces_revised_bars_and_records_the_fetch() {
         let mut s = Stored::empty(
             &"X".parse().unwrap(),
@@ -571,6 +601,36 @@ mod tests {
         assert_eq!(s.manifest.last, Some(d("2025-01-06")));
         assert_eq!(s.manifest.splits.len(), 1);
         assert_eq!(s.manifest.tail_fetched_at, at("2025-01-20"));
+    }
+
+    #[test]
+    fn a_reader_between_the_two_renames_waits_for_the_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let x: Ticker = "X".parse().unwrap();
+        let range = DateRange::new(d("2025-01-01"), d("2025-01-10"));
+        let mut old = Stored::empty(&x, "yahoo", range, at("2025-01-10"));
+        old.bars = vec![bar("2025-01-02", 10.0)];
+        store.save(&x, &mut old).unwrap();
+        let old_manifest = std::fs::read(store.manifest_path(&x)).unwrap();
+        let mut new = Stored::empty(&x, "yahoo", range, at("2025-01-10"));
+        new.bars = vec![bar("2025-01-02", 10.0), bar("2025-01-03", 11.0)];
+        store.save(&x, &mut new).unwrap();
+        let new_manifest = std::fs::read(store.manifest_path(&x)).unwrap();
+        // The moment between a writer's two renames: the new Parquet file, the old manifest.
+        std::fs::write(store.manifest_path(&x), &old_manifest).unwrap();
+        let path = store.manifest_path(&x);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(15));
+            crate::util::write_atomic(&path, &new_manifest).unwrap();
+        });
+        let loaded = store.load(&x).unwrap().unwrap();
+        writer.join().unwrap();
+        assert_eq!(
+            loaded.bars.len(),
+            2,
+            "the reader saw the new pair, not corruption"
+        );
     }
 
     #[test]
