@@ -18,6 +18,40 @@ use crate::error::{Error, Result};
 pub const YAHOO_HOSTS: [&str; 2] = ["query1.finance.yahoo.com", "query2.finance.yahoo.com"];
 pub const SEC_HOSTS: [&str; 2] = ["data.sec.gov", "www.sec.gov"];
 
+/// The largest answer read from a service: a daily chart of decades or a company's share
+/// counts is a few MB; anything far larger is a mistake or an attack, not data.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
+/// Why an answer's body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The connection broke off.
+    Broken(reqwest::Error),
+    /// The answer is larger than the cap.
+    TooLarge(usize),
+}
+
+/// Reads an answer's body, refusing one larger than `cap` bytes (by its announced length or
+/// as it arrives) before it fills the memory.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if let Some(length) = response.content_length() {
+        if length as usize > cap {
+            return Err(BodyError::TooLarge(cap));
+        }
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Broken)? {
+        if body.len() + chunk.len() > cap {
+            return Err(BodyError::TooLarge(cap));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The innermost cause of an error: what a user can act on ("Connection refused"), not the
 /// wrapper ("error sending request").
 pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -182,6 +216,28 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(body: &str, announced: bool) -> reqwest::Response {
+        let mut builder = http::Response::builder().status(200);
+        if announced {
+            builder = builder.header("content-length", body.len());
+        }
+        reqwest::Response::from(builder.body(body.to_string()).unwrap())
+    }
+
+    #[test]
+    fn answers_larger_than_the_cap_are_refused() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let body = "x".repeat(1000);
+        for announced in [true, false] {
+            let read = rt.block_on(read_capped(answer(&body, announced), 999));
+            assert!(matches!(read, Err(BodyError::TooLarge(999))), "{read:?}");
+            let read = rt.block_on(read_capped(answer(&body, announced), 1000));
+            assert_eq!(read.unwrap().len(), 1000);
+        }
+    }
     use std::cell::Cell;
 
     fn fast() -> RetryPolicy {

@@ -13,7 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::data::fetch::StoreMode;
-use crate::data::http::{retry, Attempt, NetworkSettings};
+use crate::data::http::{
+    read_capped, retry, Attempt, BodyError, NetworkSettings, MAX_ANSWER_BYTES,
+};
 use crate::data::shares::ShareCount;
 use crate::data::yahoo::SplitEvent;
 use crate::error::{Error, Result};
@@ -400,12 +402,18 @@ impl SecClient {
                     "SEC EDGAR answered {status} for {url}"
                 ))));
             }
-            let body = response.bytes().await.map_err(|e| {
-                Attempt::Transient(Error::Network(format!(
-                    "SEC EDGAR's answer broke off ({})",
-                    describe(&e)
-                )))
-            })?;
+            let body = read_capped(response, MAX_ANSWER_BYTES)
+                .await
+                .map_err(|e| match e {
+                    BodyError::Broken(e) => Attempt::Transient(Error::Network(format!(
+                        "SEC EDGAR's answer broke off ({})",
+                        describe(&e)
+                    ))),
+                    BodyError::TooLarge(cap) => Attempt::Permanent(Error::Network(format!(
+                        "SEC EDGAR's answer for {url} is larger than {} MB",
+                        cap >> 20
+                    ))),
+                })?;
             // A truncated answer is caught here, before it reaches the cache.
             serde_json::from_slice::<serde_json::Value>(&body).map_err(|e| {
                 Attempt::Transient(Error::Network(format!(

@@ -7,7 +7,7 @@ use yahoo_finance_api::{time::OffsetDateTime, YResponse, YahooConnector, YahooEr
 
 use crate::data::chart::NO_ADJCLOSE;
 pub use crate::data::chart::{local_date, Bar, DividendEvent, FetchFailure, History, SplitEvent};
-use crate::data::http::{root_cause, Attempt};
+use crate::data::http::{read_capped, root_cause, Attempt, BodyError, MAX_ANSWER_BYTES};
 use crate::data::tolerant::read_chart;
 use crate::ticker::Ticker;
 
@@ -107,15 +107,18 @@ fn classify(error: YahooError, symbol: &str) -> Attempt<FetchFailure> {
         )))
     };
     match error {
-        YahooError::ConnectionFailed(e) if e.is_timeout() => Transient(FetchFailure::Unreachable(
-            format!("Yahoo Finance did not answer in time for {symbol}"),
-        )),
+        // A connection that cannot be made, in time or at all, is no network: the other
+        // symbols are not retried (a connect timeout is a timeout and a connect error; it is
+        // sorted here first, so it does not hold every symbol's lock for a minute each).
         YahooError::ConnectionFailed(e) if e.is_connect() => {
             Transient(FetchFailure::Offline(format!(
                 "cannot connect to Yahoo Finance for {symbol} ({})",
                 root_cause(&e)
             )))
         }
+        YahooError::ConnectionFailed(e) if e.is_timeout() => Transient(FetchFailure::Unreachable(
+            format!("Yahoo Finance did not answer in time for {symbol}"),
+        )),
         YahooError::ConnectionFailed(e) => Transient(FetchFailure::Unreachable(format!(
             "the connection to Yahoo Finance failed for {symbol}: {}",
             root_cause(&e)
@@ -255,10 +258,15 @@ pub async fn get_json(
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         return Err(unreachable(format!("it answered {status}")));
     }
-    let body = response
-        .bytes()
+    let body = read_capped(response, MAX_ANSWER_BYTES)
         .await
-        .map_err(|e| unreachable(root_cause(&e)))?;
+        .map_err(|e| match e {
+            BodyError::Broken(e) => unreachable(root_cause(&e)),
+            BodyError::TooLarge(cap) => Permanent(FetchFailure::BadAnswer(format!(
+                "Yahoo Finance's answer for {symbol} is larger than {} MB",
+                cap >> 20
+            ))),
+        })?;
     serde_json::from_slice(&body).map_err(|e| {
         Transient(FetchFailure::BadAnswer(format!(
             "Yahoo Finance's answer for {symbol} is not valid chart JSON ({e})"
