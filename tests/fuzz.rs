@@ -210,3 +210,26 @@ proptest! {
         let _ = text.parse::<SourceSpec>();
     }
 }
+
+/// Regressions found by fuzzing, in the default test command.
+#[test]
+fn a_timestamp_that_is_no_date_is_a_bad_answer_not_a_panic() {
+    // Found by `scripts/fuzz` (yahoo_chart_json): 264,000 years before 1970.
+    let chart = serde_json::json!({"chart":{"result":[{"meta":{"currency":"USD","symbol":"X",
+        "exchangeName":"NMS","fullExchangeName":"Nasdaq","instrumentType":"EQUITY","gmtoffset":-18000,
+        "timezone":"EST","exchangeTimezoneName":"America/New_York","hasPrePostMarketData":false,
+        "priceHint":2,"dataGranularity":"1d","range":""},
+        "timestamp":[-8334601210801i64, null, null],
+        "indicators":{"quote":[{"close":[1.5,null,3.5],"volume":[10,null,30]}],
+          "adjclose":[{"adjclose":[1.4,null,3.3]}]}}],"error":null}});
+    let (from, to) = (d("2025-01-01"), d("2025-12-31"));
+    let tolerant = read_chart(&chart, "X", from, to);
+    assert!(
+        matches!(&tolerant, Err(e) if format!("{e:?}").contains("no date")),
+        "{tolerant:?}"
+    );
+    if let Ok(response) = YResponse::from_json(chart.clone()) {
+        let typed = parse_history(&response, "X", from, to);
+        assert!(typed.is_err(), "{typed:?}");
+    }
+}

@@ -80,7 +80,20 @@ pub const NO_ADJCLOSE: &str =
 
 /// Daily bars need a date in the exchange's time zone: a bar stamped at the open in Tokyo
 /// (00:00 UTC) or New York (14:30 UTC) belongs to that local day, never to UTC midnight.
-pub fn local_date(timestamp: i64, gmtoffset: i32) -> NaiveDate {
-    let secs = timestamp + gmtoffset as i64;
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(secs.div_euclid(86_400))
+/// `None` for a timestamp outside the years a price can have (a corrupt answer).
+pub fn local_date(timestamp: i64, gmtoffset: i32) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let secs = timestamp.checked_add(gmtoffset as i64)?;
+    let date = NaiveDate::from_ymd_opt(1970, 1, 1)?
+        .checked_add_signed(Duration::try_days(secs.div_euclid(86_400))?)?;
+    crate::util::YEARS.contains(&date.year()).then_some(date)
+}
+
+impl FetchFailure {
+    /// A timestamp that is no date: the answer is corrupt.
+    pub fn bad_timestamp(symbol: &str, timestamp: i64) -> Self {
+        FetchFailure::BadAnswer(format!(
+            "Yahoo Finance's chart answer for {symbol} has a timestamp that is no date ({timestamp})"
+        ))
+    }
 }

@@ -25,13 +25,14 @@ enum Clock {
 }
 
 impl Clock {
-    fn date(&self, timestamp: i64) -> NaiveDate {
+    /// The exchange's date of a timestamp; `None` for one that is no plausible date.
+    fn date(&self, timestamp: i64) -> Option<NaiveDate> {
         match self {
-            Clock::Offset(offset) => local_date(timestamp, *offset as i32),
-            Clock::Zone(tz) => tz
-                .timestamp_opt(timestamp, 0)
-                .single()
-                .map_or_else(|| local_date(timestamp, 0), |t| t.date_naive()),
+            Clock::Offset(offset) => local_date(timestamp, (*offset).clamp(-86_400, 86_400) as i32),
+            Clock::Zone(tz) => match tz.timestamp_opt(timestamp, 0).single() {
+                Some(t) => local_date(timestamp, 0).and(Some(t.date_naive())),
+                None => local_date(timestamp, 0),
+            },
         }
     }
 }
@@ -97,28 +98,47 @@ pub fn read_chart(
             .map(|m| m.values().collect())
             .unwrap_or_default()
     };
-    let mut splits: Vec<SplitEvent> = event_list("splits")
-        .into_iter()
-        .filter_map(|s| {
-            Some(SplitEvent {
-                date: clock.date(s.get("date")?.as_i64()?),
-                numerator: s.get("numerator")?.as_f64()?,
-                denominator: s.get("denominator")?.as_f64()?,
-            })
-        })
-        .filter(|s| s.numerator > 0.0 && s.denominator > 0.0 && in_range(s.date))
-        .collect();
+    let date_of = |timestamp: i64| {
+        clock
+            .date(timestamp)
+            .ok_or_else(|| FetchFailure::bad_timestamp(symbol, timestamp))
+    };
+    let mut splits = Vec::new();
+    for s in event_list("splits") {
+        let fields = (|| {
+            Some((
+                s.get("date")?.as_i64()?,
+                s.get("numerator")?.as_f64()?,
+                s.get("denominator")?.as_f64()?,
+            ))
+        })();
+        if let Some((timestamp, numerator, denominator)) = fields {
+            if numerator > 0.0 && denominator > 0.0 {
+                let date = date_of(timestamp)?;
+                if in_range(date) {
+                    splits.push(SplitEvent {
+                        date,
+                        numerator,
+                        denominator,
+                    });
+                }
+            }
+        }
+    }
     splits.sort_by_key(|s| s.date);
-    let mut dividends: Vec<DividendEvent> = event_list("dividends")
-        .into_iter()
-        .filter_map(|d| {
-            Some(DividendEvent {
-                date: clock.date(d.get("date")?.as_i64()?),
-                amount: d.get("amount")?.as_f64()?,
-            })
-        })
-        .filter(|d| in_range(d.date))
-        .collect();
+    let mut dividends = Vec::new();
+    for d in event_list("dividends") {
+        let fields = (|| Some((d.get("date")?.as_i64()?, d.get("amount")?.as_f64()?)))();
+        if let Some((timestamp, amount)) = fields {
+            let dividend = DividendEvent {
+                date: date_of(timestamp)?,
+                amount,
+            };
+            if in_range(dividend.date) {
+                dividends.push(dividend);
+            }
+        }
+    }
     dividends.sort_by_key(|d| d.date);
     Ok(History {
         bars,
@@ -177,7 +197,9 @@ fn read_bars(result: &Value, symbol: &str, clock: &Clock) -> Result<Vec<Bar>, Fe
             continue;
         }
         bars.push(Bar {
-            date: clock.date(timestamp),
+            date: clock
+                .date(timestamp)
+                .ok_or_else(|| FetchFailure::bad_timestamp(symbol, timestamp))?,
             open: positive(at(&open, i)),
             high: positive(at(&high, i)),
             low: positive(at(&low, i)),

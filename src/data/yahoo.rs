@@ -36,41 +36,41 @@ pub fn parse_history(
     if !quotes.is_empty() && !has_adjclose(response) {
         return Err(FetchFailure::missing(symbol, NO_ADJCLOSE));
     }
-    let bars = quotes
-        .iter()
-        .map(|q| Bar {
-            date: local_date(q.timestamp, offset),
+    let date_of = |timestamp: i64| {
+        local_date(timestamp, offset).ok_or_else(|| FetchFailure::bad_timestamp(symbol, timestamp))
+    };
+    let mut bars = Vec::with_capacity(quotes.len());
+    for q in &quotes {
+        bars.push(Bar {
+            date: date_of(q.timestamp)?,
             open: missing_if_zero(q.open),
             high: missing_if_zero(q.high),
             low: missing_if_zero(q.low),
             close: missing_if_zero(q.close),
             adj_close: missing_if_zero(q.adjclose),
             volume: Some(q.volume),
-        })
-        .filter(|b| in_range(b.date))
-        .collect();
-    let splits = response
-        .splits()
-        .unwrap_or_default()
-        .iter()
-        .filter(|s| s.numerator > 0.0 && s.denominator > 0.0)
-        .map(|s| SplitEvent {
-            date: local_date(s.date, offset),
-            numerator: s.numerator,
-            denominator: s.denominator,
-        })
-        .filter(|s| in_range(s.date))
-        .collect();
-    let dividends = response
-        .dividends()
-        .unwrap_or_default()
-        .iter()
-        .map(|d| DividendEvent {
-            date: local_date(d.date, offset),
+        });
+    }
+    bars.retain(|b| in_range(b.date));
+    let mut splits = Vec::new();
+    for s in response.splits().unwrap_or_default() {
+        if s.numerator > 0.0 && s.denominator > 0.0 {
+            splits.push(SplitEvent {
+                date: date_of(s.date)?,
+                numerator: s.numerator,
+                denominator: s.denominator,
+            });
+        }
+    }
+    splits.retain(|s| in_range(s.date));
+    let mut dividends = Vec::new();
+    for d in response.dividends().unwrap_or_default() {
+        dividends.push(DividendEvent {
+            date: date_of(d.date)?,
             amount: d.amount,
-        })
-        .filter(|d| in_range(d.date))
-        .collect();
+        });
+    }
+    dividends.retain(|d| in_range(d.date));
     Ok(History {
         bars,
         splits,
@@ -283,15 +283,21 @@ mod tests {
         // 2025-01-27 09:30 New York = 14:30 UTC; offset -5 h.
         assert_eq!(
             local_date(1_737_988_200, -18_000),
-            "2025-01-27".parse().unwrap()
+            Some("2025-01-27".parse().unwrap())
         );
         // 2025-01-27 09:00 Tokyo = 2025-01-27 00:00 UTC... and 2025-01-28 09:00 Tokyo is
         // 2025-01-28 00:00 UTC; a bar stamped 23:00 UTC on the 27th is the 28th in Tokyo.
         assert_eq!(
             local_date(1_738_018_800, 32_400),
-            "2025-01-28".parse().unwrap()
+            Some("2025-01-28".parse().unwrap())
         );
-        assert_eq!(local_date(1_738_018_800, 0), "2025-01-27".parse().unwrap());
+        assert_eq!(
+            local_date(1_738_018_800, 0),
+            Some("2025-01-27".parse().unwrap())
+        );
+        // Found by fuzzing: a timestamp 264,000 years back is no date, not a panic.
+        assert_eq!(local_date(-8_334_601_210_801, -18_000), None);
+        assert_eq!(local_date(i64::MAX, 3_600), None);
     }
 
     fn response(json: serde_json::Value) -> YResponse {
