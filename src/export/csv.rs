@@ -91,7 +91,7 @@ fn store_frame(entries: &[StoreEntry]) -> Result<DataFrame> {
     DataFrame::new(entries.len(), columns).map_err(|e| polars_err("store", e))
 }
 
-fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
+pub(super) fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
     let days: Vec<Option<i32>> = dates.into_iter().map(|d| d.map(epoch_days)).collect();
     Ok(Series::new(name.into(), days)
         .cast(&DataType::Date)
@@ -99,7 +99,7 @@ fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Result<Colu
         .into())
 }
 
-fn float(name: &str, values: Vec<Option<f64>>) -> Column {
+pub(super) fn float(name: &str, values: Vec<Option<f64>>) -> Column {
     Series::new(name.into(), values).into()
 }
 

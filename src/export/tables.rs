@@ -16,10 +16,11 @@ use polars::prelude::*;
 
 use crate::error::{polars_err, Error, Result};
 use crate::export::csv::{
-    abnormal_returns_frame, aggregate_car_frame, aggregate_days_frame, car_frame,
+    abnormal_returns_frame, aggregate_car_frame, aggregate_days_frame, car_frame, date_series,
+    float,
 };
 use crate::report::{EventReport, Exclusion, Summary};
-use crate::util::{epoch_days, write_atomic_with};
+use crate::util::write_atomic_with;
 
 /// The tables' names, in the order they are written.
 pub const TABLES: [&str; 5] = ["events", "days", "cars", "aggregate_days", "aggregate_cars"];
@@ -114,18 +115,6 @@ fn of<'e>(e: &'e EventReport, w: &str) -> Option<&'e crate::report::CarRow> {
     e.car.iter().find(|c| c.window == w)
 }
 
-fn dates(name: &str, values: Vec<Option<chrono::NaiveDate>>) -> Result<Column> {
-    let days: Vec<Option<i32>> = values.into_iter().map(|d| d.map(epoch_days)).collect();
-    Ok(Series::new(name.into(), days)
-        .cast(&DataType::Date)
-        .map_err(|e| polars_err(name, e))?
-        .into())
-}
-
-fn floats(name: &str, values: Vec<Option<f64>>) -> Column {
-    Series::new(name.into(), values).into()
-}
-
 /// One row per event that ran, then one per excluded event (its fit and windows null).
 fn events_table(events: &[EventReport], excluded: &[Exclusion]) -> Result<DataFrame> {
     let n = events.len() + excluded.len();
@@ -191,7 +180,7 @@ fn events_table(events: &[EventReport], excluded: &[Exclusion]) -> Result<DataFr
             events.iter().map(|_| None).collect(),
             excluded.iter().map(|x| Some(x.reason.clone())).collect(),
         ),
-        dates(
+        date_series(
             "event_date",
             events
                 .iter()
@@ -199,7 +188,7 @@ fn events_table(events: &[EventReport], excluded: &[Exclusion]) -> Result<DataFr
                 .chain(excluded.iter().map(|x| x.event_date))
                 .collect(),
         )?,
-        dates("day0", ran_dates(&|e| Some(e.day0)))?,
+        date_series("day0", ran_dates(&|e| Some(e.day0)))?,
         text(
             "benchmark",
             events.iter().map(|e| Some(e.benchmark.clone())).collect(),
@@ -210,28 +199,28 @@ fn events_table(events: &[EventReport], excluded: &[Exclusion]) -> Result<DataFr
             events.iter().map(|e| Some(e.model.to_string())).collect(),
             excluded.iter().map(|_| None).collect(),
         ),
-        floats("alpha", ran(&|e| e.alpha)),
-        floats("beta", ran(&|e| e.beta)),
-        floats("sigma", ran(&|e| e.sigma)),
-        floats("n_estimation", ran(&|e| Some(e.n_estimation as f64))),
-        floats(
+        float("alpha", ran(&|e| e.alpha)),
+        float("beta", ran(&|e| e.beta)),
+        float("sigma", ran(&|e| e.sigma)),
+        float("n_estimation", ran(&|e| Some(e.n_estimation as f64))),
+        float(
             "degrees_of_freedom",
             ran(&|e| Some(e.degrees_of_freedom as f64)),
         ),
-        dates("estimation_start", ran_dates(&|e| Some(e.estimation_start)))?,
-        dates("estimation_end", ran_dates(&|e| Some(e.estimation_end)))?,
-        floats("shares_outstanding", ran(&|e| e.shares_outstanding)),
-        floats("market_value_before", ran(&|e| e.market_value_before)),
+        date_series("estimation_start", ran_dates(&|e| Some(e.estimation_start)))?,
+        date_series("estimation_end", ran_dates(&|e| Some(e.estimation_end)))?,
+        float("shares_outstanding", ran(&|e| e.shares_outstanding)),
+        float("market_value_before", ran(&|e| e.market_value_before)),
     ];
     let windows: Vec<String> = events
         .first()
         .map(|e| e.car.iter().map(|c| c.window.clone()).collect())
         .unwrap_or_default();
     for w in &windows {
-        columns.push(floats(&format!("car_{w}"), ran(&|e| of(e, w)?.car)));
-        columns.push(floats(&format!("t_{w}"), ran(&|e| of(e, w)?.t)));
-        columns.push(floats(&format!("p_{w}"), ran(&|e| of(e, w)?.p)));
-        columns.push(floats(
+        columns.push(float(&format!("car_{w}"), ran(&|e| of(e, w)?.car)));
+        columns.push(float(&format!("t_{w}"), ran(&|e| of(e, w)?.t)));
+        columns.push(float(&format!("p_{w}"), ran(&|e| of(e, w)?.p)));
+        columns.push(float(
             &format!("abnormal_market_value_change_{w}"),
             ran(&|e| of(e, w)?.abnormal_market_value_change),
         ));
