@@ -41,6 +41,22 @@ fn workers() -> Result<rayon::ThreadPool> {
         .map_err(|e| crate::error::Error::Internal(format!("cannot start worker threads: {e}")))
 }
 
+/// With `EVENTSTUDY_TIMINGS` set, each stage's wall time on stderr (`timing: load 0.36 s`):
+/// where a large run spends its time, without a profiler.
+struct StageClock(Option<std::time::Instant>);
+
+impl StageClock {
+    fn from_env() -> Self {
+        StageClock(std::env::var_os("EVENTSTUDY_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(started) = self.0.replace(std::time::Instant::now()) {
+            eprintln!("timing: {stage} {:.2} s", started.elapsed().as_secs_f64());
+        }
+    }
+}
+
 /// Runs a study with the price source its settings name.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
@@ -71,7 +87,7 @@ fn study_and_write_here(
     source: &dyn PriceSource,
     console: &Console,
 ) -> Result<RunOutcome> {
-    let t0 = std::time::Instant::now();
+    let mut clock = StageClock::from_env();
     let progress = console.progress("loading");
     let loaded = load::load(
         plan,
@@ -80,10 +96,7 @@ fn study_and_write_here(
         source,
         progress.as_ref(),
     )?;
-    let tprof = std::env::var_os("ES_PROFILE").is_some();
-    if tprof {
-        eprintln!("load {:?}", t0.elapsed());
-    }
+    clock.lap("load");
     let event_folders = options.output.event_folders(plan.jobs.len());
     let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
     if charts_per_event && plan.jobs.len() > 100 {
@@ -92,13 +105,9 @@ fn study_and_write_here(
         });
     }
     let studied = study::study_events(plan, &loaded, &options.study, charts_per_event, console);
-    if tprof {
-        eprintln!("study {:?}", t0.elapsed());
-    }
+    clock.lap("study");
     let aggregate = study::aggregate(&studied, &options.study.car_windows);
-    if tprof {
-        eprintln!("aggregate {:?}", t0.elapsed());
-    }
+    clock.lap("aggregate");
     let summary = Summary {
         conventions: options.study.conventions(),
         source: loaded.source,
@@ -108,15 +117,11 @@ fn study_and_write_here(
         tables: export::table_paths(),
         compact: !event_folders,
     };
-    if tprof {
-        eprintln!("summary {:?}", t0.elapsed());
-    }
+    clock.lap("summary");
     for warning in export::write_run(&options.output, &summary)? {
         console.warn(&warning);
     }
-    if tprof {
-        eprintln!("write {:?}", t0.elapsed());
-    }
+    clock.lap("write");
     let exit_code = if summary.events.is_empty() {
         summary
             .excluded
