@@ -28,6 +28,10 @@ pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
 /// each chart skipped because its data cannot be drawn.
 pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<Vec<Warning>> {
     check_layout(settings, summary)?;
+    let out = &settings.out_dir;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    // What a killed earlier run left here: temp files and staging folders (once per run).
+    remove_stale_temps(out);
     let mut skipped = Vec::new();
     if !summary.compact {
         for event in &summary.events {
@@ -81,11 +85,6 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Builds the folder `target` beside it (in a hidden staging folder), then swaps it in whole:
 /// a reader sees the old set of files or the new one, and no file of an earlier run survives.
 fn build_folder<T>(target: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        // What a killed earlier run left: temp files and staging folders.
-        remove_stale_temps(parent);
-    }
     let staging = staging_dir(target);
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
