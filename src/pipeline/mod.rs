@@ -51,8 +51,9 @@ impl StageClock {
     }
 
     fn lap(&mut self, stage: &str) {
-        if let Some(started) = self.0.replace(std::time::Instant::now()) {
+        if let Some(started) = self.0 {
             eprintln!("timing: {stage} {:.2} s", started.elapsed().as_secs_f64());
+            self.0 = Some(std::time::Instant::now());
         }
     }
 }
