@@ -39,9 +39,9 @@ Examples:
   # The AI trade on that day: one event per ticker, plus the portfolio (AAR, CAAR, tests)
   eventstudy run --ticker NVDA,AVGO,TSM,MRVL,ARM,MU,ASML,VST,CEG --date 2025-01-27
 
-  # The same from a folder of <SYMBOL>.csv files, with a file of share counts
-  eventstudy run --ticker NVDA --date 2025-01-27 --source csv:../shared/data/prices \\
-      --shares-file ../shared/data/shares_outstanding.csv
+  # The same offline, from the example data in the repository (a folder of <SYMBOL>.csv files)
+  eventstudy run --ticker NVDA --date 2025-01-27 --source csv:examples/prices \\
+      --shares-file examples/shares_outstanding.csv
 
   # From cron: only what the store already holds, JSON for a script
   eventstudy run --ticker NVDA --date 2025-01-27 --offline --format json --quiet
@@ -81,13 +81,19 @@ Examples:
   #     BABA,2025-01-29,Qwen 2.5-Max
   eventstudy batch --events events.csv
 
+  # The same from the example data in the repository, offline
+  eventstudy batch --events examples/deepseek.csv --source csv:examples/prices \\
+      --shares-file examples/shares_outstanding.csv
+
   # Fama-French 3 factors, dated estimation window, portfolio charts only
   eventstudy batch --events events.csv --model ff3 --factors F-F_Research_Data_Factors_daily.CSV \\
       --estimation 2024-01-02..2024-12-31 --no-event-charts
 
-Every event writes <OUT>/<TICKER>_<DATE>[_<LABEL>]/; the portfolio (AAR, CAAR, the test
-battery, dollars) goes to <OUT>/portfolio_<EVENTS FILE NAME>/. A row that cannot be read or
-run is listed in `excluded` with its line number; the rest still runs.";
+The run folder <OUT>/portfolio_<EVENTS FILE NAME>/ holds summary.json, the portfolio (AAR, CAAR,
+the test battery, dollars) and tables/ (every event, day and CAR window as Parquet and CSV).
+Runs of up to 50 events also write <OUT>/<TICKER>_<DATE>[_<LABEL>]/ per event (--event-files,
+--no-event-files). A row that cannot be read or run is listed in `excluded` with its line
+number; the rest still runs.";
 
 const FETCH_EXAMPLES: &str = "\
 Examples:

@@ -1,17 +1,21 @@
-//! Checks against the real market data in `../shared/data` (skipped when it is absent).
+//! Checks against real market data: the curated subset in `examples/` (part of the repository,
+//! so these run on every clone; its README says where it comes from).
 
-mod common;
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
+
+/// `examples/`, laid out as `../shared/data`: `prices/` and `shares_outstanding.csv`.
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
 
 /// NVDA on the DeepSeek news: -16.97% on 2025-01-27, and 24.49 bn shares (10-Q of
 /// 2024-11-15) x 142.62 x -16.97% = about -$593 bn.
 #[test]
 fn nvda_deepseek_day() {
-    let Some(shared) = common::shared_dir() else {
-        return;
-    };
+    let data = examples();
     let out = tempfile::tempdir().unwrap();
     let output = Command::cargo_bin("eventstudy")
         .unwrap()
@@ -26,9 +30,9 @@ fn nvda_deepseek_day() {
             "--no-charts",
         ])
         .arg("--source")
-        .arg(format!("csv:{}", shared.join("data/prices").display()))
+        .arg(format!("csv:{}", data.join("prices").display()))
         .arg("--shares-file")
-        .arg(shared.join("data/shares_outstanding.csv"))
+        .arg(data.join("shares_outstanding.csv"))
         .arg("--out")
         .arg(out.path())
         .assert()
@@ -70,9 +74,7 @@ fn nvda_deepseek_day() {
 /// adjusted close with a note.
 #[test]
 fn adjusted_close_only_file_falls_back_with_a_note() {
-    let Some(shared) = common::shared_dir() else {
-        return;
-    };
+    let data = examples();
     let out = tempfile::tempdir().unwrap();
     let output = Command::cargo_bin("eventstudy")
         .unwrap()
@@ -90,7 +92,7 @@ fn adjusted_close_only_file_falls_back_with_a_note() {
             "-q",
         ])
         .arg("--source")
-        .arg(format!("csv:{}", shared.join("data/prices").display()))
+        .arg(format!("csv:{}", data.join("prices").display()))
         .arg("--out")
         .arg(out.path())
         .assert()
@@ -102,4 +104,57 @@ fn adjusted_close_only_file_falls_back_with_a_note() {
     let notes = v["events"][0]["notes"].to_string();
     assert!(notes.contains("adjusted close"), "{notes}");
     assert!(v["events"][0]["market_value_before"].as_f64().is_some());
+}
+
+/// The nine AI stocks on 2025-01-27: the portfolio's day-0 AAR and its tests, as the baseline
+/// of ../shared/baselines has them.
+#[test]
+fn the_ai_trade_on_the_deepseek_news() {
+    let data = examples();
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args([
+            "run",
+            "--ticker",
+            "NVDA,AVGO,TSM,MRVL,ARM,MU,ASML,VST,CEG",
+            "--date",
+            "2025-01-27",
+            "--format",
+            "json",
+            "--no-charts",
+            "-q",
+        ])
+        .arg(format!("--source=csv:{}", data.join("prices").display()))
+        .arg("--shares-file")
+        .arg(data.join("shares_outstanding.csv"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&output).unwrap();
+    let a = &v["aggregate"];
+    assert_eq!(a["n"], 9);
+    let day0 = &a["days"][5];
+    assert_eq!(day0["rel"], 0);
+    let stat = |name: &str| day0[name]["stat"].as_f64().unwrap();
+    assert!((day0["aar"].as_f64().unwrap() * 100.0 - (-12.66)).abs() < 0.005);
+    assert!(
+        (stat("csect_t") - (-5.44)).abs() < 0.005,
+        "{}",
+        stat("csect_t")
+    );
+    assert!(
+        (stat("patell_z") - (-12.89)).abs() < 0.005,
+        "{}",
+        stat("patell_z")
+    );
+    assert!(
+        (stat("kp_bmp_t") - (-2.93)).abs() < 0.005,
+        "{}",
+        stat("kp_bmp_t")
+    );
 }
