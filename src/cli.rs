@@ -129,6 +129,15 @@ pub enum Command {
     /// Write a synthetic market (prices and events) for benchmarks and scale tests
     #[command(after_help = SYNTHETIC_EXAMPLES)]
     Synthetic(SyntheticArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `eventstudy man > eventstudy.1`
+    Man,
     /// Show what the local store holds
     Store {
         #[command(subcommand)]
@@ -158,6 +167,8 @@ impl Command {
                 seed: args.seed,
                 out: args.out,
             }),
+            Command::Completions { shell } => CommandOptions::Text(completions(shell)),
+            Command::Man => CommandOptions::Text(man_page()?),
             Command::Store {
                 command: StoreCommand::List(args),
             } => CommandOptions::StoreList(StoreListOptions {
@@ -249,6 +260,30 @@ pub struct StoreListArgs {
     /// A readable table, JSON or CSV
     #[arg(short, long, value_name = "FORMAT", default_value = "table", value_parser = one_of::<OutputFormat>(&OutputFormat::NAMES))]
     pub format: OutputFormat,
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  eventstudy completions bash > ~/.local/share/bash-completion/completions/eventstudy
+  eventstudy completions zsh > ~/.zfunc/_eventstudy        # with fpath+=(~/.zfunc)
+  eventstudy completions fish > ~/.config/fish/completions/eventstudy.fish";
+
+/// The completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "eventstudy", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The manual page, in roff.
+fn man_page() -> Result<String> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Error::Internal(format!("man page: {e}")))?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 const SYNTHETIC_EXAMPLES: &str = "\

@@ -29,6 +29,8 @@ pub enum Produced {
     Doctor(Vec<Check>),
     /// A line saying what was written.
     Message(String),
+    /// A text printed as is (completions, the man page).
+    Text(String),
 }
 
 impl Produced {
@@ -40,6 +42,7 @@ impl Produced {
             Produced::StoreList { data_dir, entries } => Output::StoreList { data_dir, entries },
             Produced::Doctor(checks) => Output::Doctor(checks),
             Produced::Message(text) => Output::Message(text),
+            Produced::Text(text) => Output::Text(text),
         }
     }
 }
@@ -68,6 +71,10 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
                 data_dir: options.data_dir.clone(),
                 entries: list_store(&options.data_dir)?,
             },
+            exit_code: exit::OK,
+        }),
+        CommandOptions::Text(text) => Ok(Outcome {
+            produced: Produced::Text(text.clone()),
             exit_code: exit::OK,
         }),
         CommandOptions::Synthetic(options) => {

@@ -215,6 +215,8 @@ pub enum CommandOptions {
     StoreList(StoreListOptions),
     Doctor(DoctorOptions, OutputFormat),
     Synthetic(SyntheticOptions),
+    /// A text made from the command line itself (completions, the man page): printed as is.
+    Text(String),
 }
 
 impl CommandOptions {
@@ -226,7 +228,7 @@ impl CommandOptions {
             CommandOptions::Fetch(o) => (o.format, o.quiet),
             CommandOptions::StoreList(o) => (o.format, false),
             CommandOptions::Doctor(_, format) => (*format, false),
-            CommandOptions::Synthetic(_) => (OutputFormat::Table, false),
+            CommandOptions::Synthetic(_) | CommandOptions::Text(_) => (OutputFormat::Table, false),
         };
         (format, quiet && format == OutputFormat::Table)
     }

@@ -18,7 +18,7 @@ pub fn render(output: Output<'_>) -> Result<String> {
         Output::Fetch(rows) => fetch_frame(rows)?,
         Output::StoreList { entries, .. } => store_frame(entries)?,
         Output::Doctor(checks) => doctor_frame(checks)?,
-        Output::Message(message) => {
+        Output::Message(message) | Output::Text(message) => {
             DataFrame::new(1, vec![text("message", vec![message.to_string()])])
                 .map_err(|e| polars_err("message", e))?
         }

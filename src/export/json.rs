@@ -18,7 +18,9 @@ pub fn render(output: Output<'_>) -> Result<String> {
         Output::Fetch(rows) => pretty(&rows)?,
         Output::StoreList { entries, .. } => pretty(&entries)?,
         Output::Doctor(checks) => pretty(&checks)?,
-        Output::Message(text) => pretty(&serde_json::json!({ "message": text }))?,
+        Output::Message(text) | Output::Text(text) => {
+            pretty(&serde_json::json!({ "message": text }))?
+        }
     };
     Ok(text + "\n")
 }

@@ -18,6 +18,9 @@ use crate::error::Result;
 
 /// The text a command prints on stdout in `format`.
 pub fn render_stdout(output: Output<'_>, format: OutputFormat) -> Result<String> {
+    if let Output::Text(text) = output {
+        return Ok(text.to_string());
+    }
     match format {
         OutputFormat::Table => Ok(table::render(output)),
         OutputFormat::Json => json::render(output),

@@ -20,4 +20,6 @@ pub enum Output<'a> {
     Doctor(&'a [Check]),
     /// One line of text, in every format.
     Message(&'a str),
+    /// A text printed as is, whatever the format.
+    Text(&'a str),
 }

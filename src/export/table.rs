@@ -61,6 +61,7 @@ pub fn render(output: Output<'_>) -> String {
         Output::StoreList { data_dir, entries } => render_store_list(data_dir, entries),
         Output::Doctor(checks) => render_doctor(checks),
         Output::Message(text) => format!("{text}\n"),
+        Output::Text(text) => text.to_string(),
     }
 }
 
