@@ -67,8 +67,31 @@ Examples:
     propagate_version = true
 )]
 pub struct Cli {
+    /// A TOML file of defaults for any flag of run, batch and fetch (default: ./eventstudy.toml
+    /// when present); the command line and the environment win over it
+    #[arg(long, global = true, value_name = "FILE", env = "EVENTSTUDY_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The validated options of the command.
+    pub fn into_options(self) -> Result<CommandOptions> {
+        match self.command {
+            Command::Config {
+                command: ConfigCommand::Show,
+            } => Ok(CommandOptions::ConfigShow(self.config)),
+            command => {
+                let mut options = command.into_options()?;
+                if let CommandOptions::Doctor(doctor, _) = &mut options {
+                    doctor.config_file = crate::options::locate_config(self.config);
+                }
+                Ok(options)
+            }
+        }
+    }
 }
 
 const BATCH_EXAMPLES: &str = "\
@@ -138,6 +161,12 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `eventstudy man > eventstudy.1`
     Man,
+    /// The config file: `eventstudy config show` prints the settings in effect and their source
+    #[command(after_help = CONFIG_HELP)]
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Show what the local store holds
     Store {
         #[command(subcommand)]
@@ -157,6 +186,7 @@ impl Command {
                     data_dir: args.store.data_dir,
                     symbol: args.symbol,
                     offline: args.offline,
+                    config_file: None,
                 },
                 args.format,
             ),
@@ -167,6 +197,7 @@ impl Command {
                 seed: args.seed,
                 out: args.out,
             }),
+            Command::Config { .. } => CommandOptions::ConfigShow(None),
             Command::Completions { shell } => CommandOptions::Text(completions(shell)),
             Command::Man => CommandOptions::Text(man_page()?),
             Command::Store {
@@ -178,6 +209,26 @@ impl Command {
         })
     }
 }
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting of run (and the SEC identity) with its value and where it comes from
+    Show,
+}
+
+const CONFIG_HELP: &str = "\
+The config file (--config FILE, EVENTSTUDY_CONFIG, or ./eventstudy.toml) sets defaults for any
+flag of run, batch and fetch, by its long name; sec-user-agent sets EVENTSTUDY_SEC_USER_AGENT.
+The command line wins over the environment, which wins over the file. An unknown key or a bad
+value is an error naming the key and the file. Example:
+
+  # eventstudy.toml
+  source = \"csv:examples/prices\"
+  shares-file = \"examples/shares_outstanding.csv\"
+  car = \"0:0,-1:1,0:1,-5:5\"
+  no-charts = true
+  out = \"/srv/reports\"
+  sec-user-agent = \"Jane Doe jane@example.com\"";
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {

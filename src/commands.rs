@@ -73,6 +73,10 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
             },
             exit_code: exit::OK,
         }),
+        CommandOptions::ConfigShow(named) => Ok(Outcome {
+            produced: Produced::Text(crate::config::show(named.clone())?),
+            exit_code: exit::OK,
+        }),
         CommandOptions::Text(text) => Ok(Outcome {
             produced: Produced::Text(text.clone()),
             exit_code: exit::OK,

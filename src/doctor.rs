@@ -30,6 +30,8 @@ pub struct DoctorOptions {
     /// A symbol Yahoo certainly has (`^GSPC`).
     pub symbol: Ticker,
     pub offline: bool,
+    /// The config file in effect, if any.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 /// Runs every check; the exit code is the caller's: 3 when one failed.
@@ -75,7 +77,11 @@ fn settings(options: &DoctorOptions, network: &NetworkSettings) -> Check {
         "settings",
         CheckStatus::Info,
         format!(
-            "store {}; {}; SEC identity '{agent}'{}",
+            "config {}; store {}; {}; SEC identity '{agent}'{}",
+            options
+                .config_file
+                .as_ref()
+                .map_or("none".to_string(), |p| p.display().to_string()),
             options.data_dir.display(),
             if overrides.is_empty() {
                 "no host overrides".to_string()

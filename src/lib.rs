@@ -17,6 +17,7 @@
 pub mod chart;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod console;
 pub mod data;
 pub mod doctor;

@@ -4,10 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::Parser;
-
 use eventstudy::cli::Cli;
 use eventstudy::commands;
+use eventstudy::config::{self, ParseFailure};
 use eventstudy::error::{exit, Result};
 use eventstudy::export::render_stdout;
 
@@ -16,9 +15,13 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error: {info} (please report this)");
     }));
-    let cli = match Cli::try_parse() {
+    let cli = match config::parse_args(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        Err(e) => return clap_exit(&e),
+        Err(ParseFailure::Clap(e)) => return clap_exit(&e),
+        Err(ParseFailure::Config(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code() as u8);
+        }
     };
     let code = run(cli).unwrap_or_else(|e| {
         eprintln!("error: {e}");
@@ -29,7 +32,7 @@ fn main() -> ExitCode {
 
 /// Options, the command, then stdout (unless `--quiet` silences it).
 fn run(cli: Cli) -> Result<i32> {
-    let options = cli.command.into_options()?;
+    let options = cli.into_options()?;
     let outcome = commands::execute(&options)?;
     let (format, silenced) = options.stdout();
     if !silenced {

@@ -217,6 +217,8 @@ pub enum CommandOptions {
     Synthetic(SyntheticOptions),
     /// A text made from the command line itself (completions, the man page): printed as is.
     Text(String),
+    /// `config show`, with the `--config` file if one was named.
+    ConfigShow(Option<PathBuf>),
 }
 
 impl CommandOptions {
@@ -228,10 +230,24 @@ impl CommandOptions {
             CommandOptions::Fetch(o) => (o.format, o.quiet),
             CommandOptions::StoreList(o) => (o.format, false),
             CommandOptions::Doctor(_, format) => (*format, false),
-            CommandOptions::Synthetic(_) | CommandOptions::Text(_) => (OutputFormat::Table, false),
+            CommandOptions::Synthetic(_)
+            | CommandOptions::Text(_)
+            | CommandOptions::ConfigShow(_) => (OutputFormat::Table, false),
         };
         (format, quiet && format == OutputFormat::Table)
     }
+}
+
+/// The config file read when none is named.
+pub const DEFAULT_CONFIG_FILE: &str = "eventstudy.toml";
+
+/// The config file in effect: the one named (`--config`, `EVENTSTUDY_CONFIG`), else
+/// `./eventstudy.toml` when it exists.
+pub fn locate_config(named: Option<PathBuf>) -> Option<PathBuf> {
+    named.or_else(|| {
+        let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+        default.is_file().then_some(default)
+    })
 }
 
 /// The store mode from `--offline` and `--refresh`.

@@ -25,7 +25,11 @@ fn completions_for_each_shell_know_the_commands_and_flags() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("eventstudy.bash");
     std::fs::write(&path, &bash).unwrap();
-    if let Ok(status) = std::process::Command::new("bash").arg("-n").arg(&path).status() {
+    if let Ok(status) = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .status()
+    {
         assert!(status.success(), "bash -n rejects the completion script");
     }
     assert!(stdout(&["completions", "zsh"]).starts_with("#compdef eventstudy"));
