@@ -209,6 +209,9 @@ impl EventReport {
 pub struct Summary {
     pub conventions: Conventions,
     pub source: String,
+    /// When each symbol's prices were fetched into the store (empty for a CSV source).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fetched: std::collections::BTreeMap<String, NaiveDate>,
     pub events: Vec<EventReport>,
     pub excluded: Vec<Exclusion>,
     /// The portfolio of all events (null with fewer than two).
@@ -219,6 +222,22 @@ pub struct Summary {
     /// A large run: `summary.json` and `--format json` leave the events to the tables.
     #[serde(skip)]
     pub compact: bool,
+    /// Where the run's files are, for the reports that link its charts.
+    #[serde(skip)]
+    pub layout: Layout,
+}
+
+/// Where a run's folders and charts are.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The output folder; the run folder and the event folders are in it.
+    pub out_dir: std::path::PathBuf,
+    /// The run folder's name.
+    pub run_name: String,
+    pub event_charts: bool,
+    pub portfolio_charts: bool,
+    /// The window of the market-value-by-ticker chart.
+    pub mv_window: String,
 }
 
 /// A test statistic and its two-sided p-value (`null` when it does not exist).

@@ -31,4 +31,8 @@ pub trait PriceSource: Sync {
     }
     /// A short description for the console and JSON (`csv:DIR`, `yahoo`).
     fn describe(&self) -> String;
+    /// When the symbol's prices were fetched, when the source knows (the store does).
+    fn fetched_on(&self, _ticker: &Ticker) -> Option<chrono::NaiveDate> {
+        None
+    }
 }

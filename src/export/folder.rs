@@ -14,7 +14,7 @@ use crate::chart;
 use crate::error::{Error, Result};
 use crate::export::settings::{ChartsMode, OutputSettings};
 use crate::export::tables::{write_tables, TABLES};
-use crate::export::{csv as csv_out, json};
+use crate::export::{csv as csv_out, json, markdown};
 use crate::note::Warning;
 use crate::report::{EventReport, Summary};
 use crate::util::{remove_stale_temps, replace_dir, staging_dir, write_atomic};
@@ -126,6 +126,10 @@ fn event_files(
         &dir.join("car.csv"),
         &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
     )?;
+    write_file(
+        &dir.join("report.md"),
+        markdown::event_report(summary, report, "").as_bytes(),
+    )?;
     match (settings.charts, &report.price_path) {
         (ChartsMode::All, Some(path)) => {
             chart::render_event_charts(dir, report, path, &summary.conventions, settings.chart_size)
@@ -149,6 +153,10 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
     let Some(aggregate) = &summary.aggregate else {
         return Ok(Vec::new());
     };
+    write_file(
+        &dir.join("report.md"),
+        markdown::portfolio_report(summary, "").as_bytes(),
+    )?;
     write_file(
         &dir.join("aar.csv"),
         &csv_out::to_csv(&mut csv_out::aggregate_days_frame(aggregate)?)?,

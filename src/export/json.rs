@@ -58,10 +58,12 @@ pub fn event_json(summary: &Summary, event: &EventReport) -> Result<String> {
     pretty(&Summary {
         conventions: summary.conventions.clone(),
         source: summary.source.clone(),
+        fetched: summary.fetched.clone(),
         events: vec![event.clone()],
         excluded: Vec::new(),
         aggregate: None,
         tables: Default::default(),
         compact: false,
+        layout: summary.layout.clone(),
     })
 }

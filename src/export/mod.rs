@@ -5,6 +5,7 @@
 pub mod csv;
 mod folder;
 pub mod json;
+pub mod markdown;
 mod output;
 mod settings;
 pub mod table;
@@ -25,5 +26,6 @@ pub fn render_stdout(output: Output<'_>, format: OutputFormat) -> Result<String>
         OutputFormat::Table => Ok(table::render(output)),
         OutputFormat::Json => json::render(output),
         OutputFormat::Csv => csv::render(output),
+        OutputFormat::Markdown => Ok(markdown::render(output)),
     }
 }

@@ -13,10 +13,12 @@ pub enum OutputFormat {
     Table,
     Json,
     Csv,
+    /// The Markdown report.
+    Markdown,
 }
 
 impl OutputFormat {
-    pub const NAMES: [&'static str; 3] = ["table", "json", "csv"];
+    pub const NAMES: [&'static str; 4] = ["table", "json", "csv", "markdown"];
 }
 
 impl std::str::FromStr for OutputFormat {
@@ -26,8 +28,9 @@ impl std::str::FromStr for OutputFormat {
             "table" => Ok(OutputFormat::Table),
             "json" => Ok(OutputFormat::Json),
             "csv" => Ok(OutputFormat::Csv),
+            "markdown" => Ok(OutputFormat::Markdown),
             _ => Err(Error::usage(format!(
-                "--format '{raw}' is not one of table, json, csv"
+                "--format '{raw}' is not one of table, json, csv, markdown"
             ))),
         }
     }

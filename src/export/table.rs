@@ -11,11 +11,11 @@ use crate::report::{
 };
 
 /// `0.1234` as `12.34%`, or `-` when missing.
-fn pct(x: Option<f64>) -> String {
+pub(super) fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.2}%", v * 100.0))
 }
 
-fn fixed(x: Option<f64>, decimals: usize) -> String {
+pub(super) fn fixed(x: Option<f64>, decimals: usize) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:.decimals$}"))
 }
 
@@ -44,7 +44,7 @@ fn stars(p: f64) -> &'static str {
 }
 
 /// p-values with significance stars.
-fn p_value(p: Option<f64>) -> String {
+pub(super) fn p_value(p: Option<f64>) -> String {
     p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
 }
 
@@ -273,7 +273,7 @@ fn render_event(out: &mut String, e: &EventReport) {
 }
 
 /// A statistic with stars from its p-value.
-fn stat(t: &TestReport) -> String {
+pub(super) fn stat(t: &TestReport) -> String {
     match (t.stat, t.p) {
         (Some(s), Some(p)) => format!("{s:.2}{}", stars(p)),
         _ => "-".into(),

@@ -53,6 +53,11 @@ impl PriceSource for StoreSource {
     fn describe(&self) -> String {
         format!("yahoo (store: {})", self.store.root().display())
     }
+
+    fn fetched_on(&self, ticker: &Ticker) -> Option<NaiveDate> {
+        let manifest = self.store.manifest(ticker).ok().flatten()?;
+        Some(manifest.tail_fetched_at.date_naive())
+    }
 }
 
 impl StoreSource {
@@ -296,6 +301,8 @@ pub struct Loaded {
     pub shares: ShareSources,
     /// The source, as the console and JSON name it.
     pub source: String,
+    /// When each symbol's prices were fetched (a store source only).
+    pub fetched: std::collections::BTreeMap<String, NaiveDate>,
 }
 
 /// Every symbol of the plan's pairs, each loaded once, in parallel.
@@ -373,10 +380,15 @@ pub fn load(
             )
         })
         .collect();
+    let fetched = frames
+        .keys()
+        .filter_map(|t| Some((t.to_string(), source.fetched_on(t)?)))
+        .collect();
     Ok(Loaded {
         pairs,
         shares,
         source: source.describe(),
+        fetched,
     })
 }
 

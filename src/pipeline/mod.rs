@@ -112,11 +112,19 @@ fn study_and_write_here(
     let summary = Summary {
         conventions: options.study.conventions(),
         source: loaded.source,
+        fetched: loaded.fetched,
         events: studied.events.into_iter().map(|s| s.report).collect(),
         excluded: studied.excluded,
         aggregate: aggregate.as_ref().map(Into::into),
         tables: export::table_paths(),
         compact: !event_folders,
+        layout: crate::report::Layout {
+            out_dir: options.output.out_dir.clone(),
+            run_name: options.output.portfolio_name.clone(),
+            event_charts: charts_per_event,
+            portfolio_charts: options.output.charts != ChartsMode::None,
+            mv_window: options.output.mv_window.to_string(),
+        },
     };
     clock.lap("summary");
     for warning in export::write_run(&options.output, &summary)? {

@@ -1,0 +1,399 @@
+//! `report.md` in every event and run folder, and `--format markdown`: the finding in words,
+//! the tables, the charts, the conventions and where the data came from.
+//!
+//! The same inputs give the same bytes: no clock, no randomness, numbers in fixed formats.
+
+use std::fmt::Write;
+
+use crate::export::output::Output;
+use crate::export::table::{self, billions, fixed, p_value, pct};
+use crate::report::{AggregateReport, EventReport, Summary, TestsReport};
+
+/// What a command prints with `--format markdown`: a study's report (the portfolio's with
+/// several events, else the event's), with the charts linked where they are; anything else as
+/// its table in a code block.
+pub fn render(output: Output<'_>) -> String {
+    match output {
+        Output::Study(summary) if summary.aggregate.is_some() => {
+            let folder = summary.layout.out_dir.join(&summary.layout.run_name);
+            portfolio_report(summary, &format!("{}/", folder.display()))
+        }
+        Output::Study(summary) => summary
+            .events
+            .iter()
+            .map(|e| {
+                let folder = summary.layout.out_dir.join(e.slug());
+                event_report(summary, e, &format!("{}/", folder.display()))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Output::Text(text) => text.to_string(),
+        other => format!("```\n{}```\n", table::render(other)),
+    }
+}
+
+/// Stars are Markdown's emphasis: in a report they are significance marks, escaped.
+fn marks(text: String) -> String {
+    text.replace('*', "\\*")
+}
+
+/// A p-value as prose: `p < 0.0001` or `p = 0.0371`.
+fn p_prose(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.0001 => "p < 0.0001".into(),
+        Some(p) => format!("p = {p:.4}"),
+        None => "no p-value".into(),
+    }
+}
+
+/// A benchmark as a reader knows it.
+fn benchmark_name(symbol: &str) -> String {
+    match symbol {
+        "^GSPC" => "the S&P 500".into(),
+        "^IXIC" => "the Nasdaq Composite".into(),
+        "^DJI" => "the Dow Jones Industrial Average".into(),
+        "^SOX" => "the PHLX Semiconductor index".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A number with sign in percent, as prose: `-16.97%`.
+fn pct_of(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+/// Dollars in billions as prose: `$592.7 bn`.
+fn bn(x: f64) -> String {
+    format!("${:.1} bn", x.abs() / 1e9)
+}
+
+/// The event's finding in one paragraph.
+fn finding(e: &EventReport) -> String {
+    let mut out = String::new();
+    let Some(d0) = e.day(0) else {
+        return format!("{} has no return on day 0 ({}).", e.ticker, e.day0);
+    };
+    match (d0.ret, d0.ar) {
+        (Some(ret), Some(ar)) => {
+            let moved = if ret < 0.0 { "fell" } else { "rose" };
+            let more = if (ar < 0.0) == (ret < 0.0) {
+                "more"
+            } else {
+                "less"
+            };
+            let _ = write!(
+                out,
+                "{} {moved} {:.2}% on {}, {:.2} points {more} than its beta of {} to {} predicted (abnormal return {}, t = {}, {}).",
+                e.ticker,
+                ret.abs() * 100.0,
+                e.day0,
+                ar.abs() * 100.0,
+                fixed(e.beta, 2),
+                benchmark_name(&e.benchmark),
+                pct_of(ar),
+                fixed(d0.ar_t, 2),
+                p_prose(d0.ar_p),
+            );
+        }
+        _ => {
+            let _ = write!(
+                out,
+                "{} has no valid return on {} (day 0).",
+                e.ticker, e.day0
+            );
+        }
+    }
+    if let (Some(change), Some(abnormal)) =
+        (d0.market_value_change, d0.abnormal_market_value_change)
+    {
+        let _ = write!(
+            out,
+            " That is about {} of market value {}, {} of it abnormal.",
+            bn(change),
+            if change < 0.0 { "lost" } else { "gained" },
+            bn(abnormal)
+        );
+    }
+    let windows: Vec<String> = e
+        .car
+        .iter()
+        .filter(|c| c.window != "0:0")
+        .filter_map(|c| {
+            Some(format!(
+                "{} over days {} (t = {})",
+                pct_of(c.car?),
+                c.window,
+                fixed(c.t, 2)
+            ))
+        })
+        .collect();
+    if !windows.is_empty() {
+        let _ = write!(
+            out,
+            " Its cumulative abnormal return was {}.",
+            windows.join(", ")
+        );
+    }
+    if e.event_date != e.day0 {
+        let _ = write!(
+            out,
+            " (The event date {} is not a trading day: day 0 is {}.)",
+            e.event_date, e.day0
+        );
+    }
+    out
+}
+
+fn conventions(out: &mut String, summary: &Summary) {
+    let _ = writeln!(out, "## Conventions and data\n");
+    let _ = writeln!(out, "- {}", summary.conventions.describe());
+    let _ = writeln!(out, "- Prices: {}", summary.source);
+    if !summary.fetched.is_empty() {
+        let dates: Vec<String> = summary
+            .fetched
+            .iter()
+            .map(|(symbol, date)| format!("{symbol} {date}"))
+            .collect();
+        let _ = writeln!(out, "- Fetched: {}", dates.join(", "));
+    }
+}
+
+/// `report.md` of one event; charts are linked as `<charts>NAME.png`.
+pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String {
+    let mut out = String::new();
+    let title = match &e.label {
+        Some(label) => format!("{} on {}: {label}", e.ticker, e.event_date),
+        None => format!("{} on {}", e.ticker, e.event_date),
+    };
+    let _ = writeln!(out, "# {title}\n");
+    let _ = writeln!(out, "{}\n", finding(e));
+    let _ = writeln!(out, "## Abnormal returns\n");
+    let _ = writeln!(
+        out,
+        "| day | date | return | {} | AR | t | CAR | abnormal MV |",
+        e.benchmark
+    );
+    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|");
+    for d in &e.days {
+        let _ = writeln!(
+            out,
+            "| {:+} | {} | {} | {} | {} | {} | {} | {} |",
+            d.rel,
+            d.date,
+            pct(d.ret),
+            pct(d.benchmark_return),
+            pct(d.ar),
+            fixed(d.ar_t, 2),
+            pct(d.car),
+            billions(d.abnormal_market_value_change)
+        );
+    }
+    let _ = writeln!(out, "\n## Cumulative abnormal returns\n");
+    let _ = writeln!(
+        out,
+        "| window | dates | days | CAR | t | p | MV change | abnormal MV |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    for c in &e.car {
+        let dates = match (c.start, c.end) {
+            (Some(s), Some(t)) => format!("{s} to {t}"),
+            _ => "outside the data".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {dates} | {} | {} | {} | {} | {} | {} |",
+            c.window,
+            c.days,
+            pct(c.car),
+            fixed(c.t, 2),
+            marks(p_value(c.p)),
+            billions(c.market_value_change),
+            billions(c.abnormal_market_value_change)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nModel: alpha {}, beta {}, sigma {}, {} estimation returns from {} to {}.\n",
+        fixed(e.alpha, 5),
+        fixed(e.beta, 3),
+        pct(e.sigma),
+        e.n_estimation,
+        e.estimation_start,
+        e.estimation_end
+    );
+    match (e.market_value_before, &e.shares_source) {
+        (Some(mv), Some(source)) => {
+            let _ = writeln!(
+                out,
+                "Market value at day -1: {} ({:.3} bn shares, {source}).",
+                bn(mv),
+                e.shares_outstanding.unwrap_or(0.0) / 1e9
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "Market value: not available (no share count).");
+        }
+    }
+    for note in &e.notes {
+        let _ = writeln!(out, "\n> Note: {note}");
+    }
+    if summary.layout.event_charts {
+        let _ = writeln!(out, "\n## Charts\n");
+        let mut names = vec![
+            ("price.png", "Price, rebased to 100 at day -1"),
+            ("abnormal_returns.png", "Daily abnormal returns"),
+            ("car.png", "Cumulative abnormal return"),
+        ];
+        if e.market_value_before.is_some() {
+            names.push(("market_value.png", "Change in market value"));
+        }
+        for (file, alt) in names {
+            let _ = writeln!(out, "![{alt}]({charts}{file})\n");
+        }
+    }
+    out.push('\n');
+    conventions(&mut out, summary);
+    out
+}
+
+/// The tests of a row as a table's cells.
+fn tests_cells(t: &TestsReport) -> String {
+    t.named()
+        .iter()
+        .filter(|(name, _)| *name != "sign_z")
+        .map(|(_, test)| marks(table::stat(test)))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn portfolio_finding(a: &AggregateReport, summary: &Summary) -> String {
+    let mut out = String::new();
+    let Some(d0) = a.days.iter().find(|d| d.rel == 0) else {
+        return out;
+    };
+    let stat = |t: &crate::report::TestReport| fixed(t.stat, 2);
+    let _ = write!(
+        out,
+        "Across {} events, the average abnormal return on day 0 was {} (cross-sectional t = {}, Patell Z = {}, Kolari-Pynnönen t = {}; {} of {} events had a positive abnormal return).",
+        a.n,
+        pct(d0.aar),
+        stat(&d0.tests.csect_t),
+        stat(&d0.tests.patell_z),
+        stat(&d0.tests.kp_bmp_t),
+        d0.positive,
+        d0.n
+    );
+    if a.n_with_market_value > 0 {
+        let _ = write!(
+            out,
+            " The {} events with a share count changed in market value by {} on day 0 ({} abnormal).",
+            a.n_with_market_value,
+            billions(a.market_value_change),
+            billions(a.abnormal_market_value_change)
+        );
+    }
+    if !summary.excluded.is_empty() {
+        let _ = write!(
+            out,
+            " {} event(s) could not run (listed below).",
+            summary.excluded.len()
+        );
+    }
+    out
+}
+
+/// The run folder's `report.md` with the portfolio; charts are linked as `<charts>NAME.png`.
+pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
+    let mut out = String::new();
+    let Some(a) = &summary.aggregate else {
+        return out;
+    };
+    let _ = writeln!(out, "# Portfolio of {} events\n", a.n);
+    let _ = writeln!(out, "{}\n", portfolio_finding(a, summary));
+    let header = "| N | AAR | CAAR | csect t | Patell | BMP | KP-BMP | rank | gen. sign | Wilcoxon | CDA t |";
+    let rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let _ = writeln!(out, "## By day\n\n| day {header}\n|---:{rule}");
+    for d in &a.days {
+        let _ = writeln!(
+            out,
+            "| {:+} | {} | {} | {} | {} |",
+            d.rel,
+            d.n,
+            pct(d.aar),
+            pct(d.caar),
+            tests_cells(&d.tests)
+        );
+    }
+    let _ = writeln!(out, "\n## By window\n\n| window {header}\n|---{rule}");
+    for c in &a.car {
+        let _ = writeln!(
+            out,
+            "| {} | {} | | {} | {} |",
+            c.window,
+            c.n,
+            pct(c.caar),
+            tests_cells(&c.tests)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nStatistics with stars: \\* p < 0.10, \\*\\* p < 0.05, \\*\\*\\* p < 0.01 (two-sided)."
+    );
+    let _ = writeln!(out, "\n## Events\n");
+    let _ = writeln!(
+        out,
+        "| id | event | date | day 0 | AR(0) | t | CAR | abnormal MV |"
+    );
+    let _ = writeln!(out, "|---:|---|---|---|---:|---:|---:|---:|");
+    for e in summary.events.iter().take(50) {
+        let d0 = e.day(0);
+        let car = e.car.first();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            e.id,
+            e.display_name(false),
+            e.event_date,
+            e.day0,
+            pct(d0.and_then(|d| d.ar)),
+            fixed(d0.and_then(|d| d.ar_t), 2),
+            pct(car.and_then(|c| c.car)),
+            billions(car.and_then(|c| c.abnormal_market_value_change))
+        );
+    }
+    if summary.events.len() > 50 {
+        let _ = writeln!(
+            out,
+            "\n{} more events are in `tables/events.csv`.",
+            summary.events.len() - 50
+        );
+    }
+    if !summary.excluded.is_empty() {
+        let _ = writeln!(out, "\n## Excluded\n");
+        for x in &summary.excluded {
+            let date = x.event_date.map_or(String::new(), |d| format!(" {d}"));
+            let _ = writeln!(out, "- {}{date}: {}", x.ticker, x.reason);
+        }
+    }
+    if summary.layout.portfolio_charts {
+        let _ = writeln!(out, "\n## Charts\n");
+        let _ = writeln!(
+            out,
+            "![Cumulative average abnormal return]({charts}caar.png)\n"
+        );
+        let _ = writeln!(
+            out,
+            "![Daily abnormal returns by event]({charts}abnormal_returns_heatmap.png)\n"
+        );
+        if a.n_with_market_value > 0 {
+            let _ = writeln!(
+                out,
+                "![Change in market value by event, days {}]({charts}market_value_by_ticker.png)\n",
+                summary.layout.mv_window
+            );
+        }
+    }
+    out.push('\n');
+    conventions(&mut out, summary);
+    out
+}
