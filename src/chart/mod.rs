@@ -293,16 +293,9 @@ pub(crate) fn padded_range(
     Ok((lo - pad, hi + pad))
 }
 
-/// A chart this run does not draw must not survive from an earlier run beside new numbers.
-fn remove_stale(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
-        _ => Ok(()),
-    }
-}
-
 /// Renders one chart; a chart whose data cannot be drawn is skipped and said in `skipped`.
-/// Any other failure (a disk error) fails the run.
+/// Any other failure (a disk error) fails the run. (Folders are built afresh and swapped in
+/// whole, so a chart not drawn now leaves no older one behind.)
 fn render_or_skip(
     path: &Path,
     size: ChartSize,
@@ -313,7 +306,7 @@ fn render_or_skip(
         Err(Error::Data(why)) => {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             skipped.push(format!("{name} skipped: {why}"));
-            remove_stale(path)
+            Ok(())
         }
         other => other,
     }
@@ -361,13 +354,13 @@ pub fn render_event_charts(
     render_or_skip(&dir.join("car.png"), size, &mut skipped, |root, t| {
         car::draw(root, t, report, &sub)
     })?;
-    let market_value_png = dir.join("market_value.png");
     if report.market_value_before.is_some() {
-        render_or_skip(&market_value_png, size, &mut skipped, |root, t| {
-            market_value::draw(root, t, report, &sub)
-        })?;
-    } else {
-        remove_stale(&market_value_png)?;
+        render_or_skip(
+            &dir.join("market_value.png"),
+            size,
+            &mut skipped,
+            |root, t| market_value::draw(root, t, report, &sub),
+        )?;
     }
     Ok(skipped)
 }
@@ -463,19 +456,18 @@ pub fn render_portfolio_charts(
         .iter()
         .find(|c| c.window == mv_window)
         .and_then(|c| c.abnormal_market_value_change);
-    let by_ticker_png = dir.join("market_value_by_ticker.png");
-    if bars.is_empty() || total.is_none() {
-        remove_stale(&by_ticker_png)?;
-    }
     if let (false, Some(total)) = (bars.is_empty(), total) {
         let title = format!(
             "Change in market value, days {mv_window}: abnormal {:+.1} $bn in all",
             total / 1e9
         );
         let subtitle = format!("{subtitle} · {} of them with a share count", bars.len());
-        render_or_skip(&by_ticker_png, size, &mut skipped, |root, t| {
-            market_value_by_ticker::draw(root, t, &bars, &title, &subtitle)
-        })?;
+        render_or_skip(
+            &dir.join("market_value_by_ticker.png"),
+            size,
+            &mut skipped,
+            |root, t| market_value_by_ticker::draw(root, t, &bars, &title, &subtitle),
+        )?;
     }
     Ok(skipped)
 }
