@@ -115,3 +115,15 @@ fn the_same_inputs_give_the_same_bytes() {
         );
     }
 }
+
+#[test]
+fn a_run_where_nothing_ran_says_so_in_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), "NOPE", &["--format", "markdown", "-q"]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("# No event ran\n\n- NOPE 2025-01-27: no price data for NOPE"),
+        "{text}"
+    );
+}

@@ -18,6 +18,14 @@ pub fn render(output: Output<'_>) -> String {
             let folder = summary.layout.out_dir.join(&summary.layout.run_name);
             portfolio_report(summary, &format!("{}/", folder.display()))
         }
+        Output::Study(summary) if summary.events.is_empty() => {
+            let mut out = String::from("# No event ran\n\n");
+            for x in &summary.excluded {
+                let date = x.event_date.map_or(String::new(), |d| format!(" {d}"));
+                let _ = writeln!(out, "- {}{date}: {}", x.ticker, x.reason);
+            }
+            out
+        }
         Output::Study(summary) => summary
             .events
             .iter()
