@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::export::output::Output;
-use crate::export::table::{self, billions, fixed, p_value, pct};
+use crate::export::table::{self, billions, fixed, p_value, pct, LISTED_EVENTS};
 use crate::report::{AggregateReport, EventReport, Summary, TestsReport};
 
 /// What a command prints with `--format markdown`: a study's report (the portfolio's with
@@ -353,27 +353,14 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
         "| id | event | date | day 0 | AR(0) | t | CAR | abnormal MV |"
     );
     let _ = writeln!(out, "|---:|---|---|---|---:|---:|---:|---:|");
-    for e in summary.events.iter().take(50) {
-        let d0 = e.day(0);
-        let car = e.car.first();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            e.id,
-            e.display_name(false),
-            e.event_date,
-            e.day0,
-            pct(d0.and_then(|d| d.ar)),
-            fixed(d0.and_then(|d| d.ar_t), 2),
-            pct(car.and_then(|c| c.car)),
-            billions(car.and_then(|c| c.abnormal_market_value_change))
-        );
+    for e in summary.events.iter().take(LISTED_EVENTS) {
+        let _ = writeln!(out, "| {} |", table::event_line(e).join(" | "));
     }
-    if summary.events.len() > 50 {
+    if summary.events.len() > LISTED_EVENTS {
         let _ = writeln!(
             out,
             "\n{} more events are in `tables/events.csv`.",
-            summary.events.len() - 50
+            summary.events.len() - LISTED_EVENTS
         );
     }
     if !summary.excluded.is_empty() {

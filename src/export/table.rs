@@ -48,10 +48,27 @@ pub(super) fn p_value(p: Option<f64>) -> String {
     p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
 }
 
+/// One event's line in a list: id, name, date, day 0, AR(0), its t, the first CAR window's
+/// CAR and its abnormal dollars.
+pub(super) fn event_line(e: &EventReport) -> [String; 8] {
+    let day0 = e.day(0);
+    let car = e.car.first();
+    [
+        e.id.to_string(),
+        e.display_name(false),
+        e.event_date.to_string(),
+        e.day0.to_string(),
+        pct(day0.and_then(|d| d.ar)),
+        fixed(day0.and_then(|d| d.ar_t), 2),
+        pct(car.and_then(|c| c.car)),
+        billions(car.and_then(|c| c.abnormal_market_value_change)),
+    ]
+}
+
 /// Up to this many events get their full daily table; beyond, one line each.
 const FULL_EVENTS: usize = 10;
 /// The compact list shows at most this many events.
-const LISTED_EVENTS: usize = 50;
+pub(super) const LISTED_EVENTS: usize = 50;
 
 /// What a command prints as a table.
 pub fn render(output: Output<'_>) -> String {
@@ -298,19 +315,10 @@ fn render_event_list(out: &mut String, events: &[EventReport]) {
         "abn. MV"
     );
     for e in events.iter().take(LISTED_EVENTS) {
-        let day0 = e.day(0);
-        let car = e.car.first();
+        let [id, name, date, day0, ar, t, car, mv] = event_line(e);
         let _ = writeln!(
             out,
-            "  {:>4}  {:<24}  {:<10}  {:<10}  {:>9}  {:>7}  {:>12}  {:>12}",
-            e.id,
-            e.display_name(false),
-            e.event_date,
-            e.day0,
-            pct(day0.and_then(|d| d.ar)),
-            fixed(day0.and_then(|d| d.ar_t), 2),
-            pct(car.and_then(|c| c.car)),
-            billions(car.and_then(|c| c.abnormal_market_value_change))
+            "  {id:>4}  {name:<24}  {date:<10}  {day0:<10}  {ar:>9}  {t:>7}  {car:>12}  {mv:>12}"
         );
     }
     if events.len() > LISTED_EVENTS {
