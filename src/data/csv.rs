@@ -76,15 +76,15 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
     }
 
     let dates = text_column(&df, col::DATE)?
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, v)| parse_date(v.as_deref(), i).map_err(|m| Error::input(path, m)))
+        .map(|(i, v)| parse_date(v, i).map_err(|m| Error::input(path, m)))
         .collect::<Result<Vec<NaiveDate>>>()?;
     let number_column = |name: &str| -> Result<Vec<Option<f64>>> {
         text_column(&df, name)?
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, v)| parse_number(v.as_deref(), i, name).map_err(|m| Error::input(path, m)))
+            .map(|(i, v)| parse_number(v, i, name).map_err(|m| Error::input(path, m)))
             .collect()
     };
     let adj_close = number_column(col::ADJ_CLOSE)?;
@@ -110,13 +110,27 @@ fn first_line(err: &PolarsError) -> String {
         .to_string()
 }
 
-fn text_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+/// A column as text (the reader read every column as text), borrowed: no copy per cell.
+fn text_column(df: &DataFrame, name: &str) -> Result<StringChunked> {
     let column = df
         .column(name)
         .and_then(|c| c.cast(&DataType::String))
         .map_err(|e| polars_err(name, e))?;
-    let values = column.str().map_err(|e| polars_err(name, e))?;
-    Ok(values.iter().map(|v| v.map(str::to_string)).collect())
+    Ok(column.str().map_err(|e| polars_err(name, e))?.clone())
+}
+
+/// `YYYY-MM-DD` read straight from its digits, the common case; `None` for anything else.
+fn iso_day(raw: &str) -> Option<NaiveDate> {
+    let b = raw.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 /// The file's line number of data row `index` (the header is line 1).
@@ -128,8 +142,9 @@ fn parse_date(raw: Option<&str>, index: usize) -> std::result::Result<NaiveDate,
     let raw = raw.map(str::trim).unwrap_or("");
     // Accept a timestamp's date part too ("2025-01-27 00:00:00-05:00" as pandas writes it).
     let day = raw.get(..10).unwrap_or(raw);
-    NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map_err(|_| format!("line {}: date '{raw}' is not YYYY-MM-DD", line(index)))
+    iso_day(day)
+        .or_else(|| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("line {}: date '{raw}' is not YYYY-MM-DD", line(index)))
 }
 
 fn parse_number(
@@ -150,6 +165,18 @@ fn parse_number(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn iso_days_are_read_from_their_digits() {
+        assert_eq!(iso_day("2025-01-27"), NaiveDate::from_ymd_opt(2025, 1, 27));
+        assert_eq!(iso_day("2025-02-30"), None);
+        assert_eq!(iso_day("2025-1-27"), None, "left to chrono's parser");
+        assert_eq!(iso_day("2025/01/27"), None);
+        assert_eq!(iso_day("20a5-01-27"), None);
+        // The slow path still takes what chrono takes.
+        assert_eq!(parse_date(Some("2025-1-27"), 0).unwrap().to_string(), "2025-01-27");
+    }
+
     use super::*;
     use crate::data::prices::f64_column;
 
