@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(iso_day("2025/01/27"), None);
         assert_eq!(iso_day("20a5-01-27"), None);
         // The slow path still takes what chrono takes.
-        assert_eq!(parse_date(Some("2025-1-27"), 0).unwrap().to_string(), "2025-01-27");
+        assert_eq!(
+            parse_date(Some("2025-1-27"), 0).unwrap().to_string(),
+            "2025-01-27"
+        );
     }
 
     use super::*;
