@@ -165,6 +165,8 @@ fn parse_number(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::data::prices::f64_column;
 
     #[test]
     fn iso_days_are_read_from_their_digits() {
@@ -179,9 +181,6 @@ mod tests {
             "2025-01-27"
         );
     }
-
-    use super::*;
-    use crate::data::prices::f64_column;
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
