@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::export::output::Output;
-use crate::export::table::{self, billions, fixed, p_value, pct, LISTED_EVENTS};
+use crate::export::table::{self, billions, fixed, pct, LISTED_EVENTS};
 use crate::report::{AggregateReport, EventReport, Summary, TestsReport};
 
 /// What a command prints with `--format markdown`: a study's report (the portfolio's with
@@ -183,41 +183,16 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
     );
     let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|");
     for d in &e.days {
-        let _ = writeln!(
-            out,
-            "| {:+} | {} | {} | {} | {} | {} | {} | {} |",
-            d.rel,
-            d.date,
-            pct(d.ret),
-            pct(d.benchmark_return),
-            pct(d.ar),
-            fixed(d.ar_t, 2),
-            pct(d.car),
-            billions(d.abnormal_market_value_change)
-        );
+        let _ = writeln!(out, "| {} |", table::day_line(d).join(" | "));
     }
     let _ = writeln!(out, "\n## Cumulative abnormal returns\n");
     let _ = writeln!(
         out,
-        "| window | dates | days | CAR | t | p | MV change | abnormal MV |"
+        "| window | dates | days | CAR | t | p | t simple | MV change | abnormal MV |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for c in &e.car {
-        let dates = match (c.start, c.end) {
-            (Some(s), Some(t)) => format!("{s} to {t}"),
-            _ => "outside the data".into(),
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {dates} | {} | {} | {} | {} | {} | {} |",
-            c.window,
-            c.days,
-            pct(c.car),
-            fixed(c.t, 2),
-            marks(p_value(c.p)),
-            billions(c.market_value_change),
-            billions(c.abnormal_market_value_change)
-        );
+        let _ = writeln!(out, "| {} |", marks(table::car_line(c).join(" | ")));
     }
     let _ = writeln!(
         out,

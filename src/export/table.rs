@@ -6,8 +6,8 @@ use std::path::Path;
 
 use crate::export::output::Output;
 use crate::report::{
-    AggregateReport, Check, EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport,
-    TestsReport,
+    AggregateReport, CarRow, Check, DayRow, EventReport, Exclusion, FetchedSymbol, StoreEntry,
+    Summary, TestReport, TestsReport,
 };
 
 /// `0.1234` as `12.34%`, or `-` when missing.
@@ -46,6 +46,40 @@ fn stars(p: f64) -> &'static str {
 /// p-values with significance stars.
 pub(super) fn p_value(p: Option<f64>) -> String {
     p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
+}
+
+/// One event day's cells: day, date, return, benchmark return, AR, its t, CAR, abnormal
+/// dollars.
+pub(super) fn day_line(d: &DayRow) -> [String; 8] {
+    [
+        format!("{:+}", d.rel),
+        d.date.to_string(),
+        pct(d.ret),
+        pct(d.benchmark_return),
+        pct(d.ar),
+        fixed(d.ar_t, 2),
+        pct(d.car),
+        billions(d.abnormal_market_value_change),
+    ]
+}
+
+/// One CAR window's cells: window, dates, days, CAR, t, p, simple t, dollars, abnormal dollars.
+pub(super) fn car_line(c: &CarRow) -> [String; 9] {
+    let dates = match (c.start, c.end) {
+        (Some(s), Some(t)) => format!("{s} to {t}"),
+        _ => "outside the data".into(),
+    };
+    [
+        c.window.clone(),
+        dates,
+        c.days.to_string(),
+        pct(c.car),
+        fixed(c.t, 2),
+        p_value(c.p),
+        fixed(c.t_simple, 2),
+        billions(c.market_value_change),
+        billions(c.abnormal_market_value_change),
+    ]
 }
 
 /// One event's line in a list: id, name, date, day 0, AR(0), its t, the first CAR window's
@@ -223,17 +257,10 @@ fn render_event(out: &mut String, e: &EventReport) {
         "day", "date", "return", "benchmark", "AR", "t", "CAR", "abn. MV"
     );
     for d in &e.days {
+        let [rel, date, ret, bench, ar, t, car, mv] = day_line(d);
         let _ = writeln!(
             out,
-            "  {:>4}  {:<10}  {:>9}  {:>9}  {:>9}  {:>7}  {:>9}  {:>12}",
-            format!("{:+}", d.rel),
-            d.date,
-            pct(d.ret),
-            pct(d.benchmark_return),
-            pct(d.ar),
-            fixed(d.ar_t, 2),
-            pct(d.car),
-            billions(d.abnormal_market_value_change)
+            "  {rel:>4}  {date:<10}  {ret:>9}  {bench:>9}  {ar:>9}  {t:>7}  {car:>9}  {mv:>12}"
         );
     }
     let _ = writeln!(out);
@@ -243,22 +270,10 @@ fn render_event(out: &mut String, e: &EventReport) {
         "CAR", "dates", "days", "CAR", "t", "p", "t simple", "MV change", "abn. MV"
     );
     for c in &e.car {
-        let dates = match (c.start, c.end) {
-            (Some(s), Some(t)) => format!("{s} to {t}"),
-            _ => "outside the data".into(),
-        };
+        let [window, dates, days, car, t, p, simple, mv, abn] = car_line(c);
         let _ = writeln!(
             out,
-            "  {:<7}  {:<23}  {:>4}  {:>9}  {:>7}  {:>10}  {:>8}  {:>12}  {:>12}",
-            c.window,
-            dates,
-            c.days,
-            pct(c.car),
-            fixed(c.t, 2),
-            p_value(c.p),
-            fixed(c.t_simple, 2),
-            billions(c.market_value_change),
-            billions(c.abnormal_market_value_change)
+            "  {window:<7}  {dates:<23}  {days:>4}  {car:>9}  {t:>7}  {p:>10}  {simple:>8}  {mv:>12}  {abn:>12}"
         );
     }
     let _ = writeln!(out);
