@@ -11,36 +11,33 @@ fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
 
+/// `eventstudy run ARGS` on the example prices (and its share counts, unless `ARGS` give
+/// `--shares`), its JSON summary.
+fn run_json(args: &[&str]) -> Value {
+    let data = examples();
+    let out = tempfile::tempdir().unwrap();
+    let mut command = Command::cargo_bin("eventstudy").unwrap();
+    command
+        .arg("run")
+        .args(args)
+        .args(["--format", "json", "--no-charts"])
+        .arg(format!("--source=csv:{}", data.join("prices").display()))
+        .arg("--out")
+        .arg(out.path());
+    if !args.contains(&"--shares") {
+        command
+            .arg("--shares-file")
+            .arg(data.join("shares_outstanding.csv"));
+    }
+    let output = command.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&output).unwrap()
+}
+
 /// NVDA on the DeepSeek news: -16.97% on 2025-01-27, and 24.49 bn shares (10-Q of
 /// 2024-11-15) x 142.62 x -16.97% = about -$593 bn.
 #[test]
 fn nvda_deepseek_day() {
-    let data = examples();
-    let out = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args([
-            "run",
-            "--ticker",
-            "NVDA",
-            "--date",
-            "2025-01-27",
-            "--format",
-            "json",
-            "--no-charts",
-        ])
-        .arg("--source")
-        .arg(format!("csv:{}", data.join("prices").display()))
-        .arg("--shares-file")
-        .arg(data.join("shares_outstanding.csv"))
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&output).unwrap();
+    let v = run_json(&["--ticker", "NVDA", "--date", "2025-01-27"]);
     let e = &v["events"][0];
     assert_eq!(e["day0"], "2025-01-27");
     assert_eq!(e["shares_outstanding"].as_f64().unwrap(), 24.49e9);
@@ -74,33 +71,15 @@ fn nvda_deepseek_day() {
 /// adjusted close with a note.
 #[test]
 fn adjusted_close_only_file_falls_back_with_a_note() {
-    let data = examples();
-    let out = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args([
-            "run",
-            "--ticker",
-            "BABA",
-            "--date",
-            "2025-01-29",
-            "--format",
-            "json",
-            "--no-charts",
-            "--shares",
-            "2.3e9",
-            "-q",
-        ])
-        .arg("--source")
-        .arg(format!("csv:{}", data.join("prices").display()))
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&output).unwrap();
+    let v = run_json(&[
+        "--ticker",
+        "BABA",
+        "--date",
+        "2025-01-29",
+        "--shares",
+        "2.3e9",
+        "-q",
+    ]);
     let notes = v["events"][0]["notes"].to_string();
     assert!(notes.contains("adjusted close"), "{notes}");
     assert!(v["events"][0]["market_value_before"].as_f64().is_some());
@@ -110,32 +89,13 @@ fn adjusted_close_only_file_falls_back_with_a_note() {
 /// of ../shared/baselines has them.
 #[test]
 fn the_ai_trade_on_the_deepseek_news() {
-    let data = examples();
-    let out = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args([
-            "run",
-            "--ticker",
-            "NVDA,AVGO,TSM,MRVL,ARM,MU,ASML,VST,CEG",
-            "--date",
-            "2025-01-27",
-            "--format",
-            "json",
-            "--no-charts",
-            "-q",
-        ])
-        .arg(format!("--source=csv:{}", data.join("prices").display()))
-        .arg("--shares-file")
-        .arg(data.join("shares_outstanding.csv"))
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&output).unwrap();
+    let v = run_json(&[
+        "--ticker",
+        "NVDA,AVGO,TSM,MRVL,ARM,MU,ASML,VST,CEG",
+        "--date",
+        "2025-01-27",
+        "-q",
+    ]);
     let a = &v["aggregate"];
     assert_eq!(a["n"], 9);
     let day0 = &a["days"][5];
