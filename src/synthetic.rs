@@ -54,21 +54,35 @@ fn normal(rng: &mut StdRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-fn write_prices(path: &Path, dates: &[NaiveDate], prices: &[f64]) -> Result<u64> {
-    let io = |e| Error::io(path, e);
-    let file = std::fs::File::create(path).map_err(io)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+/// Streams `lines` into `path` atomically (a temp file renamed into place); returns the bytes.
+fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<u64> {
     let mut bytes = 0u64;
-    let header = "date,close,adj_close\n";
-    out.write_all(header.as_bytes()).map_err(io)?;
-    bytes += header.len() as u64;
-    for (d, p) in dates.iter().zip(prices) {
-        let line = format!("{d},{p:.4},{p:.4}\n");
-        bytes += line.len() as u64;
-        out.write_all(line.as_bytes()).map_err(io)?;
-    }
-    out.flush().map_err(io)?;
+    crate::util::write_atomic_with(
+        path,
+        |tmp| {
+            let io = |e| Error::io(tmp, e);
+            let file = std::fs::File::create(tmp).map_err(io)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            for line in lines {
+                bytes += line.len() as u64;
+                out.write_all(line.as_bytes()).map_err(io)?;
+            }
+            out.flush().map_err(io)
+        },
+        |e| Error::io(path, e),
+    )?;
     Ok(bytes)
+}
+
+fn write_prices(path: &Path, dates: &[NaiveDate], prices: &[f64]) -> Result<u64> {
+    let rows = dates
+        .iter()
+        .zip(prices)
+        .map(|(d, p)| format!("{d},{p:.4},{p:.4}\n"));
+    write_lines(
+        path,
+        std::iter::once("date,close,adj_close\n".to_string()).chain(rows),
+    )
 }
 
 /// Writes the panel: every firm R_i = alpha_i + beta_i R_m + sigma_i e, a price path from 50,
@@ -116,15 +130,17 @@ pub fn generate(options: &SyntheticOptions) -> Result<SyntheticPanel> {
         )?;
     }
     let events = options.out.join("events.csv");
-    let io = |e| Error::io(&events, e);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&events).map_err(io)?);
-    writeln!(out, "ticker,date,benchmark").map_err(io)?;
-    for _ in 0..options.events {
-        let firm = rng.random_range(0..options.firms);
-        let day = rng.random_range(260..options.days - 10);
-        writeln!(out, "{},{},{BENCHMARK}", firm_symbol(firm), dates[day]).map_err(io)?;
-    }
-    out.flush().map_err(io)?;
+    let rows: Vec<String> = (0..options.events)
+        .map(|_| {
+            let firm = rng.random_range(0..options.firms);
+            let day = rng.random_range(260..options.days - 10);
+            format!("{},{},{BENCHMARK}\n", firm_symbol(firm), dates[day])
+        })
+        .collect();
+    write_lines(
+        &events,
+        std::iter::once("ticker,date,benchmark\n".to_string()).chain(rows),
+    )?;
     Ok(SyntheticPanel {
         prices,
         events,
