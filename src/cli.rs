@@ -133,7 +133,9 @@ Environment:
   EVENTSTUDY_YAHOO_HOST=A:P  send Yahoo's requests to this address (testing, mirrors)
   EVENTSTUDY_SEC_HOST=A:P    send SEC EDGAR's requests to this address
   EVENTSTUDY_SEC_USER_AGENT  the User-Agent SEC asks for: a name and a contact e-mail
-  EVENTSTUDY_LOCK_TIMEOUT    the longest wait, in seconds, for another process's lock (300)";
+  EVENTSTUDY_LOCK_TIMEOUT    the longest wait, in seconds, for another process's lock (300)
+  EVENTSTUDY_CONFIG=FILE     the config file (as --config; default ./eventstudy.toml if present)
+  EVENTSTUDY_TIMINGS=1       print each stage's wall time on stderr (run, batch)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
