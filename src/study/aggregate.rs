@@ -6,10 +6,11 @@
 
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
-    average_ranks, cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
+    average_ranks_into, cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
     mean_sd, patell_z, sign_z, wilcoxon, RankTest, TestStat,
 };
 use crate::study::window::RelWindow;
+use rayon::prelude::*;
 
 /// One event as the aggregate sees it.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +134,12 @@ pub struct Aggregate {
 }
 
 fn day_of<'a>(e: &EventSample<'a>, rel: i32) -> Option<&'a DayResult> {
-    e.result.days.iter().find(|d| d.rel == rel)
+    // The days are consecutive relative days: look where the day should be first.
+    let days = &e.result.days;
+    let at = usize::try_from(rel - days.first()?.rel).ok();
+    at.and_then(|i| days.get(i))
+        .filter(|d| d.rel == rel)
+        .or_else(|| days.iter().find(|d| d.rel == rel))
 }
 
 fn car_of<'a>(e: &EventSample<'a>, window: RelWindow) -> Option<&'a CarResult> {
@@ -200,6 +206,15 @@ impl<T: Default + Clone> Dense<T> {
         &mut self.values[i]
     }
 
+    /// The slots of keys `lo..=hi`, created as needed: index `key - lo`.
+    fn span_mut(&mut self, lo: i64, hi: i64) -> &mut [T] {
+        debug_assert!(lo <= hi);
+        self.slot(hi);
+        self.slot(lo);
+        let start = (lo - self.base) as usize;
+        &mut self.values[start..=start + (hi - lo) as usize]
+    }
+
     /// (key, value) in ascending key order.
     fn iter(&self) -> impl Iterator<Item = (i64, &T)> {
         self.values
@@ -229,59 +244,87 @@ pub struct Pool {
     calendar: Dense<(f64, f64)>,
     events: usize,
     estimation_days: usize,
+    /// Buffers reused from event to event (not part of the pool's value).
+    scratch: Scratch,
+}
+
+/// One event's values to rank and the buffers ranking them.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    values: Vec<f64>,
+    rels: Vec<i64>,
+    order: Vec<(u64, u32)>,
+    ranks: Vec<f64>,
 }
 
 impl Pool {
     /// Adds one event: its estimation residuals (with each day's calendar key) and its event
     /// days' ARs.
     pub fn add(&mut self, result: &EventResult, estimation_keys: &[i32]) {
-        let (lo, _) = result.estimation_span;
-        let rel_of = |j: usize| (lo + j) as i64 - result.day0 as i64;
-        let mut sample: Vec<(i64, f64)> =
-            Vec::with_capacity(result.estimation_residuals.len() + result.days.len());
+        let residuals = &result.estimation_residuals;
+        let first_rel = result.estimation_span.0 as i64 - result.day0 as i64;
+        // Every value to rank (valid residuals, then valid event-day ARs) with its relative day.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.values.clear();
+        scratch.rels.clear();
         let mut ssr = 0.0;
-        for (j, &res) in result.estimation_residuals.iter().enumerate() {
-            if res.is_finite() {
-                self.valid += 1;
-                self.positive += usize::from(res > 0.0);
-                let tally = self.estimation_by_rel.slot(rel_of(j));
-                tally.0 += res;
-                tally.1 += 1;
-                sample.push((rel_of(j), res));
-                ssr += res * res;
+        if !residuals.is_empty() {
+            let by_rel = self
+                .estimation_by_rel
+                .span_mut(first_rel, first_rel + residuals.len() as i64 - 1);
+            for (j, &res) in residuals.iter().enumerate() {
+                if res.is_finite() {
+                    self.valid += 1;
+                    self.positive += usize::from(res > 0.0);
+                    by_rel[j].0 += res;
+                    by_rel[j].1 += 1;
+                    scratch.values.push(res);
+                    scratch.rels.push(first_rel + j as i64);
+                    ssr += res * res;
+                }
             }
         }
-        let l = sample.len();
-        sample.extend(
-            result
-                .days
-                .iter()
-                .filter(|d| d.ar.is_finite())
-                .map(|d| (d.rel as i64, d.ar)),
-        );
-        self.add_ranks(&sample);
+        let l = scratch.values.len();
+        for d in result.days.iter().filter(|d| d.ar.is_finite()) {
+            scratch.values.push(d.ar);
+            scratch.rels.push(d.rel as i64);
+        }
+        self.add_ranks(&mut scratch);
+        self.scratch = scratch;
         self.events += 1;
         self.estimation_days += l;
         if l > 0 && ssr > 0.0 {
-            let scale = (ssr / l as f64).sqrt();
-            for (j, &res) in result.estimation_residuals.iter().enumerate() {
-                if res.is_finite() {
-                    let key = estimation_keys.get(j).copied().unwrap_or(i32::MIN);
-                    let z = res / scale;
-                    let sums = self.calendar.slot(key as i64);
-                    sums.0 += z;
-                    sums.1 += z * z;
-                }
-            }
+            self.add_calendar(residuals, estimation_keys, (ssr / l as f64).sqrt());
+        }
+    }
+
+    /// Adds the event's scaled residuals z = e / `scale` to S_t and Q_t of their calendar days.
+    fn add_calendar(&mut self, residuals: &[f64], keys: &[i32], scale: f64) {
+        // A day without a key (none given) counts on one shared key, i32::MIN.
+        let key = |j: usize| keys.get(j).copied().unwrap_or(i32::MIN) as i64;
+        let valid = || (0..residuals.len()).filter(|&j| residuals[j].is_finite());
+        let (lo, hi) = valid().fold((i64::MAX, i64::MIN), |(lo, hi), j| {
+            (lo.min(key(j)), hi.max(key(j)))
+        });
+        let sums = self.calendar.span_mut(lo, hi);
+        for j in valid() {
+            let z = residuals[j] / scale;
+            let slot = &mut sums[(key(j) - lo) as usize];
+            slot.0 += z;
+            slot.1 += z * z;
         }
     }
 
     /// Corrado-Zivney: each value's rank among the event's values over (M + 1), less 1/2.
-    fn add_ranks(&mut self, sample: &[(i64, f64)]) {
-        let values: Vec<f64> = sample.iter().map(|p| p.1).collect();
-        let scale = sample.len() as f64 + 1.0;
-        for ((rel, _), rank) in sample.iter().zip(average_ranks(&values)) {
-            let tally = self.rank_by_rel.slot(*rel);
+    fn add_ranks(&mut self, scratch: &mut Scratch) {
+        let Some((&lo, &hi)) = scratch.rels.iter().min().zip(scratch.rels.iter().max()) else {
+            return;
+        };
+        average_ranks_into(&scratch.values, &mut scratch.order, &mut scratch.ranks);
+        let scale = scratch.values.len() as f64 + 1.0;
+        let tallies = self.rank_by_rel.span_mut(lo, hi);
+        for (rel, rank) in scratch.rels.iter().zip(&scratch.ranks) {
+            let tally = &mut tallies[(rel - lo) as usize];
             tally.0 += rank / scale - 0.5;
             tally.1 += 1;
         }
@@ -408,7 +451,9 @@ pub fn aggregate_pooled<'a>(
     let dofs: Vec<f64> = events.iter().map(|e| e.result.model.dof()).collect();
     let cda_days = pooled.estimation_aar_days;
 
+    // Each day and window is its own cross-section: they run in parallel.
     let days: Vec<AggregateDay> = (window.start..=window.end)
+        .into_par_iter()
         .map(|rel| {
             let day = |e: &EventSample<'a>| day_of(e, rel);
             let ar = column(events, day, |d| d.ar);
@@ -438,7 +483,7 @@ pub fn aggregate_pooled<'a>(
         .collect();
 
     let cars = car_windows
-        .iter()
+        .par_iter()
         .map(|&w| {
             let car_of = |e: &EventSample<'a>| car_of(e, w);
             let car = column(events, car_of, |c| c.car);

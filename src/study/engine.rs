@@ -5,7 +5,7 @@
 //! estimation fit reads sub-slices in place; per event it allocates only its result rows.
 
 use crate::study::model::{FitError, FittedModel, ModelKind, Regressors, MAX_REGRESSORS};
-use crate::study::stats::student_t_p;
+use crate::study::stats::StudentT;
 use crate::study::window::RelWindow;
 
 /// Factor returns on the panel's calendar, for the factor models.
@@ -170,19 +170,21 @@ pub fn run_event(
     for column in x_est[..m].iter_mut() {
         *column = &column[lo..=hi];
     }
-    let model = FittedModel::fit(
+    let mut estimation_residuals = Vec::new();
+    let model = FittedModel::fit_with_residuals(
         design.model,
         &y[lo..=hi],
         &x_est[..m],
         design.min_estimation,
+        &mut estimation_residuals,
     )?;
     let inputs = Inputs {
         panel,
         model: &model,
+        student: StudentT::new(model.dof()),
         y,
         x,
     };
-    let estimation_residuals = (lo..=hi).map(|i| inputs.abnormal(i).1).collect();
     let days = event_days(&inputs, design.window, day0);
     let cars = design
         .car_windows
@@ -203,6 +205,8 @@ pub fn run_event(
 struct Inputs<'a, 'p> {
     panel: &'a ReturnPanel<'p>,
     model: &'a FittedModel,
+    /// Student's t with the model's L - k degrees of freedom, for every p-value of the event.
+    student: StudentT,
     y: &'p [f64],
     x: [&'p [f64]; MAX_REGRESSORS],
 }
@@ -220,13 +224,22 @@ impl Inputs<'_, '_> {
         Some(r)
     }
 
+    /// (AR, regressors) on calendar day `index`; NaN where the day lacks a value the model
+    /// needs.
+    fn ar(&self, index: usize) -> (f64, Regressors) {
+        let y = self.y[index];
+        match self.regressors(index).filter(|_| y.is_finite()) {
+            Some(x) => (y - self.model.normal_return(&x), x),
+            None => (f64::NAN, [0.0; MAX_REGRESSORS]),
+        }
+    }
+
     /// (normal return on the raw scale, AR, t of AR, regressors) on calendar day `index`;
     /// NaN where the day lacks a value the model needs.
     fn abnormal(&self, index: usize) -> (f64, f64, f64, Regressors) {
-        let missing = (f64::NAN, f64::NAN, f64::NAN, [0.0; MAX_REGRESSORS]);
         let y = self.y[index];
         let Some(x) = self.regressors(index).filter(|_| y.is_finite()) else {
-            return missing;
+            return (f64::NAN, f64::NAN, f64::NAN, [0.0; MAX_REGRESSORS]);
         };
         let ar = y - self.model.normal_return(&x);
         let t = ar / (self.model.sigma * self.model.prediction_factor(&x).sqrt());
@@ -251,7 +264,6 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
     let Some((lo, hi)) = window.indices(day0, panel.len()) else {
         return Vec::new();
     };
-    let dof = inputs.model.dof();
     let (mut car, mut x_sum, mut days) = (0.0, [0.0; MAX_REGRESSORS], 0usize);
     (lo..=hi)
         .map(|index| {
@@ -270,7 +282,7 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
                 normal,
                 ar,
                 ar_t,
-                ar_p: student_t_p(ar_t, dof),
+                ar_p: inputs.student.p(ar_t),
                 // Before the first valid AR there is no cumulative AR yet: missing, not zero.
                 car: if days == 0 { f64::NAN } else { car },
                 car_variance: if days == 0 {
@@ -307,7 +319,7 @@ fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarRes
     let (mut car, mut x_sum, mut days) = (0.0, [0.0; MAX_REGRESSORS], 0usize);
     let (mut mv_change, mut abnormal_mv_change) = (PartialSum::default(), PartialSum::default());
     for index in span.map(|(lo, hi)| lo..=hi).into_iter().flatten() {
-        let (_, ar, _, x) = inputs.abnormal(index);
+        let (ar, x) = inputs.ar(index);
         let mv = market_value_before(panel, index);
         mv_change.add(mv * panel.firm[index]);
         if ar.is_finite() {
@@ -330,9 +342,9 @@ fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarRes
         car,
         variance,
         t,
-        p: student_t_p(t, model.dof()),
+        p: inputs.student.p(t),
         t_simple,
-        p_simple: student_t_p(t_simple, model.dof()),
+        p_simple: inputs.student.p(t_simple),
         market_value_change: mv_change.value(),
         abnormal_market_value_change: abnormal_mv_change.value(),
     }

@@ -217,6 +217,19 @@ impl FittedModel {
         x: &[&[f64]],
         min_returns: usize,
     ) -> Result<FittedModel, FitError> {
+        Self::fit_with_residuals(kind, y, x, min_returns, &mut Vec::new())
+    }
+
+    /// [`fit`](Self::fit), also writing into `residuals` each day's residual y - normal (NaN
+    /// where the day is left out): the pass that sums the squared residuals for sigma produces
+    /// them anyway, so the aggregate tests get them for free.
+    pub fn fit_with_residuals(
+        kind: ModelKind,
+        y: &[f64],
+        x: &[&[f64]],
+        min_returns: usize,
+        residuals: &mut Vec<f64>,
+    ) -> Result<FittedModel, FitError> {
         let m = kind.regressors();
         debug_assert!(x.len() >= m && x[..m].iter().all(|c| c.len() == y.len()));
         let valid = |i: usize| y[i].is_finite() && x[..m].iter().all(|c| c[i].is_finite());
@@ -229,19 +242,14 @@ impl FittedModel {
             r
         };
 
-        let n = idx().count();
-        let k = kind.parameters();
-        let required = min_returns.max(k + 1);
-        if n < required {
-            return Err(FitError::TooFewReturns { valid: n, required });
-        }
-        let nf = n as f64;
-
+        // One pass counts the valid days and sums them; the count is checked before use.
+        let mut n = 0;
         let mut y_mean = 0.0;
         let mut x_mean = [0.0; MAX_REGRESSORS];
         // Each regressor's raw sum of squares: the level its variation is judged against.
         let mut x_level = [0.0; MAX_REGRESSORS];
         for i in idx() {
+            n += 1;
             y_mean += y[i];
             let r = row(i);
             for j in 0..m {
@@ -249,6 +257,12 @@ impl FittedModel {
                 x_level[j] += r[j] * r[j];
             }
         }
+        let k = kind.parameters();
+        let required = min_returns.max(k + 1);
+        if n < required {
+            return Err(FitError::TooFewReturns { valid: n, required });
+        }
+        let nf = n as f64;
         y_mean /= nf;
         x_mean.iter_mut().for_each(|v| *v /= nf);
 
@@ -298,12 +312,18 @@ impl FittedModel {
             x_mean,
             s_inv,
         };
-        let ssr: f64 = idx()
-            .map(|i| {
+        residuals.clear();
+        residuals.reserve(y.len());
+        let mut ssr = 0.0;
+        for i in 0..y.len() {
+            if valid(i) {
                 let e = y[i] - model.normal_return(&row(i));
-                e * e
-            })
-            .sum();
+                residuals.push(e);
+                ssr += e * e;
+            } else {
+                residuals.push(f64::NAN);
+            }
+        }
         model.sigma = (ssr / model.dof()).sqrt();
         Ok(model)
     }
