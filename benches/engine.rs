@@ -8,8 +8,8 @@
 
 use std::time::Instant;
 
-use eventstudy::study::aggregate::{aggregate_pooled, Pool};
-use eventstudy::study::{run_event, EventSample, ModelKind, RelWindow, ReturnPanel, StudyDesign};
+use eventstudy::study::aggregate::{aggregate_pooled, EventMoments, Pool};
+use eventstudy::study::{run_event, ModelKind, RelWindow, ReturnPanel, StudyDesign};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -68,10 +68,11 @@ fn bench(firms: usize, events_per_firm: usize) {
                 let results = day0s
                     .iter()
                     .map(|&d| {
-                        let mut r = run_event(&panel, &design, d).unwrap();
+                        // As the pipeline does: residuals pooled, what the aggregate reads
+                        // kept, the rest dropped.
+                        let r = run_event(&panel, &design, d).unwrap();
                         pool.add(&r, &keys[r.estimation_span.0..=r.estimation_span.1]);
-                        r.estimation_residuals = Vec::new();
-                        r
+                        EventMoments::new(&r, false)
                     })
                     .collect();
                 (results, pool)
@@ -86,15 +87,7 @@ fn bench(firms: usize, events_per_firm: usize) {
             pool.merge(&firm_pool);
             results.extend(firm_results);
         }
-        let samples: Vec<EventSample> = results
-            .iter()
-            .map(|r| EventSample {
-                result: r,
-                estimation_keys: &[],
-                has_market_value: false,
-            })
-            .collect();
-        let agg = aggregate_pooled(&samples, &pool, design.window, &design.car_windows);
+        let agg = aggregate_pooled(&results, &pool, design.window, &design.car_windows);
         let aggregate_time = started.elapsed();
         assert_eq!(agg.n, firms * events_per_firm);
         println!(

@@ -149,6 +149,8 @@ pub struct EventReport {
     pub shares_source: Option<String>,
     /// Market value at the close of day -1, in dollars.
     pub market_value_before: Option<f64>,
+    /// Every day of the event window; in a large run (no event folders), day 0 only, the
+    /// others being in `day_values`.
     pub days: Vec<DayRow>,
     pub car: Vec<CarRow>,
     /// Warnings about this event (fallbacks taken, data gaps).
@@ -156,11 +158,100 @@ pub struct EventReport {
     /// Both price series rebased for the price chart, when the event's charts are drawn.
     #[serde(skip)]
     pub price_path: Option<PricePath>,
+    /// A large run's daily rows, kept flat (see [`EventReport::compact_days`]); empty otherwise.
+    #[serde(skip)]
+    pub day_values: Box<[DayValues]>,
+}
+
+/// One event day as a flat array of numbers (NaN where [`DayRow`] has `None`): a large run
+/// keeps its daily rows this way, at less than half the memory of a [`DayRow`] (a million
+/// events have eleven million of them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayValues {
+    pub rel: i32,
+    pub date: NaiveDate,
+    /// In the order of [`DayValues::NAMES`].
+    pub values: [f64; 10],
+}
+
+impl DayValues {
+    /// The columns of the daily tables, in the JSON contract's names.
+    pub const NAMES: [&'static str; 10] = [
+        "return",
+        "benchmark_return",
+        "normal_return",
+        "ar",
+        "ar_t",
+        "ar_p",
+        "car",
+        "market_value_change",
+        "abnormal_market_value_change",
+        "car_sd",
+    ];
+    pub const AR: usize = 3;
+    pub const CAR: usize = 6;
+}
+
+impl From<&DayRow> for DayValues {
+    fn from(d: &DayRow) -> Self {
+        let v = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        DayValues {
+            rel: d.rel,
+            date: d.date,
+            values: [
+                v(d.ret),
+                v(d.benchmark_return),
+                v(d.normal_return),
+                v(d.ar),
+                v(d.ar_t),
+                v(d.ar_p),
+                v(d.car),
+                v(d.market_value_change),
+                v(d.abnormal_market_value_change),
+                v(d.car_sd),
+            ],
+        }
+    }
 }
 
 impl EventReport {
     pub fn day(&self, rel: i32) -> Option<&DayRow> {
         self.days.iter().find(|d| d.rel == rel)
+    }
+
+    /// Keeps the daily rows flat, and day 0 alone as a [`DayRow`] (the console list and the
+    /// events table read it): what a large run does with each event.
+    pub fn compact_days(&mut self) {
+        self.day_values = self.days.iter().map(DayValues::from).collect();
+        // A new vector, not `retain`: the old one's capacity (the whole window) would stay.
+        self.days = self.days.iter().filter(|d| d.rel == 0).cloned().collect();
+    }
+
+    /// Every day of the event window, flat, whichever way the report keeps them.
+    pub fn day_values(&self) -> impl Iterator<Item = DayValues> + '_ {
+        let rows = if self.day_values.is_empty() {
+            &self.days[..]
+        } else {
+            &[]
+        };
+        self.day_values
+            .iter()
+            .copied()
+            .chain(rows.iter().map(DayValues::from))
+    }
+
+    /// The AR on relative day `rel`, if the event has one.
+    pub fn ar_on(&self, rel: i32) -> Option<f64> {
+        self.day_values()
+            .find(|d| d.rel == rel)
+            .and_then(|d| num(d.values[DayValues::AR]))
+    }
+
+    /// The CAR on the last day of the event window.
+    pub fn final_car(&self) -> Option<f64> {
+        self.day_values()
+            .last()
+            .and_then(|d| num(d.values[DayValues::CAR]))
     }
 
     /// The folder name of this event's outputs: `TICKER_DATE`, with the label when there is

@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use assert_cmd::Command;
@@ -529,4 +529,47 @@ fn large_runs_write_the_run_folder_only_and_a_compact_summary() {
         .assert()
         .success();
     assert_eq!(std::fs::read_dir(f.out()).unwrap().count(), 5);
+}
+
+/// A large run keeps each event's days flat and its tables are written in batches; a small run
+/// keeps full rows and has event folders. The tables, the CSV on stdout and the aggregate must
+/// not depend on which: the same batch both ways gives byte-identical files.
+#[test]
+fn compact_and_full_runs_write_identical_tables() {
+    let f = fixture();
+    let run = |mode: &str, format: &str| -> (Vec<u8>, PathBuf) {
+        let _ = std::fs::remove_dir_all(f.out());
+        let output = Command::cargo_bin("eventstudy")
+            .unwrap()
+            .args(batch_args(&f))
+            .args([mode, "--no-charts", "-q", "--format", format])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{mode}: {output:?}");
+        let kept = f.dir.path().join(mode.trim_start_matches('-'));
+        let _ = std::fs::remove_dir_all(&kept);
+        std::fs::rename(f.out().join("portfolio_events"), &kept).unwrap();
+        (output.stdout, kept)
+    };
+    let (full_csv, full) = run("--event-files", "csv");
+    let (compact_csv, compact) = run("--no-event-files", "csv");
+    assert_eq!(
+        String::from_utf8_lossy(&full_csv),
+        String::from_utf8_lossy(&compact_csv)
+    );
+    assert!(full_csv.len() > 1000, "four events' days on stdout");
+    for table in ["days", "cars", "events", "aggregate_days", "aggregate_cars"] {
+        let read = |dir: &Path| std::fs::read(dir.join(format!("tables/{table}.csv"))).unwrap();
+        assert_eq!(read(&full), read(&compact), "tables/{table}.csv");
+    }
+    for file in ["aar.csv", "caar.csv"] {
+        assert_eq!(
+            std::fs::read(full.join(file)).unwrap(),
+            std::fs::read(compact.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // The per-event list of a large run is the events table, not a second copy.
+    assert!(full.join("events.csv").is_file());
+    assert!(!compact.join("events.csv").exists());
 }

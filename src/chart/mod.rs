@@ -408,7 +408,7 @@ pub fn render_portfolio_charts(
     })?;
 
     let mut ranked: Vec<&EventReport> = events.iter().collect();
-    let total_car = |e: &EventReport| e.days.last().and_then(|d| d.car).unwrap_or(0.0).abs();
+    let total_car = |e: &EventReport| e.final_car().unwrap_or(0.0).abs();
     ranked.sort_by(|a, b| total_car(b).total_cmp(&total_car(a)));
     ranked.truncate(HEATMAP_ROWS);
     ranked.sort_by_key(|e| e.id);
@@ -416,10 +416,7 @@ pub fn render_portfolio_charts(
     let rows: Vec<heatmap::Row> = ranked
         .iter()
         .map(|e| {
-            let cells = rels
-                .iter()
-                .map(|&r| (r, e.day(r).and_then(|d| d.ar)))
-                .collect();
+            let cells = rels.iter().map(|&r| (r, e.ar_on(r))).collect();
             (e.display_name(several_dates), cells)
         })
         .collect();

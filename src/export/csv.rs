@@ -7,7 +7,8 @@ use polars::prelude::*;
 use crate::error::{polars_err, Result};
 use crate::export::output::Output;
 use crate::report::{
-    AggregateReport, Check, CrossSection, EventReport, FetchedSymbol, StoreEntry, TestsReport,
+    AggregateReport, Check, CrossSection, DayValues, EventReport, FetchedSymbol, StoreEntry,
+    TestsReport,
 };
 use crate::util::epoch_days;
 
@@ -114,39 +115,59 @@ fn tickers<'a>(values: impl Iterator<Item = &'a str>) -> Column {
 
 /// One row per event day of every event.
 pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
-    let rows: Vec<(&EventReport, &crate::report::DayRow)> = events
-        .iter()
-        .flat_map(|e| e.days.iter().map(move |d| (e, d)))
-        .collect();
-    let f = |get: fn(&crate::report::DayRow) -> Option<f64>| {
-        rows.iter().map(|(_, d)| get(d)).collect::<Vec<_>>()
-    };
-    let columns = vec![
-        tickers(rows.iter().map(|(e, _)| e.ticker.as_str())),
-        date_series(
-            "event_date",
-            rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
-        )?,
-        Series::new(
-            "rel".into(),
-            rows.iter().map(|(_, d)| d.rel).collect::<Vec<i32>>(),
-        )
-        .into(),
-        date_series("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
-        float("return", f(|d| d.ret)),
-        float("benchmark_return", f(|d| d.benchmark_return)),
-        float("normal_return", f(|d| d.normal_return)),
-        float("ar", f(|d| d.ar)),
-        float("ar_t", f(|d| d.ar_t)),
-        float("ar_p", f(|d| d.ar_p)),
-        float("car", f(|d| d.car)),
-        float("market_value_change", f(|d| d.market_value_change)),
-        float(
-            "abnormal_market_value_change",
-            f(|d| d.abnormal_market_value_change),
-        ),
-    ];
-    DataFrame::new(rows.len(), columns).map_err(|e| polars_err("abnormal_returns", e))
+    daily_frame(events, false)
+}
+
+/// One row per event day of every event: `ticker`, `event_date`, `rel`, `date` and the numbers;
+/// `tidy` (the run-level table) adds the event's `id` first and `car_sd` last.
+///
+/// Each column is built in one pass over the events, straight from their rows: a large run's
+/// eleven million rows never exist as row structs.
+pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
+    let n: usize = events.iter().map(|e| e.day_values().count()).sum();
+    let numbers = DayValues::NAMES.len() - usize::from(!tidy);
+    // One pass over the rows into plain vectors; the columns are made from them.
+    let (mut ids, mut tickers_, mut event_dates) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut rels, mut dates) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut values: Vec<Vec<f64>> = (0..numbers).map(|_| Vec::with_capacity(n)).collect();
+    for e in events {
+        let event_date = epoch_days(e.event_date);
+        for d in e.day_values() {
+            ids.push(e.id as u32);
+            tickers_.push(e.ticker.as_str());
+            event_dates.push(event_date);
+            rels.push(d.rel);
+            dates.push(epoch_days(d.date));
+            for (column, v) in values.iter_mut().zip(d.values) {
+                column.push(v);
+            }
+        }
+    }
+    let mut columns = Vec::with_capacity(numbers + 5);
+    if tidy {
+        columns.push(Column::from(Series::new("id".into(), ids)));
+    }
+    columns.push(tickers(tickers_.into_iter()));
+    columns.push(day_column("event_date", event_dates)?);
+    columns.push(Series::new("rel".into(), rels).into());
+    columns.push(day_column("date", dates)?);
+    for (name, column) in DayValues::NAMES.iter().zip(values) {
+        let with_nulls = column.into_iter().map(crate::report::num);
+        columns.push(Float64Chunked::from_iter_options((*name).into(), with_nulls).into_column());
+    }
+    DataFrame::new(n, columns).map_err(|e| polars_err("abnormal_returns", e))
+}
+
+/// A date column from days since 1970 (never null).
+fn day_column(name: &str, days: Vec<i32>) -> Result<Column> {
+    Ok(Series::new(name.into(), days)
+        .cast(&DataType::Date)
+        .map_err(|e| polars_err(name, e))?
+        .into())
 }
 
 /// One row per CAR window of every event.
@@ -265,7 +286,7 @@ pub fn aggregate_car_frame(a: &AggregateReport) -> Result<DataFrame> {
 }
 
 /// `events.csv`: one row per event, with its fit and every CAR window.
-pub fn events_frame(events: &[EventReport]) -> Result<DataFrame> {
+pub fn events_frame<'a>(events: &'a [EventReport]) -> Result<DataFrame> {
     let mut columns = vec![
         Column::from(Series::new(
             "id".into(),
@@ -310,7 +331,7 @@ pub fn events_frame(events: &[EventReport]) -> Result<DataFrame> {
         .map(|e| e.car.iter().map(|c| c.window.clone()).collect())
         .unwrap_or_default();
     for w in &windows {
-        let of = |e: &EventReport| e.car.iter().find(|c| &c.window == w).cloned();
+        let of = |e: &'a EventReport| e.car.iter().find(|c| &c.window == w);
         columns.push(float(
             &format!("car_{w}"),
             events.iter().map(|e| of(e).and_then(|c| c.car)).collect(),

@@ -1,8 +1,8 @@
 //! The folders a study writes:
 //!
 //! - the run folder `<out>/<name>/`, for every run: `summary.json`, the run-level tables in
-//!   `tables/` (Parquet and CSV) and, with an aggregate, `aar.csv`, `caar.csv`, `events.csv` and
-//!   the three portfolio charts;
+//!   `tables/` (Parquet and CSV) and, with an aggregate, `aar.csv`, `caar.csv`, `events.csv`
+//!   (not in a large run: `tables/events.*` has its columns) and the three portfolio charts;
 //! - `<out>/<TICKER>_<DATE>[_<LABEL>]/` per event, for small runs (or `--event-files`): its
 //!   summary, AR and CAR tables and four charts.
 //!
@@ -165,10 +165,13 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
         &dir.join("caar.csv"),
         &csv_out::to_csv(&mut csv_out::aggregate_car_frame(aggregate)?)?,
     )?;
-    write_file(
-        &dir.join("events.csv"),
-        &csv_out::to_csv(&mut csv_out::events_frame(&summary.events)?)?,
-    )?;
+    // A large run's list of events is `tables/events.*`, which has every column of this one.
+    if !summary.compact {
+        write_file(
+            &dir.join("events.csv"),
+            &csv_out::to_csv(&mut csv_out::events_frame(&summary.events)?)?,
+        )?;
+    }
     if settings.charts == ChartsMode::None {
         return Ok(Vec::new());
     }

@@ -16,8 +16,7 @@ use polars::prelude::*;
 
 use crate::error::{polars_err, Error, Result};
 use crate::export::csv::{
-    abnormal_returns_frame, aggregate_car_frame, aggregate_days_frame, car_frame, date_series,
-    float,
+    aggregate_car_frame, aggregate_days_frame, car_frame, daily_frame, date_series, float,
 };
 use crate::report::{EventReport, Exclusion, Summary};
 use crate::util::write_atomic_with;
@@ -25,52 +24,133 @@ use crate::util::write_atomic_with;
 /// The tables' names, in the order they are written.
 pub const TABLES: [&str; 5] = ["events", "days", "cars", "aggregate_days", "aggregate_cars"];
 
+/// Events per batch of the per-event tables: a batch's rows are built, written to both files
+/// and dropped, so a million events' eleven million daily rows never sit in memory at once.
+const BATCH_EVENTS: usize = 25_000;
+
 /// Writes every table of `summary` into `dir` (Parquet and CSV, each atomically).
 pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let ids = |events: &[EventReport], per: fn(&EventReport) -> usize| -> Vec<u32> {
-        events
-            .iter()
-            .flat_map(|e| std::iter::repeat_n(e.id as u32, per(e)))
-            .collect()
-    };
-    let mut days = abnormal_returns_frame(&summary.events)?;
-    prepend(&mut days, "id", ids(&summary.events, |e| e.days.len()))?;
-    let car_sd: Vec<Option<f64>> = summary
-        .events
-        .iter()
-        .flat_map(|e| e.days.iter().map(|d| d.car_sd))
-        .collect();
-    days.with_column(Column::from(Series::new("car_sd".into(), car_sd)))
-        .map_err(|e| polars_err("days", e))?;
-    let mut cars = car_frame(&summary.events)?;
-    prepend(&mut cars, "id", ids(&summary.events, |e| e.car.len()))?;
-    let mut tables = vec![
-        ("events", events_table(&summary.events, &summary.excluded)?),
-        ("days", days),
-        ("cars", cars),
-    ];
+    let events = &summary.events;
+    write_batched(dir, "days", batches(events).map(|b| daily_frame(b, true)))?;
+    write_batched(dir, "cars", batches(events).map(cars_table))?;
+    // Every event has the run's CAR windows: the first one names the columns.
+    let windows: Vec<String> = events
+        .first()
+        .map(|e| e.car.iter().map(|c| c.window.clone()).collect())
+        .unwrap_or_default();
+    let ran = batches(events).map(|b| events_table(b, &[], &windows));
+    let excluded = std::iter::once(&summary.excluded[..])
+        .filter(|x| !x.is_empty())
+        .map(|x| events_table(&[], x, &windows));
+    write_batched(dir, "events", ran.chain(excluded))?;
     if let Some(a) = &summary.aggregate {
-        tables.push(("aggregate_days", aggregate_days_frame(a)?));
-        tables.push(("aggregate_cars", aggregate_car_frame(a)?));
+        write_batched(
+            dir,
+            "aggregate_days",
+            std::iter::once(aggregate_days_frame(a)),
+        )?;
+        write_batched(
+            dir,
+            "aggregate_cars",
+            std::iter::once(aggregate_car_frame(a)),
+        )?;
     }
-    // Each file waits on its own fsync: write them side by side.
-    std::thread::scope(|scope| {
-        let writers: Vec<_> = tables
-            .iter()
-            .flat_map(|(name, df)| {
-                let name: &str = name;
-                ["parquet", "csv"].map(|ext| scope.spawn(move || write(dir, name, ext, df)))
-            })
-            .collect();
-        writers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err(Error::Internal("a table writer panicked".into())))
-            })
-            .collect::<Result<Vec<()>>>()
-    })?;
+    Ok(())
+}
+
+/// The events in batches of [`BATCH_EVENTS`]; one empty batch when there are none (a table
+/// with its columns and no rows).
+fn batches(events: &[EventReport]) -> impl Iterator<Item = &[EventReport]> {
+    let empty = events.is_empty().then_some(&events[..0]);
+    events.chunks(BATCH_EVENTS).chain(empty)
+}
+
+fn cars_table(events: &[EventReport]) -> Result<DataFrame> {
+    let mut cars = car_frame(events)?;
+    let ids: Vec<u32> = events
+        .iter()
+        .flat_map(|e| std::iter::repeat_n(e.id as u32, e.car.len()))
+        .collect();
+    prepend(&mut cars, "id", ids)?;
+    Ok(cars)
+}
+
+/// Writes one table as Parquet and as CSV from its batches of rows, each batch to both files
+/// side by side; each file is streamed into a temp file, synced and renamed into place.
+fn write_batched(
+    dir: &Path,
+    name: &str,
+    batches: impl Iterator<Item = Result<DataFrame>>,
+) -> Result<()> {
+    let csv_path = dir.join(format!("{name}.csv"));
+    let parquet_path = dir.join(format!("{name}.parquet"));
+    write_atomic_with(
+        &csv_path,
+        |csv_tmp| {
+            write_atomic_with(
+                &parquet_path,
+                |parquet_tmp| write_both(csv_tmp, parquet_tmp, batches),
+                |e| Error::io(&parquet_path, e),
+            )
+        },
+        |e| Error::io(&csv_path, e),
+    )
+}
+
+fn write_both(
+    csv_path: &Path,
+    parquet_path: &Path,
+    batches: impl Iterator<Item = Result<DataFrame>>,
+) -> Result<()> {
+    let create = |path: &Path| {
+        std::fs::File::create(path)
+            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            .map_err(|e| Error::io(path, e))
+    };
+    let (mut csv_out, mut parquet_out) = (create(csv_path)?, create(parquet_path)?);
+    let mut writers = None;
+    for batch in batches {
+        let batch = batch?;
+        if writers.is_none() {
+            let schema = batch.schema();
+            let csv = CsvWriter::new(&mut csv_out)
+                .include_header(true)
+                .batched(schema)
+                .map_err(|e| polars_err("writing CSV", e))?;
+            let parquet = ParquetWriter::new(&mut parquet_out)
+                .batched(schema)
+                .map_err(|e| polars_err("writing Parquet", e))?;
+            writers = Some((csv, parquet));
+        }
+        let (csv, parquet) = writers.as_mut().expect("set above");
+        std::thread::scope(|scope| {
+            let parquet = scope.spawn(|| {
+                parquet
+                    .write_batch(&batch)
+                    .map_err(|e| polars_err("writing Parquet", e))
+            });
+            let csv = csv
+                .write_batch(&batch)
+                .map_err(|e| polars_err("writing CSV", e));
+            let parquet = parquet
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("the Parquet writer panicked".into())));
+            csv.and(parquet)
+        })?;
+    }
+    if let Some((mut csv, parquet)) = writers {
+        csv.finish().map_err(|e| polars_err("writing CSV", e))?;
+        parquet
+            .finish()
+            .map_err(|e| polars_err("writing Parquet", e))?;
+    }
+    for (out, path) in [(csv_out, csv_path), (parquet_out, parquet_path)] {
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(path, e))?;
+    }
     Ok(())
 }
 
@@ -80,43 +160,21 @@ fn prepend(df: &mut DataFrame, name: &str, values: Vec<u32>) -> Result<()> {
         .map_err(|e| polars_err(name, e))
 }
 
-/// Writes one table in one format (`parquet` or `csv`), streamed into a temp file that is then
-/// renamed over the old one: a large table never sits in memory as text.
-fn write(dir: &Path, name: &str, ext: &str, df: &DataFrame) -> Result<()> {
-    let path = dir.join(format!("{name}.{ext}"));
-    write_atomic_with(
-        &path,
-        |tmp| {
-            let file = std::fs::File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            // The writers take the frame mutably (to rechunk it); a shallow clone is cheap.
-            let mut df = df.clone();
-            match ext {
-                "parquet" => ParquetWriter::new(&mut out)
-                    .finish(&mut df)
-                    .map(|_| ())
-                    .map_err(|e| polars_err("writing Parquet", e))?,
-                _ => CsvWriter::new(&mut out)
-                    .include_header(true)
-                    .finish(&mut df)
-                    .map_err(|e| polars_err("writing CSV", e))?,
-            }
-            let file = out
-                .into_inner()
-                .map_err(|e| Error::io(tmp, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::io(tmp, e))
-        },
-        |e| Error::io(&path, e),
-    )
-}
-
-/// An event's CAR window by its name (`-1:1`).
-fn of<'e>(e: &'e EventReport, w: &str) -> Option<&'e crate::report::CarRow> {
-    e.car.iter().find(|c| c.window == w)
+/// An event's CAR window by its position among the run's windows, checked by name (`-1:1`):
+/// every event has the run's windows in the run's order, so the search is the fallback.
+fn of<'e>(e: &'e EventReport, i: usize, w: &str) -> Option<&'e crate::report::CarRow> {
+    match e.car.get(i) {
+        Some(c) if c.window == w => Some(c),
+        _ => e.car.iter().find(|c| c.window == w),
+    }
 }
 
 /// One row per event that ran, then one per excluded event (its fit and windows null).
-fn events_table(events: &[EventReport], excluded: &[Exclusion]) -> Result<DataFrame> {
+fn events_table(
+    events: &[EventReport],
+    excluded: &[Exclusion],
+    windows: &[String],
+) -> Result<DataFrame> {
     let n = events.len() + excluded.len();
     let ran = |f: &dyn Fn(&EventReport) -> Option<f64>| -> Vec<Option<f64>> {
         events
@@ -212,17 +270,13 @@ fn events_table(events: &[EventReport], excluded: &[Exclusion]) -> Result<DataFr
         float("shares_outstanding", ran(&|e| e.shares_outstanding)),
         float("market_value_before", ran(&|e| e.market_value_before)),
     ];
-    let windows: Vec<String> = events
-        .first()
-        .map(|e| e.car.iter().map(|c| c.window.clone()).collect())
-        .unwrap_or_default();
-    for w in &windows {
-        columns.push(float(&format!("car_{w}"), ran(&|e| of(e, w)?.car)));
-        columns.push(float(&format!("t_{w}"), ran(&|e| of(e, w)?.t)));
-        columns.push(float(&format!("p_{w}"), ran(&|e| of(e, w)?.p)));
+    for (i, w) in windows.iter().enumerate() {
+        columns.push(float(&format!("car_{w}"), ran(&|e| of(e, i, w)?.car)));
+        columns.push(float(&format!("t_{w}"), ran(&|e| of(e, i, w)?.t)));
+        columns.push(float(&format!("p_{w}"), ran(&|e| of(e, i, w)?.p)));
         columns.push(float(
             &format!("abnormal_market_value_change_{w}"),
-            ran(&|e| of(e, w)?.abnormal_market_value_change),
+            ran(&|e| of(e, i, w)?.abnormal_market_value_change),
         ));
     }
     DataFrame::new(n, columns).map_err(|e| polars_err("events table", e))

@@ -105,14 +105,21 @@ fn study_and_write_here(
             events: plan.jobs.len(),
         });
     }
-    let studied = study::study_events(plan, &loaded, &options.study, charts_per_event, console);
+    let keep = study::Keep {
+        price_paths: charts_per_event,
+        compact_days: !event_folders,
+    };
+    let studied = study::study_events(plan, &loaded, &options.study, keep, console);
+    // The panels are done with: their memory goes back before the tables are built.
+    let (source, fetched) = (loaded.source, loaded.fetched);
+    drop(loaded.pairs);
     clock.lap("study");
     let aggregate = study::aggregate(&studied, &options.study.car_windows);
     clock.lap("aggregate");
     let summary = Summary {
         conventions: options.study.conventions(),
-        source: loaded.source,
-        fetched: loaded.fetched,
+        source,
+        fetched,
         events: studied.events.into_iter().map(|s| s.report).collect(),
         excluded: studied.excluded,
         aggregate: aggregate.as_ref().map(Into::into),

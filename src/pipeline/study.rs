@@ -15,15 +15,15 @@ use crate::options::{validate_design, StudySettings};
 use crate::pipeline::load::{Loaded, Pair};
 use crate::pipeline::plan::{EventJob, Plan};
 use crate::report::{num, CarRow, DayRow, EventReport, PricePath};
-use crate::study::aggregate::Pool;
+use crate::study::aggregate::{EventMoments, Pool};
 use crate::study::stats::student_t_critical;
 use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
 
-/// One event that ran: its report, and the engine's result the aggregate reads (its
-/// estimation residuals already pooled and dropped).
+/// One event that ran: its report, and what the aggregate reads of the engine's result (its
+/// estimation residuals already pooled; the rest dropped).
 pub struct StudiedEvent {
     pub report: EventReport,
-    pub result: EventResult,
+    pub moments: EventMoments,
 }
 
 /// Every event of the plan, studied or excluded, in the plan's order, and the pooled
@@ -34,15 +34,25 @@ pub struct Studied {
     pub pool: Pool,
 }
 
-type Outcome = std::result::Result<StudiedEvent, Exclusion>;
+/// Boxed: a large run moves a million of them between vectors, a pointer each time.
+type Outcome = std::result::Result<Box<StudiedEvent>, Exclusion>;
 
-/// Studies every event of the plan, the pairs in parallel; `price_paths` asks for the price
-/// chart's series. Warnings are printed afterwards, in the plan's order.
+/// How the study keeps each event's report.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    /// The price chart's series (for the event's charts).
+    pub price_paths: bool,
+    /// Daily rows flat ([`EventReport::compact_days`]): a large run without event folders.
+    pub compact_days: bool,
+}
+
+/// Studies every event of the plan, the pairs in parallel. Warnings are printed afterwards,
+/// in the plan's order.
 pub fn study_events(
     plan: &Plan,
     loaded: &Loaded,
     study: &StudySettings,
-    price_paths: bool,
+    keep: Keep,
     console: &Console,
 ) -> Studied {
     let progress = console.progress("studying");
@@ -53,13 +63,21 @@ pub fn study_events(
         .zip(loaded.pairs.par_iter())
         .map(|(pair_jobs, pair)| {
             let mut pool = Pool::default();
+            let mut critical = CriticalValues::default();
             let outcomes = pair_jobs
                 .jobs
                 .iter()
                 .map(|&i| {
                     let job = &plan.jobs[i];
                     let studied = pair.as_ref().map_err(Clone::clone).and_then(|pair| {
-                        study_event(study, job, pair, loaded, price_paths, &mut pool)
+                        let mut context = EventContext {
+                            study,
+                            loaded,
+                            keep,
+                            pool: &mut pool,
+                            critical: &mut critical,
+                        };
+                        study_event(&mut context, job, pair).map(Box::new)
                     });
                     (i, studied.map_err(|e| job.spec.exclusion(&e)))
                 })
@@ -83,9 +101,12 @@ pub fn study_events(
             outcomes[i] = Some(outcome);
         }
     }
+    let ran = outcomes.iter().flatten().filter(|o| o.is_ok()).count();
+    studied.events.reserve_exact(ran);
     for outcome in outcomes.into_iter().flatten() {
         match outcome {
             Ok(event) => {
+                let event = *event;
                 for note in &event.report.notes {
                     console.note(&event.report.display_name(false), note);
                 }
@@ -112,17 +133,10 @@ pub fn aggregate(studied: &Studied, car_windows: &[RelWindow]) -> Option<study::
     if events.len() < 2 {
         return None;
     }
-    let samples: Vec<study::EventSample> = events
-        .iter()
-        .map(|s| study::EventSample {
-            result: &s.result,
-            estimation_keys: &[],
-            has_market_value: s.report.market_value_before.is_some(),
-        })
-        .collect();
+    let moments: Vec<&EventMoments> = events.iter().map(|s| &s.moments).collect();
     let window = union_window(events.iter().map(|s| s.report.event_window));
     Some(study::aggregate::aggregate_pooled(
-        &samples,
+        &moments,
         &studied.pool,
         window,
         car_windows,
@@ -168,15 +182,37 @@ fn resolve(
         .map_err(|m| Error::data(format!("{name} window {spec}: {m}")))
 }
 
+/// The 5% two-sided critical values of Student t by degrees of freedom: one inverse CDF per
+/// distinct L - k (a root search costing more than the event's whole fit), not per event.
+#[derive(Default)]
+struct CriticalValues(HashMap<usize, f64>);
+
+impl CriticalValues {
+    fn at(&mut self, dof: usize) -> f64 {
+        *self
+            .0
+            .entry(dof)
+            .or_insert_with(|| student_t_critical(0.05, dof as f64))
+    }
+}
+
+/// What studying an event needs besides the event and its pair: the settings, the share
+/// counts, how to keep the report, and the pair's running pool and critical values.
+struct EventContext<'a> {
+    study: &'a StudySettings,
+    loaded: &'a Loaded,
+    keep: Keep,
+    pool: &'a mut Pool,
+    critical: &'a mut CriticalValues,
+}
+
 /// Studies one event on its pair's panel: day 0, windows, share count, engine, report.
 fn study_event(
-    study: &StudySettings,
+    context: &mut EventContext<'_>,
     job: &EventJob,
     pair: &Pair,
-    loaded: &Loaded,
-    with_price_path: bool,
-    pool: &mut Pool,
 ) -> Result<StudiedEvent> {
+    let (study, loaded) = (context.study, context.loaded);
     let event = &job.spec;
     let calendar = &pair.aligned.calendar;
     let day0 = calendar
@@ -207,7 +243,7 @@ fn study_event(
     });
 
     let panel = pair.panel(market_value.as_deref());
-    let mut result = study::run_event(&panel, &design, day0)?;
+    let result = study::run_event(&panel, &design, day0)?;
     let gaps = result.days.iter().filter(|d| d.ar.is_nan()).count();
     if gaps > 0 {
         notes.push(Note::DaysWithoutReturn { days: gaps });
@@ -219,15 +255,28 @@ fn study_event(
             of: design.window.len(),
         });
     }
-    let mut report = build_report(job, &design, calendar, &result, share_count, notes);
-    if with_price_path {
+    let critical = context.critical.at(result.model.dof() as usize);
+    let mut report = build_report(
+        job,
+        &design,
+        calendar,
+        &result,
+        share_count,
+        notes,
+        critical,
+    );
+    if context.keep.price_paths {
         report.price_path = Some(price_path(calendar, pair, &result, &design));
     }
-    // The residuals are pooled now and dropped: memory stays bounded however many events.
+    if context.keep.compact_days {
+        report.compact_days();
+    }
+    // The residuals are pooled now, and only what the aggregate reads is kept: memory stays
+    // bounded however many events.
     let (lo, hi) = result.estimation_span;
-    pool.add(&result, &pair.keys[lo..=hi]);
-    result.estimation_residuals = Vec::new();
-    Ok(StudiedEvent { report, result })
+    context.pool.add(&result, &pair.keys[lo..=hi]);
+    let moments = EventMoments::new(&result, report.market_value_before.is_some());
+    Ok(StudiedEvent { report, moments })
 }
 
 fn build_report(
@@ -237,9 +286,9 @@ fn build_report(
     r: &EventResult,
     share_count: Option<crate::data::ShareCount>,
     notes: Vec<Note>,
+    critical: f64,
 ) -> EventReport {
     let event = &job.spec;
-    let critical = student_t_critical(0.05, r.model.dof() as usize as f64);
     let (mut raw_total, mut abnormal_total) = (0.0, 0.0);
     let running = |total: &mut f64, change: Option<f64>| {
         change.map(|c| {
@@ -332,6 +381,7 @@ fn build_report(
         car,
         notes,
         price_path: None,
+        day_values: Box::default(),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::study::significance::{
 };
 use crate::study::window::RelWindow;
 use rayon::prelude::*;
+use std::borrow::Borrow;
 
 /// One event as the aggregate sees it.
 #[derive(Debug, Clone, Copy)]
@@ -133,23 +134,89 @@ pub struct Aggregate {
     pub estimation_aar_days: usize,
 }
 
-fn day_of<'a>(e: &EventSample<'a>, rel: i32) -> Option<&'a DayResult> {
-    // The days are consecutive relative days: look where the day should be first.
-    let days = &e.result.days;
-    let at = usize::try_from(rel - days.first()?.rel).ok();
-    at.and_then(|i| days.get(i))
-        .filter(|d| d.rel == rel)
-        .or_else(|| days.iter().find(|d| d.rel == rel))
+/// What the aggregate reads of one event's day: AR, SAR (its t), CAR so far, and the raw and
+/// abnormal dollar changes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayMoments {
+    pub ar: f64,
+    pub sar: f64,
+    pub car: f64,
+    pub market_value_change: f64,
+    pub abnormal_market_value_change: f64,
 }
 
-fn car_of<'a>(e: &EventSample<'a>, window: RelWindow) -> Option<&'a CarResult> {
-    e.result.cars.iter().find(|c| c.window == window)
+/// What the aggregate reads of one event's CAR window: CAR, SCAR (its t) and the dollars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CarMoments {
+    pub window: RelWindow,
+    pub car: f64,
+    pub scar: f64,
+    pub market_value_change: f64,
+    pub abnormal_market_value_change: f64,
+}
+
+/// One event as the aggregate reads it, a few hundred bytes: what a large run keeps of each
+/// event once its report is built (its full [`EventResult`] is ten times larger).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventMoments {
+    /// The relative day of `days[0]`; the days are consecutive.
+    pub first_rel: i32,
+    pub days: Box<[DayMoments]>,
+    pub cars: Box<[CarMoments]>,
+    /// L - k, the degrees of freedom of its t statistics.
+    pub dof: f64,
+    /// Whether the event has a market value (share count): dollars are summed over those.
+    pub has_market_value: bool,
+}
+
+impl EventMoments {
+    pub fn new(result: &EventResult, has_market_value: bool) -> Self {
+        EventMoments {
+            first_rel: result.days.first().map_or(0, |d| d.rel),
+            days: result.days.iter().map(DayMoments::from).collect(),
+            cars: result.cars.iter().map(CarMoments::from).collect(),
+            dof: result.model.dof(),
+            has_market_value,
+        }
+    }
+
+    fn day(&self, rel: i32) -> Option<&DayMoments> {
+        self.days.get(usize::try_from(rel - self.first_rel).ok()?)
+    }
+
+    fn car(&self, window: RelWindow) -> Option<&CarMoments> {
+        self.cars.iter().find(|c| c.window == window)
+    }
+}
+
+impl From<&DayResult> for DayMoments {
+    fn from(d: &DayResult) -> Self {
+        DayMoments {
+            ar: d.ar,
+            sar: d.ar_t,
+            car: d.car,
+            market_value_change: d.market_value_change,
+            abnormal_market_value_change: d.abnormal_market_value_change,
+        }
+    }
+}
+
+impl From<&CarResult> for CarMoments {
+    fn from(c: &CarResult) -> Self {
+        CarMoments {
+            window: c.window,
+            car: c.car,
+            scar: c.t,
+            market_value_change: c.market_value_change,
+            abnormal_market_value_change: c.abnormal_market_value_change,
+        }
+    }
 }
 
 /// One value per event (NaN where the event lacks the day or window).
 fn column<'a, T: 'a>(
-    events: &[EventSample<'a>],
-    item: impl Fn(&EventSample<'a>) -> Option<&'a T>,
+    events: &[&'a EventMoments],
+    item: impl Fn(&'a EventMoments) -> Option<&'a T>,
     value: impl Fn(&T) -> f64,
 ) -> Vec<f64> {
     events
@@ -160,8 +227,8 @@ fn column<'a, T: 'a>(
 
 /// Sums one dollar figure over the events that have a share count.
 fn dollars<'a, T: 'a>(
-    events: &[EventSample<'a>],
-    item: impl Fn(&EventSample<'a>) -> Option<&'a T>,
+    events: &[&'a EventMoments],
+    item: impl Fn(&'a EventMoments) -> Option<&'a T>,
     value: impl Fn(&T) -> f64,
 ) -> f64 {
     sum_finite(
@@ -427,8 +494,8 @@ fn battery(
 }
 
 /// Aggregates the events over the relative days of `window` and the `car_windows`.
-pub fn aggregate<'a>(
-    events: &[EventSample<'a>],
+pub fn aggregate(
+    events: &[EventSample<'_>],
     window: RelWindow,
     car_windows: &[RelWindow],
 ) -> Aggregate {
@@ -436,28 +503,34 @@ pub fn aggregate<'a>(
     for e in events {
         pool.add(e.result, e.estimation_keys);
     }
-    aggregate_pooled(events, &pool, window, car_windows)
+    let moments: Vec<EventMoments> = events
+        .iter()
+        .map(|e| EventMoments::new(e.result, e.has_market_value))
+        .collect();
+    aggregate_pooled(&moments, &pool, window, car_windows)
 }
 
-/// [`aggregate`] with the estimation windows already pooled (the events' residuals may have
-/// been dropped since).
-pub fn aggregate_pooled<'a>(
-    events: &[EventSample<'a>],
+/// [`aggregate`] with the estimation windows already pooled and each event reduced to what the
+/// aggregate reads (the residuals and the rest of the results may have been dropped since).
+pub fn aggregate_pooled<M: std::borrow::Borrow<EventMoments> + Sync>(
+    events: &[M],
     pool: &Pool,
     window: RelWindow,
     car_windows: &[RelWindow],
 ) -> Aggregate {
+    let events: Vec<&EventMoments> = events.iter().map(Borrow::borrow).collect();
+    let events = &events[..];
     let pooled = pool.finish();
-    let dofs: Vec<f64> = events.iter().map(|e| e.result.model.dof()).collect();
+    let dofs: Vec<f64> = events.iter().map(|e| e.dof).collect();
     let cda_days = pooled.estimation_aar_days;
 
     // Each day and window is its own cross-section: they run in parallel.
     let days: Vec<AggregateDay> = (window.start..=window.end)
         .into_par_iter()
         .map(|rel| {
-            let day = |e: &EventSample<'a>| day_of(e, rel);
+            let day = |e| EventMoments::day(e, rel);
             let ar = column(events, day, |d| d.ar);
-            let sar = column(events, day, |d| d.ar_t);
+            let sar = column(events, day, |d| d.sar);
             // A missing day carries the event's CAR so far.
             let cars = column(events, day, |d| d.car);
             let (aar, _, n) = mean_sd(&ar);
@@ -485,9 +558,9 @@ pub fn aggregate_pooled<'a>(
     let cars = car_windows
         .par_iter()
         .map(|&w| {
-            let car_of = |e: &EventSample<'a>| car_of(e, w);
+            let car_of = |e| EventMoments::car(e, w);
             let car = column(events, car_of, |c| c.car);
-            let scar = column(events, car_of, |c| c.t);
+            let scar = column(events, car_of, |c| c.scar);
             let (caar, _, n) = mean_sd(&car);
             // The window's AARs, as the daily rows computed them (CAR windows lie inside).
             let aar_sum = sum_finite(
@@ -700,7 +773,11 @@ mod tests {
             pool.add(s.result, s.estimation_keys);
         }
         left.merge(&right);
-        let merged = aggregate_pooled(&samples, &left, design().window, &design().car_windows);
+        let moments: Vec<EventMoments> = samples
+            .iter()
+            .map(|s| EventMoments::new(s.result, s.has_market_value))
+            .collect();
+        let merged = aggregate_pooled(&moments, &left, design().window, &design().car_windows);
         assert!((whole.residual_correlation - merged.residual_correlation).abs() < 1e-12);
         assert!((whole.positive_share - merged.positive_share).abs() < 1e-15);
         for (a, b) in whole.days.iter().zip(&merged.days) {
