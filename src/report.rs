@@ -66,7 +66,7 @@ impl Conventions {
 }
 
 /// One day of the event window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct DayRow {
     pub rel: i32,
     pub date: NaiveDate,
@@ -98,6 +98,9 @@ pub struct DayRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct CarRow {
     pub window: String,
+    /// The same window, typed (the aggregate finds an event's windows by it).
+    #[serde(skip)]
+    pub rel_window: RelWindow,
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
     /// Days with a valid AR in the window.
@@ -149,8 +152,8 @@ pub struct EventReport {
     pub shares_source: Option<String>,
     /// Market value at the close of day -1, in dollars.
     pub market_value_before: Option<f64>,
-    /// Every day of the event window; in a large run (no event folders), day 0 only, the
-    /// others being in `day_values`.
+    /// Every day of the event window; empty in a large run (no event folders), whose days
+    /// are in `day_values`: read them with [`EventReport::day`] or [`EventReport::day_values`].
     pub days: Vec<DayRow>,
     pub car: Vec<CarRow>,
     /// Warnings about this event (fallbacks taken, data gaps).
@@ -158,7 +161,7 @@ pub struct EventReport {
     /// Both price series rebased for the price chart, when the event's charts are drawn.
     #[serde(skip)]
     pub price_path: Option<PricePath>,
-    /// A large run's daily rows, kept flat (see [`EventReport::compact_days`]); empty otherwise.
+    /// A large run's daily rows, kept flat instead of `days`; empty otherwise.
     #[serde(skip)]
     pub day_values: Box<[DayValues]>,
 }
@@ -189,7 +192,33 @@ impl DayValues {
         "car_sd",
     ];
     pub const AR: usize = 3;
+    pub const AR_T: usize = 4;
     pub const CAR: usize = 6;
+    pub const MARKET_VALUE_CHANGE: usize = 7;
+    pub const ABNORMAL_MARKET_VALUE_CHANGE: usize = 8;
+}
+
+impl From<&DayValues> for DayRow {
+    fn from(d: &DayValues) -> Self {
+        let v = |i: usize| num(d.values[i]);
+        DayRow {
+            rel: d.rel,
+            date: d.date,
+            ret: v(0),
+            benchmark_return: v(1),
+            normal_return: v(2),
+            ar: v(3),
+            ar_t: v(4),
+            ar_p: v(5),
+            car: v(6),
+            market_value_change: v(7),
+            abnormal_market_value_change: v(8),
+            car_sd: v(9),
+            car_band: None,
+            cumulative_market_value_change: None,
+            cumulative_abnormal_market_value_change: None,
+        }
+    }
 }
 
 impl From<&DayRow> for DayValues {
@@ -215,16 +244,17 @@ impl From<&DayRow> for DayValues {
 }
 
 impl EventReport {
-    pub fn day(&self, rel: i32) -> Option<&DayRow> {
-        self.days.iter().find(|d| d.rel == rel)
-    }
-
-    /// Keeps the daily rows flat, and day 0 alone as a [`DayRow`] (the console list and the
-    /// events table read it): what a large run does with each event.
-    pub fn compact_days(&mut self) {
-        self.day_values = self.days.iter().map(DayValues::from).collect();
-        // A new vector, not `retain`: the old one's capacity (the whole window) would stay.
-        self.days = self.days.iter().filter(|d| d.rel == 0).cloned().collect();
+    /// The day `rel` of the event window, whichever way the report keeps its days (a large
+    /// run's has no chart fields: `car_band` and the cumulative dollars are `None`).
+    pub fn day(&self, rel: i32) -> Option<DayRow> {
+        match self.days.iter().find(|d| d.rel == rel) {
+            Some(d) => Some(*d),
+            None => self
+                .day_values
+                .iter()
+                .find(|d| d.rel == rel)
+                .map(DayRow::from),
+        }
     }
 
     /// Every day of the event window, flat, whichever way the report keeps them.

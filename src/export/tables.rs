@@ -81,7 +81,7 @@ fn cars_table(events: &[EventReport]) -> Result<DataFrame> {
 fn write_batched(
     dir: &Path,
     name: &str,
-    batches: impl Iterator<Item = Result<DataFrame>>,
+    batches: impl Iterator<Item = Result<DataFrame>> + Send,
 ) -> Result<()> {
     let csv_path = dir.join(format!("{name}.csv"));
     let parquet_path = dir.join(format!("{name}.parquet"));
@@ -98,60 +98,98 @@ fn write_batched(
     )
 }
 
+/// The batches are built on one thread while the CSV and the Parquet writers each take them on
+/// their own: building, formatting and compressing overlap. At most two batches wait.
 fn write_both(
     csv_path: &Path,
     parquet_path: &Path,
-    batches: impl Iterator<Item = Result<DataFrame>>,
+    batches: impl Iterator<Item = Result<DataFrame>> + Send,
 ) -> Result<()> {
-    let create = |path: &Path| {
-        std::fs::File::create(path)
-            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
-            .map_err(|e| Error::io(path, e))
-    };
-    let (mut csv_out, mut parquet_out) = (create(csv_path)?, create(parquet_path)?);
-    let mut writers = None;
-    for batch in batches {
-        let batch = batch?;
-        if writers.is_none() {
-            let schema = batch.schema();
-            let csv = CsvWriter::new(&mut csv_out)
-                .include_header(true)
-                .batched(schema)
-                .map_err(|e| polars_err("writing CSV", e))?;
-            let parquet = ParquetWriter::new(&mut parquet_out)
-                .batched(schema)
-                .map_err(|e| polars_err("writing Parquet", e))?;
-            writers = Some((csv, parquet));
-        }
-        let (csv, parquet) = writers.as_mut().expect("set above");
-        std::thread::scope(|scope| {
-            let parquet = scope.spawn(|| {
-                parquet
-                    .write_batch(&batch)
-                    .map_err(|e| polars_err("writing Parquet", e))
-            });
-            let csv = csv
-                .write_batch(&batch)
-                .map_err(|e| polars_err("writing CSV", e));
-            let parquet = parquet
+    use std::sync::mpsc::sync_channel;
+    let (csv_tx, csv_rx) = sync_channel::<DataFrame>(1);
+    let (parquet_tx, parquet_rx) = sync_channel::<DataFrame>(1);
+    std::thread::scope(|scope| {
+        let produce = scope.spawn(move || -> Result<()> {
+            for batch in batches {
+                let batch = batch?;
+                // A writer that stopped has its error to tell: stop building.
+                if parquet_tx.send(batch.clone()).is_err() || csv_tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let parquet = scope.spawn(move || write_stream(parquet_path, parquet_rx, Format::Parquet));
+        let csv = write_stream(csv_path, csv_rx, Format::Csv);
+        let joined = |handle: std::thread::ScopedJoinHandle<'_, Result<()>>| {
+            handle
                 .join()
-                .unwrap_or_else(|_| Err(Error::Internal("the Parquet writer panicked".into())));
-            csv.and(parquet)
-        })?;
+                .unwrap_or_else(|_| Err(Error::Internal("a table writer panicked".into())))
+        };
+        let (parquet, produce) = (joined(parquet), joined(produce));
+        produce.and(csv).and(parquet)
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Parquet,
+}
+
+/// A format's batched writer over a buffered file (one per file: its size does not matter).
+#[allow(clippy::large_enum_variant)]
+enum StreamWriter<'a> {
+    Csv(polars::io::csv::write::BatchedWriter<&'a mut std::io::BufWriter<std::fs::File>>),
+    Parquet(polars::io::parquet::write::BatchedWriter<&'a mut std::io::BufWriter<std::fs::File>>),
+}
+
+/// Writes every batch received into `path` in `format`, then syncs the file. With no batch at
+/// all (the producer failed first) the file is left empty: its temp file is removed.
+fn write_stream(
+    path: &Path,
+    batches: std::sync::mpsc::Receiver<DataFrame>,
+    format: Format,
+) -> Result<()> {
+    let what = match format {
+        Format::Csv => "writing CSV",
+        Format::Parquet => "writing Parquet",
+    };
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut batches = batches.into_iter();
+    if let Some(first) = batches.next() {
+        let schema = first.schema();
+        let mut writer = match format {
+            Format::Csv => StreamWriter::Csv(
+                CsvWriter::new(&mut out)
+                    .include_header(true)
+                    .batched(schema)
+                    .map_err(|e| polars_err(what, e))?,
+            ),
+            Format::Parquet => StreamWriter::Parquet(
+                ParquetWriter::new(&mut out)
+                    .batched(schema)
+                    .map_err(|e| polars_err(what, e))?,
+            ),
+        };
+        for batch in std::iter::once(first).chain(batches) {
+            match &mut writer {
+                StreamWriter::Csv(w) => w.write_batch(&batch),
+                StreamWriter::Parquet(w) => w.write_batch(&batch),
+            }
+            .map_err(|e| polars_err(what, e))?;
+        }
+        match writer {
+            StreamWriter::Csv(mut w) => w.finish(),
+            StreamWriter::Parquet(w) => w.finish().map(|_| ()),
+        }
+        .map_err(|e| polars_err(what, e))?;
     }
-    if let Some((mut csv, parquet)) = writers {
-        csv.finish().map_err(|e| polars_err("writing CSV", e))?;
-        parquet
-            .finish()
-            .map_err(|e| polars_err("writing Parquet", e))?;
-    }
-    for (out, path) in [(csv_out, csv_path), (parquet_out, parquet_path)] {
-        let file = out
-            .into_inner()
-            .map_err(|e| Error::io(path, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(path, e))?;
-    }
-    Ok(())
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(path, e))
 }
 
 fn prepend(df: &mut DataFrame, name: &str, values: Vec<u32>) -> Result<()> {

@@ -61,7 +61,9 @@ impl StageClock {
 /// Runs a study with the price source its settings name.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
+    let mut clock = StageClock::from_env();
     let plan = plan::plan(&options.events, &options.study)?;
+    clock.lap("plan");
     let source = load::price_source(&plan, &options.study, &options.data, &console)?;
     study_and_write(options, &plan, source.as_ref(), &console)
 }
@@ -109,10 +111,14 @@ fn study_and_write_here(
         price_paths: charts_per_event,
         compact_days: !event_folders,
     };
-    let studied = study::study_events(plan, &loaded, &options.study, keep, console);
-    // The panels are done with: their memory goes back before the tables are built.
-    let (source, fetched) = (loaded.source, loaded.fetched);
-    drop(loaded.pairs);
+    let load::Loaded {
+        pairs,
+        shares,
+        source,
+        fetched,
+    } = loaded;
+    // The panels go in and are dropped pair by pair, as the reports come out.
+    let studied = study::study_events(plan, pairs, &shares, &options.study, keep, console);
     clock.lap("study");
     let aggregate = study::aggregate(&studied, &options.study.car_windows);
     clock.lap("aggregate");

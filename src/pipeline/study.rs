@@ -12,18 +12,63 @@ use crate::error::{Error, Result};
 use crate::event::Exclusion;
 use crate::note::{Note, Warning};
 use crate::options::{validate_design, StudySettings};
-use crate::pipeline::load::{Loaded, Pair};
+use crate::pipeline::load::{Pair, ShareSources};
 use crate::pipeline::plan::{EventJob, Plan};
-use crate::report::{num, CarRow, DayRow, EventReport, PricePath};
-use crate::study::aggregate::{EventMoments, Pool};
+use crate::report::{num, CarRow, DayRow, DayValues, EventReport, PricePath};
+use crate::study::aggregate::{CarMoments, DayMoments, EventView, Pool};
 use crate::study::stats::student_t_critical;
 use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
 
-/// One event that ran: its report, and what the aggregate reads of the engine's result (its
-/// estimation residuals already pooled; the rest dropped).
+/// One event that ran: its report (its estimation residuals already pooled, the engine's
+/// result dropped; the report holds every number the aggregate reads).
 pub struct StudiedEvent {
     pub report: EventReport,
-    pub moments: EventMoments,
+}
+
+/// The aggregate reads an event's numbers from its report: a large run keeps them once.
+impl EventView for StudiedEvent {
+    fn day(&self, rel: i32) -> Option<DayMoments> {
+        let report = &self.report;
+        let moments = |d: &DayValues| DayMoments {
+            ar: d.values[DayValues::AR],
+            sar: d.values[DayValues::AR_T],
+            car: d.values[DayValues::CAR],
+            market_value_change: d.values[DayValues::MARKET_VALUE_CHANGE],
+            abnormal_market_value_change: d.values[DayValues::ABNORMAL_MARKET_VALUE_CHANGE],
+        };
+        // The days are consecutive: look where the day should be.
+        let at = |first: i32| usize::try_from(rel - first).ok();
+        if let Some(first) = report.day_values.first() {
+            let d = report.day_values.get(at(first.rel)?)?;
+            return (d.rel == rel).then(|| moments(d));
+        }
+        let d = report.days.get(at(report.days.first()?.rel)?)?;
+        (d.rel == rel).then(|| moments(&DayValues::from(d)))
+    }
+
+    fn car(&self, index: usize, window: RelWindow) -> Option<CarMoments> {
+        let cars = &self.report.car;
+        let row = match cars.get(index) {
+            Some(c) if c.rel_window == window => c,
+            _ => cars.iter().find(|c| c.rel_window == window)?,
+        };
+        let v = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        Some(CarMoments {
+            window,
+            car: v(row.car),
+            scar: v(row.t),
+            market_value_change: v(row.market_value_change),
+            abnormal_market_value_change: v(row.abnormal_market_value_change),
+        })
+    }
+
+    fn dof(&self) -> f64 {
+        self.report.degrees_of_freedom as f64
+    }
+
+    fn has_market_value(&self) -> bool {
+        self.report.market_value_before.is_some()
+    }
 }
 
 /// Every event of the plan, studied or excluded, in the plan's order, and the pooled
@@ -42,65 +87,74 @@ type Outcome = std::result::Result<Box<StudiedEvent>, Exclusion>;
 pub struct Keep {
     /// The price chart's series (for the event's charts).
     pub price_paths: bool,
-    /// Daily rows flat ([`EventReport::compact_days`]): a large run without event folders.
+    /// Daily rows flat (`EventReport::day_values`): a large run without event folders.
     pub compact_days: bool,
 }
 
-/// Studies every event of the plan, the pairs in parallel. Warnings are printed afterwards,
-/// in the plan's order.
+/// Pairs studied at once: their pools are merged, in order, and dropped before the next ones,
+/// so a run of 5,000 firms does not hold 5,000 pools.
+const PAIRS_PER_CHUNK: usize = 256;
+
+/// Studies every event of the plan, the pairs in parallel; each pair's panel (one per
+/// [`Plan::pairs`], in its order) is dropped as soon as its events are done. Warnings are
+/// printed afterwards, in the plan's order.
 pub fn study_events(
     plan: &Plan,
-    loaded: &Loaded,
+    pairs: Vec<Result<Pair>>,
+    shares: &ShareSources,
     study: &StudySettings,
     keep: Keep,
     console: &Console,
 ) -> Studied {
     let progress = console.progress("studying");
     progress.start(plan.pairs.len());
-    let per_pair: Vec<(Vec<(usize, Outcome)>, Pool)> = plan
-        .pairs
-        .par_iter()
-        .zip(loaded.pairs.par_iter())
-        .map(|(pair_jobs, pair)| {
-            let mut pool = Pool::default();
-            let mut critical = CriticalValues::default();
-            let outcomes = pair_jobs
-                .jobs
-                .iter()
-                .map(|&i| {
-                    let job = &plan.jobs[i];
-                    let studied = pair.as_ref().map_err(Clone::clone).and_then(|pair| {
-                        let mut context = EventContext {
-                            study,
-                            loaded,
-                            keep,
-                            pool: &mut pool,
-                            critical: &mut critical,
-                        };
-                        study_event(&mut context, job, pair).map(Box::new)
-                    });
-                    (i, studied.map_err(|e| job.spec.exclusion(&e)))
-                })
-                .collect();
-            progress.done(&pair_jobs.firm);
-            (outcomes, pool)
-        })
-        .collect();
-    progress.finish();
-
     let mut outcomes: Vec<Option<Outcome>> = plan.jobs.iter().map(|_| None).collect();
     let mut studied = Studied {
         events: Vec::new(),
         excluded: plan.rejected.clone(),
         pool: Pool::default(),
     };
-    // Pools merge in the plan's pair order: the same sums on every run, however threads ran.
-    for (pair_outcomes, pool) in per_pair {
-        studied.pool.merge(&pool);
-        for (i, outcome) in pair_outcomes {
-            outcomes[i] = Some(outcome);
+    let mut pairs = pairs.into_iter();
+    for chunk in plan.pairs.chunks(PAIRS_PER_CHUNK) {
+        let panels: Vec<Result<Pair>> = pairs.by_ref().take(chunk.len()).collect();
+        let per_pair: Vec<(Vec<(usize, Outcome)>, Pool)> = chunk
+            .par_iter()
+            .zip(panels.into_par_iter())
+            .map(|(pair_jobs, pair)| {
+                let mut pool = Pool::default();
+                let mut critical = CriticalValues::default();
+                let outcomes = pair_jobs
+                    .jobs
+                    .iter()
+                    .map(|&i| {
+                        let job = &plan.jobs[i];
+                        let studied = pair.as_ref().map_err(Clone::clone).and_then(|pair| {
+                            let mut context = EventContext {
+                                study,
+                                shares,
+                                keep,
+                                pool: &mut pool,
+                                critical: &mut critical,
+                            };
+                            study_event(&mut context, job, pair).map(Box::new)
+                        });
+                        (i, studied.map_err(|e| job.spec.exclusion(&e)))
+                    })
+                    .collect();
+                progress.done(&pair_jobs.firm);
+                (outcomes, pool)
+            })
+            .collect();
+        // Pools merge in the plan's pair order: the same sums on every run, however threads ran.
+        for (pair_outcomes, pool) in per_pair {
+            studied.pool.merge(&pool);
+            for (i, outcome) in pair_outcomes {
+                outcomes[i] = Some(outcome);
+            }
         }
     }
+    progress.finish();
+
     let ran = outcomes.iter().flatten().filter(|o| o.is_ok()).count();
     studied.events.reserve_exact(ran);
     for outcome in outcomes.into_iter().flatten() {
@@ -133,10 +187,9 @@ pub fn aggregate(studied: &Studied, car_windows: &[RelWindow]) -> Option<study::
     if events.len() < 2 {
         return None;
     }
-    let moments: Vec<&EventMoments> = events.iter().map(|s| &s.moments).collect();
     let window = union_window(events.iter().map(|s| s.report.event_window));
     Some(study::aggregate::aggregate_pooled(
-        &moments,
+        events,
         &studied.pool,
         window,
         car_windows,
@@ -200,7 +253,7 @@ impl CriticalValues {
 /// counts, how to keep the report, and the pair's running pool and critical values.
 struct EventContext<'a> {
     study: &'a StudySettings,
-    loaded: &'a Loaded,
+    shares: &'a ShareSources,
     keep: Keep,
     pool: &'a mut Pool,
     critical: &'a mut CriticalValues,
@@ -212,7 +265,7 @@ fn study_event(
     job: &EventJob,
     pair: &Pair,
 ) -> Result<StudiedEvent> {
-    let (study, loaded) = (context.study, context.loaded);
+    let study = context.study;
     let event = &job.spec;
     let calendar = &pair.aligned.calendar;
     let day0 = calendar
@@ -233,7 +286,7 @@ fn study_event(
 
     let mut notes = Vec::new();
     let day_before = calendar.date(day0.saturating_sub(1));
-    let share_count = loaded
+    let share_count = context
         .shares
         .count(&event.ticker, day_before, &pair.splits, &mut notes);
     let market_value = share_count.as_ref().map(|count| {
@@ -256,27 +309,24 @@ fn study_event(
         });
     }
     let critical = context.critical.at(result.model.dof() as usize);
-    let mut report = build_report(
-        job,
-        &design,
-        calendar,
-        &result,
-        share_count,
-        notes,
-        critical,
-    );
+    let rows = (!context.keep.compact_days).then_some(critical);
+    let mut report = build_report(job, &design, calendar, &result, share_count, notes, rows);
     if context.keep.price_paths {
         report.price_path = Some(price_path(calendar, pair, &result, &design));
     }
     if context.keep.compact_days {
-        report.compact_days();
+        // Straight from the engine's days: no row struct is built only to be flattened.
+        report.day_values = result
+            .days
+            .iter()
+            .map(|d| day_values(d, calendar))
+            .collect();
     }
     // The residuals are pooled now, and only what the aggregate reads is kept: memory stays
     // bounded however many events.
     let (lo, hi) = result.estimation_span;
     context.pool.add(&result, &pair.keys[lo..=hi]);
-    let moments = EventMoments::new(&result, report.market_value_before.is_some());
-    Ok(StudiedEvent { report, moments })
+    Ok(StudiedEvent { report })
 }
 
 fn build_report(
@@ -286,9 +336,11 @@ fn build_report(
     r: &EventResult,
     share_count: Option<crate::data::ShareCount>,
     notes: Vec<Note>,
-    critical: f64,
+    rows_with_critical: Option<f64>,
 ) -> EventReport {
     let event = &job.spec;
+    // Without daily rows (a large run keeps its days flat), the AR band is not drawn either.
+    let critical = rows_with_critical.unwrap_or(f64::NAN);
     let (mut raw_total, mut abnormal_total) = (0.0, 0.0);
     let running = |total: &mut f64, change: Option<f64>| {
         change.map(|c| {
@@ -299,6 +351,7 @@ fn build_report(
     let days = r
         .days
         .iter()
+        .filter(|_| rows_with_critical.is_some())
         .map(|d| {
             let car_sd = num(d.car_variance.sqrt());
             let (raw, abnormal) = (
@@ -329,6 +382,7 @@ fn build_report(
         .iter()
         .map(|c| CarRow {
             window: c.window.to_string(),
+            rel_window: c.window,
             start: c.span.map(|(s, _)| calendar.date(s)),
             end: c.span.map(|(_, e)| calendar.date(e)),
             days: c.days,
@@ -416,5 +470,27 @@ fn price_path(
         dates: (lo..=hi).map(|i| calendar.date(i)).collect(),
         firm: rebase(&aligned.firm_adj_close),
         benchmark: rebase(&aligned.benchmark_adj_close),
+    }
+}
+
+/// One engine day as the flat numbers a large run keeps ([`DayValues`]): what
+/// [`DayValues::from`] makes of the day's [`DayRow`], without the row.
+fn day_values(d: &study::DayResult, calendar: &TradingCalendar) -> DayValues {
+    let v = |x: f64| if x.is_finite() { x } else { f64::NAN };
+    DayValues {
+        rel: d.rel,
+        date: calendar.date(d.index),
+        values: [
+            v(d.ret),
+            v(d.market),
+            v(d.normal),
+            v(d.ar),
+            v(d.ar_t),
+            v(d.ar_p),
+            v(d.car),
+            v(d.market_value_change),
+            v(d.abnormal_market_value_change),
+            v(d.car_variance.sqrt()),
+        ],
     }
 }

@@ -11,7 +11,6 @@ use crate::study::significance::{
 };
 use crate::study::window::RelWindow;
 use rayon::prelude::*;
-use std::borrow::Borrow;
 
 /// One event as the aggregate sees it.
 #[derive(Debug, Clone, Copy)]
@@ -136,7 +135,7 @@ pub struct Aggregate {
 
 /// What the aggregate reads of one event's day: AR, SAR (its t), CAR so far, and the raw and
 /// abnormal dollar changes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DayMoments {
     pub ar: f64,
     pub sar: f64,
@@ -169,6 +168,43 @@ pub struct EventMoments {
     pub has_market_value: bool,
 }
 
+/// What the aggregate reads of each event, however its caller keeps the event: the engine's
+/// [`EventMoments`], or a report that already holds the same numbers (the pipeline's), so
+/// that a large run keeps them once.
+pub trait EventView: Sync {
+    /// The event's numbers on relative day `rel`, if its window has the day.
+    fn day(&self, rel: i32) -> Option<DayMoments>;
+    /// The event's CAR window `window`, the run's `index`-th.
+    fn car(&self, index: usize, window: RelWindow) -> Option<CarMoments>;
+    /// L - k, the degrees of freedom of its t statistics.
+    fn dof(&self) -> f64;
+    /// Whether it has a market value (share count): dollars are summed over those.
+    fn has_market_value(&self) -> bool;
+}
+
+impl EventView for EventMoments {
+    fn day(&self, rel: i32) -> Option<DayMoments> {
+        self.days
+            .get(usize::try_from(rel - self.first_rel).ok()?)
+            .copied()
+    }
+
+    fn car(&self, index: usize, window: RelWindow) -> Option<CarMoments> {
+        match self.cars.get(index) {
+            Some(c) if c.window == window => Some(*c),
+            _ => self.cars.iter().find(|c| c.window == window).copied(),
+        }
+    }
+
+    fn dof(&self) -> f64 {
+        self.dof
+    }
+
+    fn has_market_value(&self) -> bool {
+        self.has_market_value
+    }
+}
+
 impl EventMoments {
     pub fn new(result: &EventResult, has_market_value: bool) -> Self {
         EventMoments {
@@ -178,14 +214,6 @@ impl EventMoments {
             dof: result.model.dof(),
             has_market_value,
         }
-    }
-
-    fn day(&self, rel: i32) -> Option<&DayMoments> {
-        self.days.get(usize::try_from(rel - self.first_rel).ok()?)
-    }
-
-    fn car(&self, window: RelWindow) -> Option<&CarMoments> {
-        self.cars.iter().find(|c| c.window == window)
     }
 }
 
@@ -214,28 +242,28 @@ impl From<&CarResult> for CarMoments {
 }
 
 /// One value per event (NaN where the event lacks the day or window).
-fn column<'a, T: 'a>(
-    events: &[&'a EventMoments],
-    item: impl Fn(&'a EventMoments) -> Option<&'a T>,
+fn column<E: EventView, T>(
+    events: &[E],
+    item: impl Fn(&E) -> Option<T>,
     value: impl Fn(&T) -> f64,
 ) -> Vec<f64> {
     events
         .iter()
-        .map(|e| item(e).map_or(f64::NAN, &value))
+        .map(|e| item(e).map_or(f64::NAN, |x| value(&x)))
         .collect()
 }
 
 /// Sums one dollar figure over the events that have a share count.
-fn dollars<'a, T: 'a>(
-    events: &[&'a EventMoments],
-    item: impl Fn(&'a EventMoments) -> Option<&'a T>,
+fn dollars<E: EventView, T>(
+    events: &[E],
+    item: impl Fn(&E) -> Option<T>,
     value: impl Fn(&T) -> f64,
 ) -> f64 {
     sum_finite(
         events
             .iter()
-            .filter(|e| e.has_market_value)
-            .filter_map(|e| item(e).map(&value)),
+            .filter(|e| e.has_market_value())
+            .filter_map(|e| item(e).map(|x| value(&x))),
     )
 }
 
@@ -512,23 +540,21 @@ pub fn aggregate(
 
 /// [`aggregate`] with the estimation windows already pooled and each event reduced to what the
 /// aggregate reads (the residuals and the rest of the results may have been dropped since).
-pub fn aggregate_pooled<M: std::borrow::Borrow<EventMoments> + Sync>(
-    events: &[M],
+pub fn aggregate_pooled<E: EventView>(
+    events: &[E],
     pool: &Pool,
     window: RelWindow,
     car_windows: &[RelWindow],
 ) -> Aggregate {
-    let events: Vec<&EventMoments> = events.iter().map(Borrow::borrow).collect();
-    let events = &events[..];
     let pooled = pool.finish();
-    let dofs: Vec<f64> = events.iter().map(|e| e.dof).collect();
+    let dofs: Vec<f64> = events.iter().map(|e| e.dof()).collect();
     let cda_days = pooled.estimation_aar_days;
 
     // Each day and window is its own cross-section: they run in parallel.
     let days: Vec<AggregateDay> = (window.start..=window.end)
         .into_par_iter()
         .map(|rel| {
-            let day = |e| EventMoments::day(e, rel);
+            let day = |e: &E| e.day(rel);
             let ar = column(events, day, |d| d.ar);
             let sar = column(events, day, |d| d.sar);
             // A missing day carries the event's CAR so far.
@@ -557,8 +583,9 @@ pub fn aggregate_pooled<M: std::borrow::Borrow<EventMoments> + Sync>(
 
     let cars = car_windows
         .par_iter()
-        .map(|&w| {
-            let car_of = |e| EventMoments::car(e, w);
+        .enumerate()
+        .map(|(i, &w)| {
+            let car_of = |e: &E| e.car(i, w);
             let car = column(events, car_of, |c| c.car);
             let scar = column(events, car_of, |c| c.scar);
             let (caar, _, n) = mean_sd(&car);
@@ -594,7 +621,7 @@ pub fn aggregate_pooled<M: std::borrow::Borrow<EventMoments> + Sync>(
 
     Aggregate {
         n: events.len(),
-        n_with_market_value: events.iter().filter(|e| e.has_market_value).count(),
+        n_with_market_value: events.iter().filter(|e| e.has_market_value()).count(),
         days,
         cars,
         positive_share: pooled.positive_share,
