@@ -6,6 +6,17 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// No transparent huge pages for this process: mimalloc asks for them, and the kernel then
+/// zeroes 2 MB for every first touch of a sparsely used region. On the million-event run that
+/// was a fifth of all CPU time (24 s wall, 9.7 s system; without: 21 s, 5 s).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's paging.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -17,6 +28,7 @@ use eventstudy::error::{exit, Result};
 use eventstudy::export::render_stdout;
 
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     // A bug must still end in one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error: {info} (please report this)");

@@ -242,28 +242,21 @@ impl From<&CarResult> for CarMoments {
 }
 
 /// One value per event (NaN where the event lacks the day or window).
-fn column<E: EventView, T>(
-    events: &[E],
-    item: impl Fn(&E) -> Option<T>,
-    value: impl Fn(&T) -> f64,
-) -> Vec<f64> {
-    events
+fn column<T>(items: &[Option<T>], value: impl Fn(&T) -> f64) -> Vec<f64> {
+    items
         .iter()
-        .map(|e| item(e).map_or(f64::NAN, |x| value(&x)))
+        .map(|x| x.as_ref().map_or(f64::NAN, &value))
         .collect()
 }
 
 /// Sums one dollar figure over the events that have a share count.
-fn dollars<E: EventView, T>(
-    events: &[E],
-    item: impl Fn(&E) -> Option<T>,
-    value: impl Fn(&T) -> f64,
-) -> f64 {
+fn dollars<E: EventView, T>(events: &[E], items: &[Option<T>], value: impl Fn(&T) -> f64) -> f64 {
     sum_finite(
         events
             .iter()
-            .filter(|e| e.has_market_value())
-            .filter_map(|e| item(e).map(|x| value(&x))),
+            .zip(items)
+            .filter(|(e, _)| e.has_market_value())
+            .filter_map(|(_, x)| x.as_ref().map(&value)),
     )
 }
 
@@ -348,7 +341,7 @@ pub struct Pool {
 struct Scratch {
     values: Vec<f64>,
     rels: Vec<i64>,
-    order: Vec<(u64, u32)>,
+    order: Vec<u64>,
     ranks: Vec<f64>,
 }
 
@@ -554,11 +547,12 @@ pub fn aggregate_pooled<E: EventView>(
     let days: Vec<AggregateDay> = (window.start..=window.end)
         .into_par_iter()
         .map(|rel| {
-            let day = |e: &E| e.day(rel);
-            let ar = column(events, day, |d| d.ar);
-            let sar = column(events, day, |d| d.sar);
+            // Each event's day read once, then its columns.
+            let day: Vec<Option<DayMoments>> = events.iter().map(|e| e.day(rel)).collect();
+            let ar = column(&day, |d| d.ar);
+            let sar = column(&day, |d| d.sar);
             // A missing day carries the event's CAR so far.
-            let cars = column(events, day, |d| d.car);
+            let cars = column(&day, |d| d.car);
             let (aar, _, n) = mean_sd(&ar);
             let (caar, car_sd, _) = mean_sd(&cars);
             let cda = crude_dependence_t(aar, 1, pooled.aar_sd, cda_days);
@@ -573,8 +567,8 @@ pub fn aggregate_pooled<E: EventView>(
                 tests,
                 wilcoxon_w,
                 positive: ar.iter().filter(|v| **v > 0.0).count(),
-                market_value_change: dollars(events, day, |d| d.market_value_change),
-                abnormal_market_value_change: dollars(events, day, |d| {
+                market_value_change: dollars(events, &day, |d| d.market_value_change),
+                abnormal_market_value_change: dollars(events, &day, |d| {
                     d.abnormal_market_value_change
                 }),
             }
@@ -585,9 +579,9 @@ pub fn aggregate_pooled<E: EventView>(
         .par_iter()
         .enumerate()
         .map(|(i, &w)| {
-            let car_of = |e: &E| e.car(i, w);
-            let car = column(events, car_of, |c| c.car);
-            let scar = column(events, car_of, |c| c.scar);
+            let car_of: Vec<Option<CarMoments>> = events.iter().map(|e| e.car(i, w)).collect();
+            let car = column(&car_of, |c| c.car);
+            let scar = column(&car_of, |c| c.scar);
             let (caar, _, n) = mean_sd(&car);
             // The window's AARs, as the daily rows computed them (CAR windows lie inside).
             let aar_sum = sum_finite(
@@ -611,8 +605,8 @@ pub fn aggregate_pooled<E: EventView>(
                 tests,
                 wilcoxon_w,
                 positive: car.iter().filter(|v| **v > 0.0).count(),
-                market_value_change: dollars(events, car_of, |c| c.market_value_change),
-                abnormal_market_value_change: dollars(events, car_of, |c| {
+                market_value_change: dollars(events, &car_of, |c| c.market_value_change),
+                abnormal_market_value_change: dollars(events, &car_of, |c| {
                     c.abnormal_market_value_change
                 }),
             }
