@@ -12,11 +12,12 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
-use crate::event::EventSpec;
+use crate::event::{EventSpec, EventWhen};
 use crate::options::{
-    parse_date, store_mode, ChartSize, ChartsMode, CommandOptions, DataSettings, DoctorOptions,
-    EventDefaults, EventInput, FetchOptions, OutputFormat, OutputSettings, RunOptions, SharesSpec,
-    SourceSpec, StoreListOptions, StudySettings, SyntheticOptions,
+    parse_date, parse_event_when, parse_zone, store_mode, ChartSize, ChartsMode, CommandOptions,
+    DataSettings, DoctorOptions, EventDefaults, EventInput, FetchOptions, OutputFormat,
+    OutputSettings, RunOptions, SharesSpec, SourceSpec, StoreListOptions, StudySettings,
+    SyntheticOptions,
 };
 use crate::study::{
     window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec,
@@ -454,9 +455,11 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "SYMBOLS")]
     pub ticker: TickerList,
 
-    /// Event date, YYYY-MM-DD (a weekend or holiday resolves per --non-trading)
-    #[arg(short, long, value_name = "DATE", value_parser = parse_date)]
-    pub date: NaiveDate,
+    /// Event date, YYYY-MM-DD (a weekend or holiday resolves per --non-trading), or the time
+    /// the news came out with its UTC offset, 2025-01-29T01:00+08:00 or 2025-01-27T14:30Z
+    /// (placed in the exchange's session: pre-market, in session, after close)
+    #[arg(short, long, value_name = "DATE|TIME", value_parser = parse_event_when)]
+    pub date: EventWhen,
 
     /// Benchmark symbol whose returns are the market and whose calendar is event time
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
@@ -553,9 +556,15 @@ pub struct StudyArgs {
     #[arg(long, value_name = "RULE", default_value = "next", value_parser = one_of::<NonTrading>(&NonTrading::NAMES))]
     pub non_trading: NonTrading,
 
-    /// The news came after the close: day 0 is the next trading day
+    /// The news came after the close: day 0 is the next trading day (for plain dates; an
+    /// instant is placed by its time)
     #[arg(long)]
     pub after_close: bool,
+
+    /// The exchange's time zone for event instants (e.g. Asia/Hong_Kong); default: the
+    /// store's record of the symbol's exchange, else America/New_York
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub exchange_tz: Option<chrono_tz::Tz>,
 
     /// Fewest valid estimation returns for an event to run
     #[arg(long, value_name = "N", default_value_t = 120)]
@@ -635,6 +644,7 @@ impl StudyArgs {
             factors: self.factors.map(|f| f.0).unwrap_or_default(),
             non_trading: self.non_trading,
             after_close: self.after_close,
+            exchange_tz: self.exchange_tz,
         };
         let data = DataSettings {
             source: self.source,
@@ -687,7 +697,8 @@ fn folder_name(raw: &str) -> Result<String> {
 impl RunArgs {
     /// Validated options: one event per ticker.
     pub fn into_options(self) -> Result<RunOptions> {
-        let date = self.date;
+        let date = self.date.date();
+        let instant = self.date.instant();
         let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{date}")))?;
         let (study, data, output) = self.study.into_settings(name);
         let events = self
@@ -697,6 +708,7 @@ impl RunArgs {
             .map(|ticker| EventSpec {
                 ticker,
                 date,
+                instant: instant.clone(),
                 benchmark: self.benchmark.clone(),
                 label: None,
                 row: None,

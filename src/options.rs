@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use crate::data::fetch::StoreMode;
 pub use crate::doctor::DoctorOptions;
 use crate::error::{Error, Result};
-use crate::event::EventSpec;
+use crate::event::{EventSpec, EventWhen};
 use crate::report::Conventions;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
 pub use crate::synthetic::SyntheticOptions;
@@ -70,6 +70,8 @@ pub struct StudySettings {
     pub factors: Vec<PathBuf>,
     pub non_trading: NonTrading,
     pub after_close: bool,
+    /// The exchange's time zone for event instants, when the user names it (`--exchange-tz`).
+    pub exchange_tz: Option<chrono_tz::Tz>,
 }
 
 impl StudySettings {
@@ -257,6 +259,20 @@ pub fn store_mode(offline: bool, refresh: bool) -> StoreMode {
         (false, true) => StoreMode::Refresh,
         (false, false) => StoreMode::Update,
     }
+}
+
+/// Parses `--date`: a date, or an instant with a UTC offset.
+pub fn parse_event_when(raw: &str) -> Result<EventWhen> {
+    EventWhen::parse(raw).map_err(Error::usage)
+}
+
+/// Parses an IANA time zone name (`America/New_York`, `Asia/Hong_Kong`).
+pub fn parse_zone(raw: &str) -> Result<chrono_tz::Tz> {
+    raw.trim().parse().map_err(|_| {
+        Error::usage(format!(
+            "'{raw}' is not an IANA time zone (America/New_York, Asia/Hong_Kong, Europe/London)"
+        ))
+    })
 }
 
 /// Parses `YYYY-MM-DD`, in the years 1800 to 2200.

@@ -7,6 +7,7 @@ use serde::Serialize;
 pub use crate::event::Exclusion;
 use crate::note::Note;
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery};
+use crate::study::calendar::Day0Rule;
 use crate::study::significance::TestStat;
 use crate::study::stats::student_t_critical;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec};
@@ -125,8 +126,18 @@ pub struct EventReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
     pub ticker: String,
+    /// The event's date: as given, or an instant's date on the exchange's clock.
     pub event_date: NaiveDate,
+    /// The instant as given, when the event was given as one (`2025-01-29T01:00+08:00`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<String>,
+    /// The exchange's time zone the instant was placed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_tz: Option<String>,
     pub day0: NaiveDate,
+    /// Why day 0 is that day: `trading day`, `next trading day`, `previous trading day`,
+    /// `pre-market`, `in session` or `after close`.
+    pub day0_rule: Day0Rule,
     pub benchmark: String,
     pub model: ModelKind,
     pub alpha: Option<f64>,

@@ -517,3 +517,38 @@ fn an_old_sec_ticker_table_is_fetched_again() {
         v["events"][0]["notes"]
     );
 }
+
+/// An instant is placed on the clock of the firm's exchange as the store recorded it (Yahoo's
+/// `exchangeTimezoneName`): 01:00 in Hong Kong is before its open, that day; the same instant
+/// on the New York clock is noon the day before.
+#[test]
+fn instants_follow_the_exchange_the_store_recorded() {
+    let w = world();
+    w.market
+        .yahoo
+        .series
+        .lock()
+        .unwrap()
+        .get_mut("PEER")
+        .unwrap()
+        .zone = "Asia/Hong_Kong";
+    let date = w.dates[w.event];
+    let instant = format!("{date}T01:00+08:00");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--ticker", "PEER", "--date", &instant];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--format", "json", "--no-charts"]);
+        common::success_json(w.cmd(&args))
+    };
+    let v = run(&[]);
+    let e = &v["events"][0];
+    assert_eq!(e["exchange_tz"], "Asia/Hong_Kong");
+    assert_eq!(e["day0"], date.to_string());
+    assert_eq!(e["day0_rule"], "pre-market");
+    // --exchange-tz overrides the store: noon the day before in New York, in session.
+    let v = run(&["--exchange-tz", "America/New_York", "--offline"]);
+    let e = &v["events"][0];
+    assert_eq!(e["exchange_tz"], "America/New_York");
+    assert_eq!(e["day0"], w.dates[w.event - 1].to_string());
+    assert_eq!(e["day0_rule"], "in session");
+}

@@ -118,3 +118,82 @@ fn the_ai_trade_on_the_deepseek_news() {
         stat("kp_bmp_t")
     );
 }
+
+/// The news as instants, each with the day 0 a reader would pick on the New York clock, and the
+/// same numbers as the plain date that day gives.
+#[test]
+fn event_instants_are_placed_in_the_session() {
+    let day0_of = |date: &str, extra: &[&str]| {
+        let mut args = vec!["--ticker", "BABA", "--date", date];
+        args.extend_from_slice(extra);
+        let v = run_json(&args);
+        let e = v["events"][0].clone();
+        (
+            e["day0"].as_str().unwrap().to_string(),
+            e["day0_rule"].as_str().unwrap().to_string(),
+            e,
+        )
+    };
+    // Qwen 2.5-Max: 01:00 on the 29th in Beijing is noon on the 28th in New York.
+    let (day0, rule, e) = day0_of("2025-01-29T01:00+08:00", &[]);
+    assert_eq!((day0.as_str(), rule.as_str()), ("2025-01-28", "in session"));
+    assert_eq!(e["event_time"], "2025-01-29T01:00+08:00");
+    assert_eq!(e["event_date"], "2025-01-28");
+    assert_eq!(e["exchange_tz"], "America/New_York");
+    // The same day 0 as the plain date: the same numbers.
+    let (_, plain_rule, plain) = day0_of("2025-01-28", &[]);
+    assert_eq!(plain_rule, "trading day");
+    assert!(plain.get("event_time").is_none());
+    assert_eq!(e["days"], plain["days"]);
+    assert_eq!(e["car"], plain["car"]);
+    // DeepSeek's weekend, a pre-market and an after-close time, and a zone a day behind.
+    for (time, want, want_rule) in [
+        ("2025-01-26T12:00Z", "2025-01-27", "next trading day"),
+        ("2025-01-27T08:15-05:00", "2025-01-27", "pre-market"),
+        ("2025-01-27T21:05Z", "2025-01-28", "after close"),
+        ("2025-01-27T23:30-08:00", "2025-01-28", "pre-market"),
+    ] {
+        let (day0, rule, _) = day0_of(time, &[]);
+        assert_eq!((day0.as_str(), rule.as_str()), (want, want_rule), "{time}");
+    }
+    // On the Hong Kong clock, 01:00 on the 29th is before its open: day 0 is the 29th.
+    let (day0, rule, e) = day0_of(
+        "2025-01-29T01:00+08:00",
+        &["--exchange-tz", "Asia/Hong_Kong"],
+    );
+    assert_eq!((day0.as_str(), rule.as_str()), ("2025-01-29", "pre-market"));
+    assert_eq!(e["exchange_tz"], "Asia/Hong_Kong");
+}
+
+#[test]
+fn bad_instants_and_zones_are_one_line_usage_errors() {
+    for (args, says) in [
+        (vec!["--date", "2025-01-29T01:00"], "no UTC offset"),
+        (
+            vec![
+                "--date",
+                "2025-01-29T01:00+08:00",
+                "--exchange-tz",
+                "Mars/Olympus",
+            ],
+            "not an IANA time zone",
+        ),
+    ] {
+        let output = Command::cargo_bin("eventstudy")
+            .unwrap()
+            .args(["run", "--ticker", "BABA", "--no-charts"])
+            .args(&args)
+            .arg(format!(
+                "--source=csv:{}",
+                examples().join("prices").display()
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(says) && stderr.trim().lines().count() == 1,
+            "{stderr}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use crate::data::prices::polars_err;
 use crate::error::{exit, Error, Result};
-use crate::event::{EventSpec, Exclusion};
+use crate::event::{EventSpec, EventWhen, Exclusion};
 use crate::study::WindowSpec;
 use crate::ticker::Ticker;
 
@@ -94,13 +94,10 @@ pub fn read_events(
         let ticker_text = cell(0, i).unwrap_or_default();
         let date_text = cell(1, i).unwrap_or_default();
         let label = cell(3, i);
-        let date = crate::util::parse_day(&date_text);
+        let when = EventWhen::parse(&date_text);
         let parsed = (|| -> std::result::Result<EventSpec, String> {
             let ticker: Ticker = ticker_text.parse().map_err(|e: Error| e.to_string())?;
-            let date = date.clone().map_err(|why| match why.contains("outside") {
-                true => format!("date {why}"),
-                false => format!("date '{date_text}' is not YYYY-MM-DD"),
-            })?;
+            let when = when.clone()?;
             let benchmark = match cell(2, i) {
                 Some(b) => b.parse().map_err(|e: Error| format!("benchmark: {e}"))?,
                 None => defaults.benchmark.clone(),
@@ -111,7 +108,8 @@ pub fn read_events(
             };
             Ok(EventSpec {
                 ticker,
-                date,
+                date: when.date(),
+                instant: when.instant(),
                 benchmark,
                 label: label.clone(),
                 row: Some(row),
@@ -123,7 +121,7 @@ pub fn read_events(
             Ok(event) => events.push(event),
             Err(reason) => rejected.push(Exclusion {
                 ticker: ticker_text,
-                event_date: date.ok(),
+                event_date: when.as_ref().ok().map(EventWhen::date),
                 label,
                 row: Some(row),
                 reason: format!("row {row}: {reason}"),
@@ -185,6 +183,29 @@ mod tests {
         );
         assert!(rejected[1].reason.contains("not YYYY-MM-DD") && rejected[1].event_date.is_none());
         assert!(rejected[2].reason.contains("estimation"));
+    }
+
+    #[test]
+    fn instants_in_the_date_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.csv");
+        std::fs::write(
+            &p,
+            "ticker,date\nBABA,2025-01-29T01:00+08:00\nNVDA,2025-01-27\nNVDA,2025-01-27T10:00\n",
+        )
+        .unwrap();
+        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        let instant = events[0].instant.as_ref().unwrap();
+        assert_eq!(instant.given, "2025-01-29T01:00+08:00");
+        assert_eq!(events[0].date.to_string(), "2025-01-29");
+        assert!(events[1].instant.is_none());
+        assert!(
+            rejected[0]
+                .reason
+                .starts_with("row 4: time '2025-01-27T10:00' has no UTC offset"),
+            "{}",
+            rejected[0].reason
+        );
     }
 
     #[test]

@@ -35,4 +35,9 @@ pub trait PriceSource: Sync {
     fn fetched_on(&self, _ticker: &Ticker) -> Option<chrono::NaiveDate> {
         None
     }
+    /// The IANA time zone of the symbol's exchange, when the source knows (the store keeps
+    /// Yahoo's `exchangeTimezoneName`).
+    fn exchange_zone(&self, _ticker: &Ticker) -> Option<String> {
+        None
+    }
 }

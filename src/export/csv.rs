@@ -307,6 +307,10 @@ pub fn events_frame<'a>(events: &'a [EventReport]) -> Result<DataFrame> {
         )?,
         date_series("day0", events.iter().map(|e| Some(e.day0)).collect())?,
         text(
+            "day0_rule",
+            events.iter().map(|e| e.day0_rule.to_string()).collect(),
+        ),
+        text(
             "benchmark",
             events.iter().map(|e| e.benchmark.clone()).collect(),
         ),

@@ -225,10 +225,15 @@ fn render_summary(summary: &Summary) -> String {
 }
 
 fn render_event(out: &mut String, e: &EventReport) {
-    let moved = if e.day0 == e.event_date {
-        String::new()
-    } else {
-        format!(" (event date {} resolved)", e.event_date)
+    let moved = match (&e.event_time, e.day0 == e.event_date) {
+        (Some(time), _) => format!(
+            " ({time} is {} on the {} clock: {})",
+            e.event_date,
+            e.exchange_tz.as_deref().unwrap_or("exchange's"),
+            e.day0_rule
+        ),
+        (None, true) => String::new(),
+        (None, false) => format!(" (event date {}: {})", e.event_date, e.day0_rule),
     };
     let _ = writeln!(
         out,

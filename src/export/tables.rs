@@ -284,7 +284,20 @@ fn events_table(
                 .chain(excluded.iter().map(|x| x.event_date))
                 .collect(),
         )?,
+        text(
+            "event_time",
+            events.iter().map(|e| e.event_time.clone()).collect(),
+            excluded.iter().map(|_| None).collect(),
+        ),
         date_series("day0", ran_dates(&|e| Some(e.day0)))?,
+        text(
+            "day0_rule",
+            events
+                .iter()
+                .map(|e| Some(e.day0_rule.to_string()))
+                .collect(),
+            excluded.iter().map(|_| None).collect(),
+        ),
         text(
             "benchmark",
             events.iter().map(|e| Some(e.benchmark.clone())).collect(),

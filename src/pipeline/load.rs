@@ -58,6 +58,10 @@ impl PriceSource for StoreSource {
         let manifest = self.store.manifest(ticker).ok().flatten()?;
         Some(manifest.tail_fetched_at.date_naive())
     }
+
+    fn exchange_zone(&self, ticker: &Ticker) -> Option<String> {
+        self.store.manifest(ticker).ok().flatten()?.timezone
+    }
 }
 
 impl StoreSource {
@@ -215,6 +219,8 @@ pub struct Pair {
     /// Calendar keys (days since 1970) for the cross-event residual correlation.
     pub keys: Vec<i32>,
     pub splits: Vec<SplitEvent>,
+    /// The firm's exchange's time zone as the source records it (an IANA name).
+    pub exchange_zone: Option<String>,
 }
 
 impl Pair {
@@ -264,6 +270,7 @@ impl Pair {
             factors: factor_columns,
             keys,
             splits,
+            exchange_zone: None,
         })
     }
 
@@ -378,6 +385,13 @@ pub fn load(
                 source.splits(&p.firm),
                 factors.as_ref(),
             )
+            .map(|pair| Pair {
+                exchange_zone: plan
+                    .needs_clock()
+                    .then(|| source.exchange_zone(&p.firm))
+                    .flatten(),
+                ..pair
+            })
         })
         .collect();
     let fetched = frames

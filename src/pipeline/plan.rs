@@ -41,6 +41,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether an event was given as an instant: its day 0 needs the exchange's clock.
+    pub fn needs_clock(&self) -> bool {
+        self.jobs.iter().any(|j| j.spec.instant.is_some())
+    }
+
     /// The benchmark of every event, when they all share one: a failure to load it fails the
     /// run, since no event could run without it.
     pub fn single_benchmark(&self) -> Option<&Ticker> {

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::console::Console;
 use crate::error::{Error, Result};
+use crate::event::EventSpec;
 use crate::event::Exclusion;
 use crate::note::{Note, Warning};
 use crate::options::{validate_design, StudySettings};
@@ -16,8 +17,10 @@ use crate::pipeline::load::{Pair, ShareSources};
 use crate::pipeline::plan::{EventJob, Plan};
 use crate::report::{num, CarRow, DayRow, DayValues, EventReport, PricePath};
 use crate::study::aggregate::{CarMoments, DayMoments, EventView, Pool};
+use crate::study::calendar::{Day0Rule, Session};
 use crate::study::stats::student_t_critical;
 use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
+use chrono::NaiveDate;
 
 /// One event that ran: its report (its estimation residuals already pooled, the engine's
 /// result dropped; the report holds every number the aggregate reads).
@@ -259,6 +262,48 @@ struct EventContext<'a> {
     critical: &'a mut CriticalValues,
 }
 
+/// Where an event's day 0 fell, and why.
+struct Placed {
+    day0: usize,
+    /// The event's date: as given, or an instant's date on the exchange's clock.
+    event_date: NaiveDate,
+    rule: Day0Rule,
+    /// The exchange's time zone an instant was placed in.
+    zone: Option<chrono_tz::Tz>,
+}
+
+/// Day 0 of an event: a date by `--non-trading` and `--after-close`; an instant in the
+/// session of its exchange (`--exchange-tz`, else the source's record of the firm's exchange,
+/// else New York).
+fn place_day0(study: &StudySettings, event: &EventSpec, pair: &Pair) -> Result<Placed> {
+    let calendar = &pair.aligned.calendar;
+    let placed = match &event.instant {
+        None => calendar
+            .resolve_day0_with_rule(event.date, study.non_trading, study.after_close)
+            .map(|(day0, rule)| Placed {
+                day0,
+                event_date: event.date,
+                rule,
+                zone: None,
+            }),
+        Some(instant) => {
+            let zone = study
+                .exchange_tz
+                .or_else(|| pair.exchange_zone.as_deref()?.parse().ok())
+                .unwrap_or(chrono_tz::America::New_York);
+            calendar
+                .place_instant(instant.at, &Session::regular(zone))
+                .map(|(day0, event_date, rule)| Placed {
+                    day0,
+                    event_date,
+                    rule,
+                    zone: Some(zone),
+                })
+        }
+    };
+    placed.map_err(|e| Error::data(e.to_string()))
+}
+
 /// Studies one event on its pair's panel: day 0, windows, share count, engine, report.
 fn study_event(
     context: &mut EventContext<'_>,
@@ -268,9 +313,8 @@ fn study_event(
     let study = context.study;
     let event = &job.spec;
     let calendar = &pair.aligned.calendar;
-    let day0 = calendar
-        .resolve_day0(event.date, study.non_trading, study.after_close)
-        .map_err(|e| Error::data(e.to_string()))?;
+    let placed = place_day0(study, event, pair)?;
+    let day0 = placed.day0;
     if pair.aligned.firm_adj_close[day0].is_nan() {
         return Err(Error::data(format!(
             "no {} price on day 0 ({})",
@@ -311,6 +355,10 @@ fn study_event(
     let critical = context.critical.at(result.model.dof() as usize);
     let rows = (!context.keep.compact_days).then_some(critical);
     let mut report = build_report(job, &design, calendar, &result, share_count, notes, rows);
+    report.event_date = placed.event_date;
+    report.day0_rule = placed.rule;
+    report.event_time = event.instant.as_ref().map(|i| i.given.clone());
+    report.exchange_tz = placed.zone.map(|z| z.name().to_string());
     if context.keep.price_paths {
         report.price_path = Some(price_path(calendar, pair, &result, &design));
     }
@@ -436,6 +484,9 @@ fn build_report(
         notes,
         price_path: None,
         day_values: Box::default(),
+        event_time: None,
+        day0_rule: Day0Rule::TradingDay,
+        exchange_tz: None,
     }
 }
 

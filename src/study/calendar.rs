@@ -1,6 +1,6 @@
 //! The trading calendar event time runs on (the benchmark's), and day-0 resolution.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -104,6 +104,58 @@ impl TradingCalendar {
         self.dates[index]
     }
 
+    /// [`resolve_day0`](Self::resolve_day0) and the rule that placed day 0.
+    pub fn resolve_day0_with_rule(
+        &self,
+        date: NaiveDate,
+        rule: NonTrading,
+        after_close: bool,
+    ) -> Result<(usize, Day0Rule), ResolveError> {
+        let day0 = self.resolve_day0(date, rule, after_close)?;
+        let applied = match self.dates.binary_search(&date) {
+            Ok(_) if after_close => Day0Rule::AfterClose,
+            Ok(_) => Day0Rule::TradingDay,
+            Err(_) if rule == NonTrading::Previous => Day0Rule::PreviousTradingDay,
+            Err(_) => Day0Rule::NextTradingDay,
+        };
+        Ok((day0, applied))
+    }
+
+    /// Day 0 of news that came out at the instant `at` (METHODS, "Event time with a clock"):
+    /// placed in `session` in the exchange's time zone, before the open it is that day (if the
+    /// day trades), during the session that day, after the close the next trading day; on a
+    /// day without trading, the next trading day, the first session that could react. Returns
+    /// day 0, the date of the instant on the exchange's clock, and the rule that applied.
+    pub fn place_instant(
+        &self,
+        at: DateTime<FixedOffset>,
+        session: &Session,
+    ) -> Result<(usize, NaiveDate, Day0Rule), ResolveError> {
+        let local = at.with_timezone(&session.zone);
+        let (date, time) = (local.date_naive(), local.time());
+        let (first, last) = match (self.dates.first(), self.dates.last()) {
+            (Some(&f), Some(&l)) => (f, l),
+            _ => {
+                return Err(ResolveError::OutsideData {
+                    first: date,
+                    last: date,
+                })
+            }
+        };
+        let outside = ResolveError::OutsideData { first, last };
+        let (day0, rule) = match self.dates.binary_search(&date) {
+            Ok(i) if time < session.open => (i, Day0Rule::PreMarket),
+            Ok(i) if time < session.close => (i, Day0Rule::InSession),
+            Ok(i) => (i + 1, Day0Rule::AfterClose),
+            Err(_) if date < first || date > last => return Err(outside),
+            Err(i) => (i, Day0Rule::NextTradingDay),
+        };
+        if day0 >= self.dates.len() {
+            return Err(outside);
+        }
+        Ok((day0, date, rule))
+    }
+
     /// The calendar index of day 0 for an event on `date`.
     ///
     /// A trading day is its own day 0. Otherwise `rule` picks the next or previous trading day,
@@ -146,6 +198,73 @@ impl TradingCalendar {
                 }
             }
         }
+    }
+}
+
+/// Which rule placed day 0, reported with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Day0Rule {
+    /// A date that is a trading day.
+    #[serde(rename = "trading day")]
+    TradingDay,
+    /// A date or an instant on a day without trading (`--non-trading next`).
+    #[serde(rename = "next trading day")]
+    NextTradingDay,
+    /// A date on a day without trading, `--non-trading previous`.
+    #[serde(rename = "previous trading day")]
+    PreviousTradingDay,
+    /// An instant before the open of a trading day: that day.
+    #[serde(rename = "pre-market")]
+    PreMarket,
+    /// An instant during the session: that day.
+    #[serde(rename = "in session")]
+    InSession,
+    /// An instant after the close, or a date with `--after-close`: the next trading day.
+    #[serde(rename = "after close")]
+    AfterClose,
+}
+
+impl Day0Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Day0Rule::TradingDay => "trading day",
+            Day0Rule::NextTradingDay => "next trading day",
+            Day0Rule::PreviousTradingDay => "previous trading day",
+            Day0Rule::PreMarket => "pre-market",
+            Day0Rule::InSession => "in session",
+            Day0Rule::AfterClose => "after close",
+        }
+    }
+}
+
+impl fmt::Display for Day0Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exchange's regular session on its own clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Session {
+    pub zone: chrono_tz::Tz,
+    pub open: NaiveTime,
+    pub close: NaiveTime,
+}
+
+impl Session {
+    /// The regular hours METHODS assumes when the exchange says nothing else, 09:30 to 16:00
+    /// on `zone`'s clock (half days are not known: news after 13:00 on one counts as in session).
+    pub fn regular(zone: chrono_tz::Tz) -> Self {
+        Session {
+            zone,
+            open: NaiveTime::from_hms_opt(9, 30, 0).expect("a valid time"),
+            close: NaiveTime::from_hms_opt(16, 0, 0).expect("a valid time"),
+        }
+    }
+
+    /// The default exchange: New York (NYSE, Nasdaq).
+    pub fn new_york() -> Self {
+        Session::regular(chrono_tz::America::New_York)
     }
 }
 
@@ -249,5 +368,101 @@ mod tests {
     #[test]
     fn rejects_unsorted_dates() {
         assert!(TradingCalendar::new(vec![d("2025-01-02"), d("2025-01-02")]).is_err());
+    }
+
+    /// The week of DeepSeek: Friday 24 January 2025, the weekend, Monday 27 to Wednesday 29.
+    fn deepseek_week() -> TradingCalendar {
+        let days = ["2025-01-24", "2025-01-27", "2025-01-28", "2025-01-29"];
+        TradingCalendar::new(days.iter().map(|s| d(s)).collect()).unwrap()
+    }
+
+    fn placed(at: &str) -> (NaiveDate, NaiveDate, Day0Rule) {
+        let cal = deepseek_week();
+        let at = DateTime::parse_from_rfc3339(at).unwrap();
+        let (day0, local, rule) = cal.place_instant(at, &Session::new_york()).unwrap();
+        (cal.date(day0), local, rule)
+    }
+
+    /// Each case with the day 0 a reader of the news would pick (New York is UTC-5 in January).
+    #[test]
+    fn instants_are_placed_in_the_new_york_session() {
+        // Sunday noon UTC: no session that day, Monday is the first to react.
+        assert_eq!(
+            placed("2025-01-26T12:00:00Z"),
+            (d("2025-01-27"), d("2025-01-26"), Day0Rule::NextTradingDay)
+        );
+        // 08:00 in New York, before the open: that day.
+        assert_eq!(
+            placed("2025-01-27T13:00:00Z"),
+            (d("2025-01-27"), d("2025-01-27"), Day0Rule::PreMarket)
+        );
+        // 09:30 sharp is the open: in session.
+        assert_eq!(
+            placed("2025-01-27T14:30:00Z"),
+            (d("2025-01-27"), d("2025-01-27"), Day0Rule::InSession)
+        );
+        // 16:00 sharp is the close: after it, the next trading day.
+        assert_eq!(
+            placed("2025-01-27T21:00:00Z"),
+            (d("2025-01-28"), d("2025-01-27"), Day0Rule::AfterClose)
+        );
+        // Friday 16:30: the next trading day is Monday.
+        assert_eq!(
+            placed("2025-01-24T16:30:00-05:00"),
+            (d("2025-01-27"), d("2025-01-24"), Day0Rule::AfterClose)
+        );
+        // Qwen 2.5-Max: 01:00 on the 29th in Beijing is noon on the 28th in New York.
+        assert_eq!(
+            placed("2025-01-29T01:00:00+08:00"),
+            (d("2025-01-28"), d("2025-01-28"), Day0Rule::InSession)
+        );
+        // 23:30 on the 27th in Los Angeles is 02:30 on the 28th in New York: pre-market.
+        assert_eq!(
+            placed("2025-01-27T23:30:00-08:00"),
+            (d("2025-01-28"), d("2025-01-28"), Day0Rule::PreMarket)
+        );
+    }
+
+    #[test]
+    fn instants_past_the_data_or_after_its_last_close_are_outside() {
+        let cal = deepseek_week();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        let ny = Session::new_york();
+        assert!(cal.place_instant(at("2025-01-29T21:30:00Z"), &ny).is_err());
+        assert!(cal.place_instant(at("2025-02-03T15:00:00Z"), &ny).is_err());
+        // Another exchange's clock: 15:00 UTC is 16:00 in Frankfurt, after its close.
+        let frankfurt = Session::regular(chrono_tz::Europe::Berlin);
+        let (day0, _, rule) = cal
+            .place_instant(at("2025-01-27T15:00:00Z"), &frankfurt)
+            .unwrap();
+        assert_eq!(
+            (cal.date(day0), rule),
+            (d("2025-01-28"), Day0Rule::AfterClose)
+        );
+    }
+
+    #[test]
+    fn dates_report_their_rule() {
+        let cal = deepseek_week();
+        let rule = |date: &str, non_trading, after_close| {
+            cal.resolve_day0_with_rule(d(date), non_trading, after_close)
+                .map(|(i, r)| (cal.date(i), r))
+        };
+        assert_eq!(
+            rule("2025-01-27", NonTrading::Next, false),
+            Ok((d("2025-01-27"), Day0Rule::TradingDay))
+        );
+        assert_eq!(
+            rule("2025-01-25", NonTrading::Next, false),
+            Ok((d("2025-01-27"), Day0Rule::NextTradingDay))
+        );
+        assert_eq!(
+            rule("2025-01-25", NonTrading::Previous, false),
+            Ok((d("2025-01-24"), Day0Rule::PreviousTradingDay))
+        );
+        assert_eq!(
+            rule("2025-01-27", NonTrading::Next, true),
+            Ok((d("2025-01-28"), Day0Rule::AfterClose))
+        );
     }
 }

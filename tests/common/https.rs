@@ -244,6 +244,8 @@ pub struct ChartSeries {
     pub gmtoffset: i64,
     /// Local time of the bar's timestamp, in seconds after midnight (09:30 = 34200).
     pub bar_time: i64,
+    /// The exchange's IANA time zone, `meta.exchangeTimezoneName`.
+    pub zone: &'static str,
     /// Yahoo changed its format: the metadata lacks `fullExchangeName` and `priceHint` (which
     /// `yahoo_finance_api` requires) and carries fields nobody knows.
     pub drifted: bool,
@@ -267,6 +269,7 @@ impl ChartSeries {
             dividends: vec![],
             gmtoffset: -18000,
             bar_time: 34_200,
+            zone: "America/New_York",
             drifted: false,
             without_adjclose: false,
         }
@@ -317,7 +320,7 @@ impl ChartSeries {
         let period =
             serde_json::json!({"timezone":"EST","start":0,"end":0,"gmtoffset":self.gmtoffset});
         let meta = serde_json::json!({"currency":"USD","symbol":self.symbol,"exchangeName":"NMS","fullExchangeName":"NasdaqGS",
-            "instrumentType":"EQUITY","gmtoffset":self.gmtoffset,"timezone":"EST","exchangeTimezoneName":"America/New_York",
+            "instrumentType":"EQUITY","gmtoffset":self.gmtoffset,"timezone":"EST","exchangeTimezoneName":self.zone,
             "hasPrePostMarketData":false,"priceHint":2,
             "currentTradingPeriod":{"pre":period,"regular":period,"post":period},
             "dataGranularity":"1d","range":"","validRanges":["1d","5d"]});
