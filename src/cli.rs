@@ -539,9 +539,14 @@ pub struct StudyArgs {
     )]
     pub car: WindowList,
 
-    /// Normal-return model; capm, ff3, carhart and ff5 need --factors
+    /// Normal-return model; capm, ff3, carhart and ff5 need --factors; scholes-williams and
+    /// dimson correct beta for thin trading
     #[arg(long, value_name = "MODEL", default_value = "market", value_parser = one_of::<ModelKind>(&ModelKind::NAMES))]
     pub model: ModelKind,
+
+    /// Lags (and leads) of the market in a Dimson beta (--model dimson)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=ModelKind::MAX_DIMSON_LAGS as i64))]
+    pub dimson_lags: u8,
 
     /// Kenneth French daily factor file(s), comma-separated, as published (percent units):
     /// F-F_Research_Data_Factors_daily.CSV, ..._5_Factors_2x3_daily.CSV, F-F_Momentum_Factor_daily.CSV
@@ -635,7 +640,10 @@ impl StudyArgs {
             (None, None) => SharesSpec::None,
         };
         let study = StudySettings {
-            model: self.model,
+            model: match self.model {
+                ModelKind::Dimson(_) => ModelKind::Dimson(self.dimson_lags),
+                model => model,
+            },
             returns: self.returns,
             estimation: self.estimation,
             window: self.window,

@@ -104,6 +104,10 @@ impl StudySettings {
             return_price: "adj_close",
             p_values: "two-sided; Student t (L-k dof) for one event; t (N-1 dof) or normal for the aggregate tests",
             factors: self.factors.iter().map(|p| p.display().to_string()).collect(),
+            dimson_lags: match model {
+                ModelKind::Dimson(lags) => Some(lags),
+                _ => None,
+            },
         }
     }
 

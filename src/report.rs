@@ -47,6 +47,9 @@ pub struct Conventions {
     /// The factor files of a factor model.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub factors: Vec<String>,
+    /// A Dimson beta's lags and leads of the market.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dimson_lags: Option<u8>,
 }
 
 impl Conventions {

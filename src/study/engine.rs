@@ -57,7 +57,10 @@ impl<'a> ReturnPanel<'a> {
         let empty: &'a [f64] = &[];
         let mut x = [empty; MAX_REGRESSORS];
         match model {
-            ModelKind::Market | ModelKind::MarketAdjusted => {
+            ModelKind::Market
+            | ModelKind::MarketAdjusted
+            | ModelKind::ScholesWilliams
+            | ModelKind::Dimson(_) => {
                 x[0] = self.market;
                 Ok((self.firm, x))
             }
@@ -171,13 +174,17 @@ pub fn run_event(
         *column = &column[lo..=hi];
     }
     let mut estimation_residuals = Vec::new();
-    let model = FittedModel::fit_with_residuals(
-        design.model,
-        &y[lo..=hi],
-        &x_est[..m],
-        design.min_estimation,
-        &mut estimation_residuals,
-    )?;
+    let model = if design.model.is_thin_trading() {
+        fit_thin_trading(panel, design, (lo, hi), &mut estimation_residuals)?
+    } else {
+        FittedModel::fit_with_residuals(
+            design.model,
+            &y[lo..=hi],
+            &x_est[..m],
+            design.min_estimation,
+            &mut estimation_residuals,
+        )?
+    };
     let inputs = Inputs {
         panel,
         model: &model,
@@ -199,6 +206,47 @@ pub fn run_event(
         days,
         cars,
     })
+}
+
+/// A thin-trading model over the estimation days `lo..=hi`: the market's returns shifted by
+/// each lag and lead the model reads (NaN beyond the data), then its fit.
+fn fit_thin_trading(
+    panel: &ReturnPanel<'_>,
+    design: &StudyDesign,
+    (lo, hi): (usize, usize),
+    residuals: &mut Vec<f64>,
+) -> Result<FittedModel, FitError> {
+    let lags = match design.model {
+        ModelKind::Dimson(lags) => lags as i64,
+        _ => 1,
+    };
+    let shifted: Vec<Vec<f64>> = (-lags..=lags)
+        .map(|offset| {
+            (lo..=hi)
+                .map(|i| {
+                    usize::try_from(i as i64 + offset)
+                        .ok()
+                        .and_then(|j| panel.market.get(j).copied())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect()
+        })
+        .collect();
+    let y = &panel.firm[lo..=hi];
+    match design.model {
+        ModelKind::Dimson(lags) => {
+            let columns: Vec<&[f64]> = shifted.iter().map(Vec::as_slice).collect();
+            FittedModel::fit_dimson(lags, y, &columns, design.min_estimation, residuals)
+        }
+        _ => FittedModel::fit_scholes_williams(
+            y,
+            &shifted[0],
+            &shifted[1],
+            &shifted[2],
+            design.min_estimation,
+            residuals,
+        ),
+    }
 }
 
 /// A panel together with a fitted model and the columns it reads.
