@@ -6,7 +6,7 @@ use serde::Serialize;
 
 pub use crate::event::Exclusion;
 use crate::note::Note;
-use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery};
+use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery, Volatility};
 use crate::study::calendar::Day0Rule;
 use crate::study::significance::TestStat;
 use crate::study::stats::student_t_critical;
@@ -86,6 +86,8 @@ pub struct DayRow {
     pub car_sd: Option<f64>,
     pub market_value_change: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
+    /// U = SAR^2 = `ar_t`^2, Beaver's abnormal volatility (about 1 under the null).
+    pub sar_squared: Option<f64>,
     /// Half-width of the CAR's 95% confidence band (t critical value x `car_sd`), for the
     /// chart; not in the JSON, which carries `car_sd`.
     #[serde(skip)]
@@ -116,6 +118,8 @@ pub struct CarRow {
     pub p_simple: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
     pub market_value_change: Option<f64>,
+    /// The mean of U = SAR^2 over the window's days (about 1 under the null).
+    pub volatility_ratio: Option<f64>,
 }
 
 /// One event that ran.
@@ -188,12 +192,12 @@ pub struct DayValues {
     pub rel: i32,
     pub date: NaiveDate,
     /// In the order of [`DayValues::NAMES`].
-    pub values: [f64; 10],
+    pub values: [f64; 11],
 }
 
 impl DayValues {
     /// The columns of the daily tables, in the JSON contract's names.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "return",
         "benchmark_return",
         "normal_return",
@@ -204,7 +208,10 @@ impl DayValues {
         "market_value_change",
         "abnormal_market_value_change",
         "car_sd",
+        "sar_squared",
     ];
+    /// The columns of an event's `abnormal_returns.csv` (the run-level table has them all).
+    pub const PER_EVENT: usize = 9;
     pub const AR: usize = 3;
     pub const AR_T: usize = 4;
     pub const CAR: usize = 6;
@@ -228,6 +235,7 @@ impl From<&DayValues> for DayRow {
             market_value_change: v(7),
             abnormal_market_value_change: v(8),
             car_sd: v(9),
+            sar_squared: v(10),
             car_band: None,
             cumulative_market_value_change: None,
             cumulative_abnormal_market_value_change: None,
@@ -252,6 +260,7 @@ impl From<&DayRow> for DayValues {
                 v(d.market_value_change),
                 v(d.abnormal_market_value_change),
                 v(d.car_sd),
+                v(d.sar_squared),
             ],
         }
     }
@@ -401,6 +410,8 @@ pub trait CrossSection {
     fn wilcoxon_w(&self) -> Option<f64>;
     fn market_value_change(&self) -> Option<f64>;
     fn abnormal_market_value_change(&self) -> Option<f64>;
+    fn mean_u(&self) -> Option<f64>;
+    fn volatility_chi2(&self) -> ChiSquareReport;
 }
 
 macro_rules! cross_section {
@@ -420,6 +431,12 @@ macro_rules! cross_section {
             }
             fn abnormal_market_value_change(&self) -> Option<f64> {
                 self.abnormal_market_value_change
+            }
+            fn mean_u(&self) -> Option<f64> {
+                self.mean_u
+            }
+            fn volatility_chi2(&self) -> ChiSquareReport {
+                self.volatility_chi2
             }
         }
     };
@@ -443,6 +460,9 @@ pub struct AggregateDayRow {
     pub wilcoxon_w: Option<f64>,
     pub market_value_change: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
+    /// Mean U = SAR^2 (abnormal volatility) and its chi-square test.
+    pub mean_u: Option<f64>,
+    pub volatility_chi2: ChiSquareReport,
     /// Half-width of the CAAR's 95% band (t critical value (N-1 dof) x `car_sd` / sqrt N), for
     /// the chart; 0 with fewer than two events.
     #[serde(skip)]
@@ -469,6 +489,26 @@ impl From<&AggregateDay> for AggregateDayRow {
             wilcoxon_w: num(d.wilcoxon_w),
             market_value_change: num(d.market_value_change),
             abnormal_market_value_change: num(d.abnormal_market_value_change),
+            mean_u: num(d.volatility.mean_u),
+            volatility_chi2: (&d.volatility).into(),
+        }
+    }
+}
+
+/// A chi-square test as the JSON has it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ChiSquareReport {
+    pub stat: Option<f64>,
+    pub p: Option<f64>,
+    pub df: usize,
+}
+
+impl From<&Volatility> for ChiSquareReport {
+    fn from(v: &Volatility) -> Self {
+        ChiSquareReport {
+            stat: num(v.chi2),
+            p: num(v.p),
+            df: v.df,
         }
     }
 }
@@ -485,6 +525,10 @@ pub struct AggregateCarRow {
     pub wilcoxon_w: Option<f64>,
     pub market_value_change: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
+    /// The mean over the events of each one's mean U over the window, and the chi-square test
+    /// of every event's U on every day of it.
+    pub mean_u: Option<f64>,
+    pub volatility_chi2: ChiSquareReport,
 }
 
 impl From<&AggregateCar> for AggregateCarRow {
@@ -498,6 +542,8 @@ impl From<&AggregateCar> for AggregateCarRow {
             wilcoxon_w: num(c.wilcoxon_w),
             market_value_change: num(c.market_value_change),
             abnormal_market_value_change: num(c.abnormal_market_value_change),
+            mean_u: num(c.volatility.mean_u),
+            volatility_chi2: (&c.volatility).into(),
         }
     }
 }

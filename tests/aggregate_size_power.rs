@@ -35,6 +35,11 @@ fn replicate(rng: &mut StdRng, planted: f64) -> Aggregate {
 
 /// As `replicate`, with residuals that share a common shock: corr(e_i, e_j) = `rho`.
 fn replicate_correlated(rng: &mut StdRng, planted: f64, rho: f64) -> Aggregate {
+    replicate_with(rng, planted, rho, 1.0)
+}
+
+/// As `replicate_correlated`, the residuals' variance times `variance` on days 0 to +5.
+fn replicate_with(rng: &mut StdRng, planted: f64, rho: f64, variance: f64) -> Aggregate {
     let market: Vec<f64> = (0..DAYS).map(|_| 0.0004 + 0.01 * normal(rng)).collect();
     let common: Vec<f64> = (0..DAYS).map(|_| normal(rng)).collect();
     let keys: Vec<i32> = (0..DAYS as i32).collect();
@@ -46,7 +51,12 @@ fn replicate_correlated(rng: &mut StdRng, planted: f64, rho: f64) -> Aggregate {
             let firm: Vec<f64> = (0..DAYS)
                 .map(|t| {
                     let effect = if t == DAY0 { planted * sigma } else { 0.0 };
-                    let shock = rho.sqrt() * common[t] + (1.0 - rho).sqrt() * normal(rng);
+                    let scale = if (DAY0..=DAY0 + 5).contains(&t) {
+                        variance.sqrt()
+                    } else {
+                        1.0
+                    };
+                    let shock = scale * (rho.sqrt() * common[t] + (1.0 - rho).sqrt() * normal(rng));
                     0.0002 + beta * market[t] + sigma * shock + effect
                 })
                 .collect();
@@ -144,4 +154,58 @@ fn kolari_pynnonen_corrects_for_cross_correlation() {
     );
     assert!(bmp > 0.15, "BMP should over-reject: {bmp}");
     assert!((0.02..=0.09).contains(&kp), "KP should be near 5%: {kp}");
+}
+
+/// Beaver's abnormal volatility: under the null the chi-square test of day 0 and of CAR(-1,1)
+/// rejects at 5% in 3% to 7% of the replications; with the variance times 4 over days 0 to +5,
+/// mean U is about 4 and the test rejects nearly always.
+#[test]
+fn abnormal_volatility_has_the_right_size_and_power() {
+    let mut rng = StdRng::seed_from_u64(1968);
+    let reps = 600;
+    let (mut day0, mut window, mut mean_u) = (0, 0, 0.0);
+    for _ in 0..reps {
+        let agg = replicate_with(&mut rng, 0.0, 0.0, 1.0);
+        let d0 = agg.days.iter().find(|d| d.rel == 0).unwrap();
+        day0 += usize::from(d0.volatility.p < 0.05);
+        window += usize::from(agg.cars[0].volatility.p < 0.05);
+        mean_u += d0.volatility.mean_u / reps as f64;
+        assert_eq!(d0.volatility.df, EVENTS);
+        assert_eq!(agg.cars[0].volatility.df, 3 * EVENTS);
+    }
+    for (what, count) in [("day 0", day0), ("CAR(-1,1)", window)] {
+        let rate = count as f64 / reps as f64;
+        eprintln!("volatility chi-square, {what}: null rejection rate {rate:.3}");
+        assert!(
+            (0.03..=0.07).contains(&rate),
+            "{what}: null rejection rate {rate}"
+        );
+    }
+    // E[t^2] = dof / (dof - 2) for a t with 238 degrees of freedom: 1.008.
+    assert!(
+        (mean_u - 1.0).abs() < 0.05,
+        "mean U under the null: {mean_u}"
+    );
+
+    let mut rejected = 0;
+    let mut shocked_u = 0.0;
+    for _ in 0..100 {
+        let agg = replicate_with(&mut rng, 0.0, 0.0, 4.0);
+        let d0 = agg.days.iter().find(|d| d.rel == 0).unwrap();
+        rejected += usize::from(d0.volatility.p < 0.05);
+        shocked_u += d0.volatility.mean_u / 100.0;
+        // Day -1 is before the shock.
+        let before = agg.days.iter().find(|d| d.rel == -1).unwrap();
+        assert!(
+            before.volatility.mean_u < 2.5,
+            "{}",
+            before.volatility.mean_u
+        );
+    }
+    eprintln!("variance x4: mean U {shocked_u:.2}, rejected {rejected}/100");
+    assert!(rejected >= 95, "power {rejected}/100");
+    assert!(
+        (shocked_u - 4.0).abs() < 0.4,
+        "mean U with the variance x4: {shocked_u}"
+    );
 }

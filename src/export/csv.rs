@@ -125,7 +125,11 @@ pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
 /// eleven million rows never exist as row structs.
 pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
     let n: usize = events.iter().map(|e| e.day_values().count()).sum();
-    let numbers = DayValues::NAMES.len() - usize::from(!tidy);
+    let numbers = if tidy {
+        DayValues::NAMES.len()
+    } else {
+        DayValues::PER_EVENT
+    };
     // One pass over the rows into plain vectors; the columns are made from them.
     let (mut ids, mut tickers_, mut event_dates) = (
         Vec::with_capacity(n),
@@ -208,6 +212,7 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
             "abnormal_market_value_change",
             f(|c| c.abnormal_market_value_change),
         ),
+        float("volatility_ratio", f(|c| c.volatility_ratio)),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("car", e))
 }
@@ -248,6 +253,24 @@ fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T])
             .map(|r| r.abnormal_market_value_change())
             .collect(),
     ));
+    columns.push(float("mean_u", rows.iter().map(|r| r.mean_u()).collect()));
+    columns.push(float(
+        "volatility_chi2",
+        rows.iter().map(|r| r.volatility_chi2().stat).collect(),
+    ));
+    columns.push(float(
+        "volatility_chi2_p",
+        rows.iter().map(|r| r.volatility_chi2().p).collect(),
+    ));
+    columns.push(
+        Series::new(
+            "volatility_chi2_df".into(),
+            rows.iter()
+                .map(|r| r.volatility_chi2().df as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+    );
 }
 
 /// `aar.csv`: one row per relative day of the portfolio.

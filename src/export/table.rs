@@ -412,6 +412,7 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
         );
     }
     let _ = writeln!(out, "  (* p < 0.10, ** p < 0.05, *** p < 0.01; two-sided)");
+    render_volatility(out, a);
     if a.n_with_market_value > 0 {
         let _ = writeln!(
             out,
@@ -421,6 +422,35 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
             billions(a.abnormal_market_value_change)
         );
     }
+}
+
+/// Abnormal volatility: mean U = SAR^2 (about 1 under the null) and its chi-square test, for
+/// day 0 and each CAR window.
+fn render_volatility(out: &mut String, a: &AggregateReport) {
+    let line = |label: String, mean_u: Option<f64>, chi: &crate::report::ChiSquareReport| {
+        format!(
+            "{label} mean U {} (chi2 {} on {}, p {})",
+            fixed(mean_u, 2),
+            fixed(chi.stat, 1),
+            chi.df,
+            p_value(chi.p)
+        )
+    };
+    let day0 = a
+        .days
+        .iter()
+        .find(|d| d.rel == 0)
+        .map(|d| line("day 0".into(), d.mean_u, &d.volatility_chi2));
+    let windows = a
+        .car
+        .iter()
+        .map(|c| line(format!("CAR {}", c.window), c.mean_u, &c.volatility_chi2));
+    let parts: Vec<String> = day0.into_iter().chain(windows).collect();
+    let _ = writeln!(
+        out,
+        "  abnormal volatility (U = SAR^2, about 1 without an effect): {}",
+        parts.join("; ")
+    );
 }
 
 fn render_excluded(out: &mut String, excluded: &[Exclusion]) {

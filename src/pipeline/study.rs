@@ -62,6 +62,8 @@ impl EventView for StudiedEvent {
             scar: v(row.t),
             market_value_change: v(row.market_value_change),
             abnormal_market_value_change: v(row.abnormal_market_value_change),
+            volatility_ratio: v(row.volatility_ratio),
+            days: row.days,
         })
     }
 
@@ -421,6 +423,7 @@ fn build_report(
                 car_sd,
                 market_value_change: raw,
                 abnormal_market_value_change: abnormal,
+                sar_squared: num(d.ar_t * d.ar_t),
                 car_band: car_sd.map(|sd| critical * sd),
             }
         })
@@ -441,6 +444,7 @@ fn build_report(
             p_simple: num(c.p_simple),
             abnormal_market_value_change: num(c.abnormal_market_value_change),
             market_value_change: num(c.market_value_change),
+            volatility_ratio: num(c.volatility_ratio),
         })
         .collect();
     let market_value_before = r
@@ -542,6 +546,7 @@ fn day_values(d: &study::DayResult, calendar: &TradingCalendar) -> DayValues {
             v(d.market_value_change),
             v(d.abnormal_market_value_change),
             v(d.car_variance.sqrt()),
+            v(d.ar_t * d.ar_t),
         ],
     }
 }

@@ -9,6 +9,7 @@ use crate::study::significance::{
     average_ranks_into, cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
     mean_sd, patell_z, sign_z, wilcoxon, RankTest, TestStat,
 };
+use crate::study::stats::chi_square_p;
 use crate::study::window::RelWindow;
 use rayon::prelude::*;
 
@@ -101,6 +102,48 @@ pub struct AggregateDay {
     pub positive: usize,
     pub market_value_change: f64,
     pub abnormal_market_value_change: f64,
+    /// Abnormal volatility: the mean of U = SAR^2 and its chi-square test.
+    pub volatility: Volatility,
+}
+
+/// Beaver's (1968) abnormal volatility across events (METHODS, "Beyond returns"): U = SAR^2 is
+/// about 1 under the null, and the sum of the U is compared with chi-square on as many degrees
+/// of freedom as terms (approximate: a SAR is t, not normal). Two-sided, like every p here.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Volatility {
+    /// Mean U over the events (a window: the mean over the events of each one's mean U).
+    pub mean_u: f64,
+    /// The sum of the U (a window: over every event's days).
+    pub chi2: f64,
+    pub df: usize,
+    pub p: f64,
+}
+
+impl Volatility {
+    /// From each event's (mean U, number of days) of the day or window.
+    pub fn from_events(per_event: impl Iterator<Item = (f64, usize)>) -> Volatility {
+        let (mut mean_sum, mut events, mut chi2, mut df) = (0.0, 0usize, 0.0, 0usize);
+        for (u, days) in per_event.filter(|(u, days)| u.is_finite() && *days > 0) {
+            mean_sum += u;
+            events += 1;
+            chi2 += u * days as f64;
+            df += days;
+        }
+        if events == 0 {
+            return Volatility {
+                mean_u: f64::NAN,
+                chi2: f64::NAN,
+                df: 0,
+                p: f64::NAN,
+            };
+        }
+        Volatility {
+            mean_u: mean_sum / events as f64,
+            chi2,
+            df,
+            p: chi_square_p(chi2, df),
+        }
+    }
 }
 
 /// One CAR window across the events.
@@ -114,6 +157,8 @@ pub struct AggregateCar {
     pub positive: usize,
     pub market_value_change: f64,
     pub abnormal_market_value_change: f64,
+    /// Abnormal volatility over the window's days.
+    pub volatility: Volatility,
 }
 
 /// The aggregate study.
@@ -152,6 +197,9 @@ pub struct CarMoments {
     pub scar: f64,
     pub market_value_change: f64,
     pub abnormal_market_value_change: f64,
+    /// The mean U over the window's `days` days with an AR.
+    pub volatility_ratio: f64,
+    pub days: usize,
 }
 
 /// One event as the aggregate reads it, a few hundred bytes: what a large run keeps of each
@@ -237,6 +285,8 @@ impl From<&CarResult> for CarMoments {
             scar: c.t,
             market_value_change: c.market_value_change,
             abnormal_market_value_change: c.abnormal_market_value_change,
+            volatility_ratio: c.volatility_ratio,
+            days: c.days,
         }
     }
 }
@@ -571,6 +621,7 @@ pub fn aggregate_pooled<E: EventView>(
                 abnormal_market_value_change: dollars(events, &day, |d| {
                     d.abnormal_market_value_change
                 }),
+                volatility: Volatility::from_events(sar.iter().map(|s| (s * s, 1))),
             }
         })
         .collect();
@@ -609,6 +660,12 @@ pub fn aggregate_pooled<E: EventView>(
                 abnormal_market_value_change: dollars(events, &car_of, |c| {
                     c.abnormal_market_value_change
                 }),
+                volatility: Volatility::from_events(
+                    car_of
+                        .iter()
+                        .flatten()
+                        .map(|c| (c.volatility_ratio, c.days)),
+                ),
             }
         })
         .collect();
@@ -773,6 +830,24 @@ mod tests {
         let r = pooled_r(&results);
         assert!((r - sum / pairs).abs() < 1e-12, "{r} vs {}", sum / pairs);
         assert!(r > 0.05, "the common factor shows: {r}");
+    }
+
+    /// Three events' U on a day, 1, 4 and 0.25 (one event without a SAR): mean 1.75, chi-square
+    /// 5.25 on 3 degrees of freedom. A window: events with mean U 2 over 3 days and 0.5 over 2
+    /// days: mean U 1.25, chi-square 2*3 + 0.5*2 = 7 on 5.
+    #[test]
+    fn volatility_by_hand() {
+        let day =
+            Volatility::from_events([(1.0, 1), (4.0, 1), (f64::NAN, 1), (0.25, 1)].into_iter());
+        assert_eq!((day.mean_u, day.chi2, day.df), (1.75, 5.25, 3));
+        // P(chi2(3) > x) = erfc(sqrt(x/2)) + sqrt(2x/pi) e^(-x/2) = 0.1543799176701713 at 5.25
+        // (the closed form, evaluated with Python's math.erfc); the upper tail is the smaller,
+        // so p is twice it.
+        let upper = 0.154_379_917_670_171_3;
+        assert!((day.p - 2.0 * upper).abs() < 1e-9, "{}", day.p);
+        let window = Volatility::from_events([(2.0, 3), (0.5, 2)].into_iter());
+        assert_eq!((window.mean_u, window.chi2, window.df), (1.25, 7.0, 5));
+        assert!(Volatility::from_events(std::iter::empty()).mean_u.is_nan());
     }
 
     #[test]

@@ -128,6 +128,9 @@ pub struct CarResult {
     pub p_simple: f64,
     pub market_value_change: f64,
     pub abnormal_market_value_change: f64,
+    /// Mean of U = SAR^2 over the window's days with an AR (Beaver's abnormal volatility;
+    /// about 1 under the null); `days` of them.
+    pub volatility_ratio: f64,
 }
 
 /// The result of one event.
@@ -196,7 +199,10 @@ pub fn run_event(
     let cars = design
         .car_windows
         .iter()
-        .map(|&w| car_window(&inputs, w, day0))
+        .map(|&w| CarResult {
+            volatility_ratio: volatility_ratio(&days, w),
+            ..car_window(&inputs, w, day0)
+        })
         .collect();
     Ok(EventResult {
         day0,
@@ -346,6 +352,20 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
         .collect()
 }
 
+/// The mean of SAR^2 over the window's days (CAR windows lie inside the event window, whose
+/// days carry the SARs); NaN without one.
+fn volatility_ratio(days: &[DayResult], window: RelWindow) -> f64 {
+    let (sum, n) = days
+        .iter()
+        .filter(|d| window.start <= d.rel && d.rel <= window.end && d.ar_t.is_finite())
+        .fold((0.0, 0usize), |(sum, n), d| (sum + d.ar_t * d.ar_t, n + 1));
+    if n == 0 {
+        f64::NAN
+    } else {
+        sum / n as f64
+    }
+}
+
 /// Sums that skip NaN terms but stay NaN when every term is NaN.
 #[derive(Default)]
 struct PartialSum(Option<f64>);
@@ -395,6 +415,7 @@ fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarRes
         p_simple: inputs.student.p(t_simple),
         market_value_change: mv_change.value(),
         abnormal_market_value_change: abnormal_mv_change.value(),
+        volatility_ratio: f64::NAN,
     }
 }
 
@@ -452,6 +473,12 @@ mod tests {
         assert!((car01.market_value_change - (700.0 + 400.0)).abs() < 1e-9);
         // A one-day CAR is the AR, with the same t.
         assert!((r.cars[0].t - d0.ar_t).abs() < 1e-12);
+        // Abnormal volatility: U = AR^2 / (sigma^2 C): day 0 1.44 / (0.8 * 2.1) = 6/7, day +1
+        // 0.64 / (0.8 * 1.6) = 1/2; the window 0:1 their mean, 19/28.
+        assert!((d0.ar_t * d0.ar_t - 6.0 / 7.0).abs() < 1e-12);
+        assert!((d1.ar_t * d1.ar_t - 0.5).abs() < 1e-12);
+        assert!((r.cars[0].volatility_ratio - 6.0 / 7.0).abs() < 1e-12);
+        assert!((car01.volatility_ratio - 19.0 / 28.0).abs() < 1e-12);
         assert!((r.cars[0].p - d0.ar_p).abs() < 1e-12);
     }
 

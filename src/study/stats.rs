@@ -107,6 +107,18 @@ fn ulps_apart(x: f64, y: f64) -> u64 {
     x.to_bits().abs_diff(y.to_bits())
 }
 
+/// Two-sided p-value of a chi-square statistic with `df` degrees of freedom: twice the smaller
+/// tail (a variance may rise or fall).
+pub fn chi_square_p(stat: f64, df: usize) -> f64 {
+    if !stat.is_finite() || stat < 0.0 || df == 0 {
+        return f64::NAN;
+    }
+    match statrs::distribution::ChiSquared::new(df as f64) {
+        Ok(dist) => (2.0 * dist.cdf(stat).min(dist.sf(stat))).min(1.0),
+        Err(_) => f64::NAN,
+    }
+}
+
 /// Two-sided p-value of a standard normal statistic.
 pub fn normal_p(z: f64) -> f64 {
     if !z.is_finite() {
@@ -136,6 +148,11 @@ mod tests {
         assert!((normal_p(1.959_963_984_540_054) - 0.05).abs() < 1e-9);
         assert!((student_t_critical(0.05, 10.0) - 2.228_138_851_986_5).abs() < 1e-6);
         assert!(student_t_p(f64::NAN, 10.0).is_nan());
+        // chi2(1): P(X > 3.841459) = 0.05, so the two-sided p is 0.10; chi2(2) is exponential
+        // with mean 2: P(X < 0.1) = 1 - e^-0.05.
+        assert!((chi_square_p(3.841_458_820_694_124, 1) - 0.10).abs() < 1e-9);
+        assert!((chi_square_p(0.1, 2) - 2.0 * (1.0 - (-0.05f64).exp())).abs() < 1e-12);
+        assert!(chi_square_p(1.0, 0).is_nan());
     }
 
     /// The hoisted constant changes nothing: the p-values are statrs' own, bit for bit, over
