@@ -27,6 +27,8 @@ pub enum Note {
     MarketValueFromAdjustedClose,
     /// Event days without a return.
     DaysWithoutReturn { days: usize },
+    /// No usable volume over the estimation window: the abnormal-volume fields are null.
+    NoVolume,
     /// The event window runs past the end of the data.
     WindowPastData {
         window: String,
@@ -49,7 +51,11 @@ pub enum Note {
 impl Note {
     /// A note that holds for the whole run, not for one event or symbol: said once.
     pub fn is_run_wide(&self) -> bool {
-        matches!(self, Note::TolerantChartReader | Note::SecRefused { .. })
+        // A run from files without volume would otherwise say it once per event.
+        matches!(
+            self,
+            Note::TolerantChartReader | Note::SecRefused { .. } | Note::NoVolume
+        )
     }
 }
 
@@ -77,6 +83,9 @@ impl fmt::Display for Note {
             Note::MarketValueFromAdjustedClose => {
                 f.write_str("no close prices: market value uses adjusted close")
             }
+            Note::NoVolume => f.write_str(
+                "no trading volume that varies over the estimation window (none in the data, or fewer than three days): abnormal volume is null",
+            ),
             Note::DaysWithoutReturn { days } => {
                 write!(f, "{days} event day(s) without a return: AR is null there")
             }

@@ -88,6 +88,11 @@ pub struct DayRow {
     pub abnormal_market_value_change: Option<f64>,
     /// U = SAR^2 = `ar_t`^2, Beaver's abnormal volatility (about 1 under the null).
     pub sar_squared: Option<f64>,
+    /// Shares traded, the abnormal log volume (ln(1 + volume) less its estimation mean) and
+    /// its t; null without volume.
+    pub volume: Option<f64>,
+    pub abnormal_volume: Option<f64>,
+    pub abnormal_volume_t: Option<f64>,
     /// Half-width of the CAR's 95% confidence band (t critical value x `car_sd`), for the
     /// chart; not in the JSON, which carries `car_sd`.
     #[serde(skip)]
@@ -120,6 +125,9 @@ pub struct CarRow {
     pub market_value_change: Option<f64>,
     /// The mean of U = SAR^2 over the window's days (about 1 under the null).
     pub volatility_ratio: Option<f64>,
+    /// The window's summed abnormal log volume and its t.
+    pub abnormal_volume: Option<f64>,
+    pub abnormal_volume_t: Option<f64>,
 }
 
 /// One event that ran.
@@ -192,12 +200,12 @@ pub struct DayValues {
     pub rel: i32,
     pub date: NaiveDate,
     /// In the order of [`DayValues::NAMES`].
-    pub values: [f64; 11],
+    pub values: [f64; 14],
 }
 
 impl DayValues {
     /// The columns of the daily tables, in the JSON contract's names.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 14] = [
         "return",
         "benchmark_return",
         "normal_return",
@@ -209,6 +217,9 @@ impl DayValues {
         "abnormal_market_value_change",
         "car_sd",
         "sar_squared",
+        "volume",
+        "abnormal_volume",
+        "abnormal_volume_t",
     ];
     /// The columns of an event's `abnormal_returns.csv` (the run-level table has them all).
     pub const PER_EVENT: usize = 9;
@@ -217,6 +228,8 @@ impl DayValues {
     pub const CAR: usize = 6;
     pub const MARKET_VALUE_CHANGE: usize = 7;
     pub const ABNORMAL_MARKET_VALUE_CHANGE: usize = 8;
+    pub const ABNORMAL_VOLUME: usize = 12;
+    pub const ABNORMAL_VOLUME_T: usize = 13;
 }
 
 impl From<&DayValues> for DayRow {
@@ -236,6 +249,9 @@ impl From<&DayValues> for DayRow {
             abnormal_market_value_change: v(8),
             car_sd: v(9),
             sar_squared: v(10),
+            volume: v(11),
+            abnormal_volume: v(12),
+            abnormal_volume_t: v(13),
             car_band: None,
             cumulative_market_value_change: None,
             cumulative_abnormal_market_value_change: None,
@@ -261,6 +277,9 @@ impl From<&DayRow> for DayValues {
                 v(d.abnormal_market_value_change),
                 v(d.car_sd),
                 v(d.sar_squared),
+                v(d.volume),
+                v(d.abnormal_volume),
+                v(d.abnormal_volume_t),
             ],
         }
     }
@@ -412,6 +431,8 @@ pub trait CrossSection {
     fn abnormal_market_value_change(&self) -> Option<f64>;
     fn mean_u(&self) -> Option<f64>;
     fn volatility_chi2(&self) -> ChiSquareReport;
+    /// (aav, its cross-sectional t, its standardized t).
+    fn volume(&self) -> (Option<f64>, TestReport, TestReport);
 }
 
 macro_rules! cross_section {
@@ -438,6 +459,9 @@ macro_rules! cross_section {
             fn volatility_chi2(&self) -> ChiSquareReport {
                 self.volatility_chi2
             }
+            fn volume(&self) -> (Option<f64>, TestReport, TestReport) {
+                (self.aav, self.aav_csect_t, self.aav_std_t)
+            }
         }
     };
 }
@@ -463,6 +487,10 @@ pub struct AggregateDayRow {
     /// Mean U = SAR^2 (abnormal volatility) and its chi-square test.
     pub mean_u: Option<f64>,
     pub volatility_chi2: ChiSquareReport,
+    /// Mean abnormal log volume over the events with volume, and its tests.
+    pub aav: Option<f64>,
+    pub aav_csect_t: TestReport,
+    pub aav_std_t: TestReport,
     /// Half-width of the CAAR's 95% band (t critical value (N-1 dof) x `car_sd` / sqrt N), for
     /// the chart; 0 with fewer than two events.
     #[serde(skip)]
@@ -491,6 +519,9 @@ impl From<&AggregateDay> for AggregateDayRow {
             abnormal_market_value_change: num(d.abnormal_market_value_change),
             mean_u: num(d.volatility.mean_u),
             volatility_chi2: (&d.volatility).into(),
+            aav: num(d.volume.aav),
+            aav_csect_t: d.volume.csect_t.into(),
+            aav_std_t: d.volume.std_t.into(),
         }
     }
 }
@@ -529,6 +560,10 @@ pub struct AggregateCarRow {
     /// of every event's U on every day of it.
     pub mean_u: Option<f64>,
     pub volatility_chi2: ChiSquareReport,
+    /// The mean over the events of the window's summed abnormal log volume, and its tests.
+    pub aav: Option<f64>,
+    pub aav_csect_t: TestReport,
+    pub aav_std_t: TestReport,
 }
 
 impl From<&AggregateCar> for AggregateCarRow {
@@ -544,6 +579,9 @@ impl From<&AggregateCar> for AggregateCarRow {
             abnormal_market_value_change: num(c.abnormal_market_value_change),
             mean_u: num(c.volatility.mean_u),
             volatility_chi2: (&c.volatility).into(),
+            aav: num(c.volume.aav),
+            aav_csect_t: c.volume.csect_t.into(),
+            aav_std_t: c.volume.std_t.into(),
         }
     }
 }

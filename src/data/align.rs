@@ -16,6 +16,8 @@ pub struct AlignedPrices {
     pub firm_close: Vec<f64>,
     /// Benchmark adjusted close.
     pub benchmark_adj_close: Vec<f64>,
+    /// Shares of the firm traded each day; NaN where unknown.
+    pub firm_volume: Vec<f64>,
 }
 
 const BENCH: &str = "benchmark_adj_close";
@@ -51,6 +53,7 @@ pub fn align(firm: &PriceFrame, benchmark: &PriceFrame) -> Result<AlignedPrices>
         firm_adj_close: f64_column(&joined, col::ADJ_CLOSE)?,
         firm_close: f64_column(&joined, col::CLOSE)?,
         benchmark_adj_close: f64_column(&joined, BENCH)?,
+        firm_volume: f64_column(&joined, col::VOLUME)?,
     })
 }
 

@@ -93,10 +93,16 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
     } else {
         None
     };
+    // Volume is optional: the abnormal-volume statistics need it, the rest does not.
+    let volume = if has(col::VOLUME) {
+        Some(number_column(col::VOLUME)?)
+    } else {
+        None
+    };
     if dates.is_empty() {
         return Err(Error::input(path, "has no rows"));
     }
-    PriceFrame::from_columns(dates, close, adj_close).map_err(|e| match e {
+    PriceFrame::with_volume(dates, close, adj_close, volume).map_err(|e| match e {
         Error::Data(m) => Error::input(path, m),
         other => other,
     })

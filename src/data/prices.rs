@@ -10,6 +10,7 @@ pub mod col {
     pub const DATE: &str = "date";
     pub const CLOSE: &str = "close";
     pub const ADJ_CLOSE: &str = "adj_close";
+    pub const VOLUME: &str = "volume";
 }
 
 /// Daily prices of one symbol: `date` (Date, strictly increasing), `close` and `adj_close`
@@ -33,9 +34,21 @@ impl PriceFrame {
         close: Option<Vec<Option<f64>>>,
         adj_close: Vec<Option<f64>>,
     ) -> Result<Self> {
+        Self::with_volume(dates, close, adj_close, None)
+    }
+
+    /// [`from_columns`](Self::from_columns) with the shares traded each day, when known (a
+    /// zero is a day without trades; `None` is unknown).
+    pub fn with_volume(
+        dates: Vec<NaiveDate>,
+        close: Option<Vec<Option<f64>>>,
+        adj_close: Vec<Option<f64>>,
+        volume: Option<Vec<Option<f64>>>,
+    ) -> Result<Self> {
         let n = dates.len();
         let close = close.unwrap_or_else(|| vec![None; n]);
-        if close.len() != n || adj_close.len() != n {
+        let volume = volume.unwrap_or_else(|| vec![None; n]);
+        if close.len() != n || adj_close.len() != n || volume.len() != n {
             return Err(Error::Internal("price columns of unequal length".into()));
         }
         let days: Vec<i32> = dates.iter().copied().map(epoch_days).collect();
@@ -48,16 +61,23 @@ impl PriceFrame {
                 date.into(),
                 Series::new(col::CLOSE.into(), close).into(),
                 Series::new(col::ADJ_CLOSE.into(), adj_close).into(),
+                Series::new(col::VOLUME.into(), volume).into(),
             ],
         )
         .map_err(|e| polars_err("price table", e))?;
         Self::from_frame(df)
     }
 
-    /// Wraps a frame that has the three columns, sorting it by date.
-    pub fn from_frame(df: DataFrame) -> Result<Self> {
+    /// Wraps a frame that has the date and price columns (and `volume`, else it is unknown),
+    /// sorting it by date.
+    pub fn from_frame(mut df: DataFrame) -> Result<Self> {
+        if df.column(col::VOLUME).is_err() {
+            let unknown = Series::full_null(col::VOLUME.into(), df.height(), &DataType::Float64);
+            df.with_column(Column::from(unknown))
+                .map_err(|e| polars_err("price table", e))?;
+        }
         let df = df
-            .select([col::DATE, col::CLOSE, col::ADJ_CLOSE])
+            .select([col::DATE, col::CLOSE, col::ADJ_CLOSE, col::VOLUME])
             .and_then(|df| df.sort([col::DATE], SortMultipleOptions::default()))
             .map_err(|e| polars_err("price table", e))?;
         let frame = PriceFrame { df };
@@ -88,6 +108,14 @@ impl PriceFrame {
     pub fn has_close(&self) -> bool {
         self.df
             .column(col::CLOSE)
+            .map(|c| c.null_count() < c.len())
+            .unwrap_or(false)
+    }
+
+    /// Whether the frame has any volume at all (CSV files may have none).
+    pub fn has_volume(&self) -> bool {
+        self.df
+            .column(col::VOLUME)
             .map(|c| c.null_count() < c.len())
             .unwrap_or(false)
     }

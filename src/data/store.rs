@@ -360,10 +360,17 @@ impl Store {
     pub fn price_frame(&self, symbol: &Ticker) -> Result<(PriceFrame, Manifest)> {
         match self.load(symbol) {
             Ok(Some(stored)) if !stored.bars.is_empty() => {
-                let frame = PriceFrame::from_columns(
+                let frame = PriceFrame::with_volume(
                     stored.bars.iter().map(|b| b.date).collect(),
                     Some(stored.bars.iter().map(|b| b.close).collect()),
                     stored.bars.iter().map(|b| b.adj_close).collect(),
+                    Some(
+                        stored
+                            .bars
+                            .iter()
+                            .map(|b| b.volume.map(|v| v as f64))
+                            .collect(),
+                    ),
                 )?;
                 Ok((frame, stored.manifest))
             }

@@ -213,6 +213,8 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
             f(|c| c.abnormal_market_value_change),
         ),
         float("volatility_ratio", f(|c| c.volatility_ratio)),
+        float("abnormal_volume", f(|c| c.abnormal_volume)),
+        float("abnormal_volume_t", f(|c| c.abnormal_volume_t)),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("car", e))
 }
@@ -262,6 +264,18 @@ fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T])
         "volatility_chi2_p",
         rows.iter().map(|r| r.volatility_chi2().p).collect(),
     ));
+    columns.push(float("aav", rows.iter().map(|r| r.volume().0).collect()));
+    for (name, test) in [("aav_csect_t", 1), ("aav_std_t", 2)] {
+        let pick = |r: &T| match test {
+            1 => r.volume().1,
+            _ => r.volume().2,
+        };
+        columns.push(float(name, rows.iter().map(|r| pick(r).stat).collect()));
+        columns.push(float(
+            &format!("{name}_p"),
+            rows.iter().map(|r| pick(r).p).collect(),
+        ));
+    }
     columns.push(
         Series::new(
             "volatility_chi2_df".into(),

@@ -255,6 +255,16 @@ fn render_event(out: &mut String, e: &EventReport) {
         e.estimation_end,
         e.degrees_of_freedom
     );
+    if let Some(d0) = e.day(0).filter(|d| d.abnormal_volume.is_some()) {
+        let _ = writeln!(
+            out,
+            "  day 0 volume {} shares, abnormal log volume {} (x{} normal, t {})",
+            d0.volume.map_or("-".into(), |v| format!("{v:.0}")),
+            fixed(d0.abnormal_volume, 2),
+            fixed(d0.abnormal_volume.map(f64::exp), 1),
+            fixed(d0.abnormal_volume_t, 2)
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -413,6 +423,7 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
     }
     let _ = writeln!(out, "  (* p < 0.10, ** p < 0.05, *** p < 0.01; two-sided)");
     render_volatility(out, a);
+    render_volume(out, a);
     if a.n_with_market_value > 0 {
         let _ = writeln!(
             out,
@@ -449,6 +460,37 @@ fn render_volatility(out: &mut String, a: &AggregateReport) {
     let _ = writeln!(
         out,
         "  abnormal volatility (U = SAR^2, about 1 without an effect): {}",
+        parts.join("; ")
+    );
+}
+
+/// Abnormal volume: the mean abnormal log volume and its standardized t, for day 0 and each
+/// CAR window; nothing when no event has volume.
+fn render_volume(out: &mut String, a: &AggregateReport) {
+    let line = |label: String, aav: Option<f64>, t: &TestReport| {
+        format!(
+            "{label} {} (t {}, p {})",
+            fixed(aav, 2),
+            fixed(t.stat, 2),
+            p_value(t.p)
+        )
+    };
+    let day0 = a
+        .days
+        .iter()
+        .find(|d| d.rel == 0 && d.aav.is_some())
+        .map(|d| line("day 0".into(), d.aav, &d.aav_std_t));
+    let Some(day0) = day0 else {
+        return;
+    };
+    let windows = a
+        .car
+        .iter()
+        .map(|c| line(format!("CAR {}", c.window), c.aav, &c.aav_std_t));
+    let parts: Vec<String> = std::iter::once(day0).chain(windows).collect();
+    let _ = writeln!(
+        out,
+        "  abnormal log volume (mean, standardized t): {}",
         parts.join("; ")
     );
 }

@@ -286,6 +286,10 @@ impl Pair {
     /// The engine's view of the pair, with a market value series when there is one.
     pub fn panel<'a>(&'a self, market_value: Option<&'a [f64]>) -> ReturnPanel<'a> {
         let mut panel = ReturnPanel::new(&self.firm_returns, &self.market_returns, market_value);
+        let volume = &self.aligned.firm_volume;
+        if volume.iter().any(|v| v.is_finite()) {
+            panel.volume = Some(volume);
+        }
         if !self.factors.is_empty() {
             let empty: &[f64] = &[];
             let mut columns = [empty; MAX_REGRESSORS];

@@ -38,6 +38,8 @@ impl EventView for StudiedEvent {
             car: d.values[DayValues::CAR],
             market_value_change: d.values[DayValues::MARKET_VALUE_CHANGE],
             abnormal_market_value_change: d.values[DayValues::ABNORMAL_MARKET_VALUE_CHANGE],
+            av: d.values[DayValues::ABNORMAL_VOLUME],
+            av_t: d.values[DayValues::ABNORMAL_VOLUME_T],
         };
         // The days are consecutive: look where the day should be.
         let at = |first: i32| usize::try_from(rel - first).ok();
@@ -64,6 +66,8 @@ impl EventView for StudiedEvent {
             abnormal_market_value_change: v(row.abnormal_market_value_change),
             volatility_ratio: v(row.volatility_ratio),
             days: row.days,
+            av: v(row.abnormal_volume),
+            av_t: v(row.abnormal_volume_t),
         })
     }
 
@@ -347,6 +351,9 @@ fn study_event(
     if gaps > 0 {
         notes.push(Note::DaysWithoutReturn { days: gaps });
     }
+    if result.volume_model.is_none() {
+        notes.push(Note::NoVolume);
+    }
     if result.days.len() < design.window.len() {
         notes.push(Note::WindowPastData {
             window: design.window.to_string(),
@@ -424,6 +431,9 @@ fn build_report(
                 market_value_change: raw,
                 abnormal_market_value_change: abnormal,
                 sar_squared: num(d.ar_t * d.ar_t),
+                volume: num(d.volume),
+                abnormal_volume: num(d.abnormal_volume),
+                abnormal_volume_t: num(d.abnormal_volume_t),
                 car_band: car_sd.map(|sd| critical * sd),
             }
         })
@@ -445,6 +455,8 @@ fn build_report(
             abnormal_market_value_change: num(c.abnormal_market_value_change),
             market_value_change: num(c.market_value_change),
             volatility_ratio: num(c.volatility_ratio),
+            abnormal_volume: num(c.abnormal_volume),
+            abnormal_volume_t: num(c.abnormal_volume_t),
         })
         .collect();
     let market_value_before = r
@@ -547,6 +559,9 @@ fn day_values(d: &study::DayResult, calendar: &TradingCalendar) -> DayValues {
             v(d.abnormal_market_value_change),
             v(d.car_variance.sqrt()),
             v(d.ar_t * d.ar_t),
+            v(d.volume),
+            v(d.abnormal_volume),
+            v(d.abnormal_volume_t),
         ],
     }
 }

@@ -104,6 +104,32 @@ pub struct AggregateDay {
     pub abnormal_market_value_change: f64,
     /// Abnormal volatility: the mean of U = SAR^2 and its chi-square test.
     pub volatility: Volatility,
+    /// Abnormal volume: the mean abnormal log volume and its tests.
+    pub volume: AbnormalVolume,
+}
+
+/// Abnormal volume across events (METHODS, "Beyond returns"): the mean abnormal log volume,
+/// its cross-sectional t, and the standardized (BMP-style) t on each event's volume t.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AbnormalVolume {
+    /// Events with an abnormal volume.
+    pub n: usize,
+    pub aav: f64,
+    pub csect_t: TestStat,
+    pub std_t: TestStat,
+}
+
+impl AbnormalVolume {
+    /// From each event's abnormal log volume and its t (NaN where it has none).
+    pub fn new(av: &[f64], av_t: &[f64]) -> AbnormalVolume {
+        let (aav, _, n) = mean_sd(av);
+        AbnormalVolume {
+            n,
+            aav,
+            csect_t: cross_sectional_t(av),
+            std_t: cross_sectional_t(av_t),
+        }
+    }
 }
 
 /// Beaver's (1968) abnormal volatility across events (METHODS, "Beyond returns"): U = SAR^2 is
@@ -159,6 +185,8 @@ pub struct AggregateCar {
     pub abnormal_market_value_change: f64,
     /// Abnormal volatility over the window's days.
     pub volatility: Volatility,
+    /// Abnormal volume summed over the window's days.
+    pub volume: AbnormalVolume,
 }
 
 /// The aggregate study.
@@ -187,6 +215,9 @@ pub struct DayMoments {
     pub car: f64,
     pub market_value_change: f64,
     pub abnormal_market_value_change: f64,
+    /// Abnormal log volume and its t.
+    pub av: f64,
+    pub av_t: f64,
 }
 
 /// What the aggregate reads of one event's CAR window: CAR, SCAR (its t) and the dollars.
@@ -200,6 +231,9 @@ pub struct CarMoments {
     /// The mean U over the window's `days` days with an AR.
     pub volatility_ratio: f64,
     pub days: usize,
+    /// Summed abnormal log volume and its t.
+    pub av: f64,
+    pub av_t: f64,
 }
 
 /// One event as the aggregate reads it, a few hundred bytes: what a large run keeps of each
@@ -273,6 +307,8 @@ impl From<&DayResult> for DayMoments {
             car: d.car,
             market_value_change: d.market_value_change,
             abnormal_market_value_change: d.abnormal_market_value_change,
+            av: d.abnormal_volume,
+            av_t: d.abnormal_volume_t,
         }
     }
 }
@@ -287,6 +323,8 @@ impl From<&CarResult> for CarMoments {
             abnormal_market_value_change: c.abnormal_market_value_change,
             volatility_ratio: c.volatility_ratio,
             days: c.days,
+            av: c.abnormal_volume,
+            av_t: c.abnormal_volume_t,
         }
     }
 }
@@ -622,6 +660,7 @@ pub fn aggregate_pooled<E: EventView>(
                     d.abnormal_market_value_change
                 }),
                 volatility: Volatility::from_events(sar.iter().map(|s| (s * s, 1))),
+                volume: AbnormalVolume::new(&column(&day, |d| d.av), &column(&day, |d| d.av_t)),
             }
         })
         .collect();
@@ -665,6 +704,10 @@ pub fn aggregate_pooled<E: EventView>(
                         .iter()
                         .flatten()
                         .map(|c| (c.volatility_ratio, c.days)),
+                ),
+                volume: AbnormalVolume::new(
+                    &column(&car_of, |c| c.av),
+                    &column(&car_of, |c| c.av_t),
                 ),
             }
         })

@@ -28,6 +28,8 @@ pub struct ReturnPanel<'a> {
     pub market_value: Option<&'a [f64]>,
     /// Factors, for the factor models.
     pub factors: Option<FactorPanel<'a>>,
+    /// Shares of the firm traded each day (NaN where unknown), for abnormal volume.
+    pub volume: Option<&'a [f64]>,
 }
 
 impl<'a> ReturnPanel<'a> {
@@ -38,6 +40,7 @@ impl<'a> ReturnPanel<'a> {
             market,
             market_value,
             factors: None,
+            volume: None,
         }
     }
 
@@ -108,6 +111,12 @@ pub struct DayResult {
     pub market_value_change: f64,
     /// MV_{t-1} AR_t.
     pub abnormal_market_value_change: f64,
+    /// Shares traded (NaN where unknown).
+    pub volume: f64,
+    /// ln(1 + volume) less its estimation-window mean (Campbell & Wasley 1996).
+    pub abnormal_volume: f64,
+    /// abnormal_volume / (s_v sqrt(1 + 1/L_v)), Student t with L_v - 1 degrees of freedom.
+    pub abnormal_volume_t: f64,
 }
 
 /// One CAR window.
@@ -131,6 +140,9 @@ pub struct CarResult {
     /// Mean of U = SAR^2 over the window's days with an AR (Beaver's abnormal volatility;
     /// about 1 under the null); `days` of them.
     pub volatility_ratio: f64,
+    /// The window's summed abnormal log volume and its t (Var = s_v^2 (n + n^2/L_v)).
+    pub abnormal_volume: f64,
+    pub abnormal_volume_t: f64,
 }
 
 /// The result of one event.
@@ -146,6 +158,62 @@ pub struct EventResult {
     pub estimation_residuals: Vec<f64>,
     pub days: Vec<DayResult>,
     pub cars: Vec<CarResult>,
+    /// The log-volume model of the estimation window, when the firm has volume there.
+    pub volume_model: Option<VolumeModel>,
+}
+
+/// Normal log volume over the estimation window (METHODS, "Beyond returns"): v = ln(1 +
+/// volume), its mean and standard deviation (n - 1) over the L_v days with a volume.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VolumeModel {
+    pub mean: f64,
+    pub sd: f64,
+    pub n: usize,
+}
+
+impl VolumeModel {
+    /// Over `volume`'s valid days; `None` with fewer than three, or when the log volume does
+    /// not vary.
+    pub fn fit(volume: &[f64]) -> Option<VolumeModel> {
+        let logs = || {
+            volume
+                .iter()
+                .filter(|v| v.is_finite() && **v >= 0.0)
+                .map(|v| v.ln_1p())
+        };
+        let n = logs().count();
+        if n < 3 {
+            return None;
+        }
+        let mean = logs().sum::<f64>() / n as f64;
+        let ss: f64 = logs().map(|v| (v - mean) * (v - mean)).sum();
+        let sd = (ss / (n - 1) as f64).sqrt();
+        (sd > 0.0 && sd.is_finite()).then_some(VolumeModel { mean, sd, n })
+    }
+
+    /// (abnormal log volume, its t) of a day's volume; NaN when unknown.
+    pub fn abnormal(&self, volume: f64) -> (f64, f64) {
+        if !(volume.is_finite() && volume >= 0.0) {
+            return (f64::NAN, f64::NAN);
+        }
+        let av = volume.ln_1p() - self.mean;
+        (av, av / (self.sd * (1.0 + 1.0 / self.n as f64).sqrt()))
+    }
+
+    /// (summed abnormal log volume, its t) of `n` days whose abnormal volumes sum to `sum`.
+    pub fn window(&self, sum: f64, n: usize) -> (f64, f64) {
+        if n == 0 {
+            return (f64::NAN, f64::NAN);
+        }
+        let nf = n as f64;
+        let variance = self.sd * self.sd * (nf + nf * nf / self.n as f64);
+        (sum, sum / variance.sqrt())
+    }
+
+    /// Student t's degrees of freedom of the t statistics: L_v - 1.
+    pub fn dof(&self) -> f64 {
+        (self.n - 1) as f64
+    }
 }
 
 /// Runs every event (given by its day-0 index) against one panel.
@@ -195,13 +263,21 @@ pub fn run_event(
         y,
         x,
     };
-    let days = event_days(&inputs, design.window, day0);
+    let volume_model = panel.volume.and_then(|v| VolumeModel::fit(&v[lo..=hi]));
+    let mut days = event_days(&inputs, design.window, day0);
+    add_volume(&mut days, panel.volume, volume_model.as_ref());
     let cars = design
         .car_windows
         .iter()
-        .map(|&w| CarResult {
-            volatility_ratio: volatility_ratio(&days, w),
-            ..car_window(&inputs, w, day0)
+        .map(|&w| {
+            let (abnormal_volume, abnormal_volume_t) =
+                window_volume(&days, w, volume_model.as_ref());
+            CarResult {
+                volatility_ratio: volatility_ratio(&days, w),
+                abnormal_volume,
+                abnormal_volume_t,
+                ..car_window(&inputs, w, day0)
+            }
         })
         .collect();
     Ok(EventResult {
@@ -211,7 +287,31 @@ pub fn run_event(
         estimation_residuals,
         days,
         cars,
+        volume_model,
     })
+}
+
+/// Each event day's volume and, with a volume model, its abnormal log volume and t.
+fn add_volume(days: &mut [DayResult], volume: Option<&[f64]>, model: Option<&VolumeModel>) {
+    for d in days.iter_mut() {
+        d.volume = volume.map_or(f64::NAN, |v| v[d.index]);
+        (d.abnormal_volume, d.abnormal_volume_t) =
+            model.map_or((f64::NAN, f64::NAN), |m| m.abnormal(d.volume));
+    }
+}
+
+/// A window's summed abnormal log volume over its days with a volume, and its t.
+fn window_volume(days: &[DayResult], window: RelWindow, model: Option<&VolumeModel>) -> (f64, f64) {
+    let Some(model) = model else {
+        return (f64::NAN, f64::NAN);
+    };
+    let (sum, n) = days
+        .iter()
+        .filter(|d| window.start <= d.rel && d.rel <= window.end && d.abnormal_volume.is_finite())
+        .fold((0.0, 0usize), |(sum, n), d| {
+            (sum + d.abnormal_volume, n + 1)
+        });
+    model.window(sum, n)
 }
 
 /// A thin-trading model over the estimation days `lo..=hi`: the market's returns shifted by
@@ -347,6 +447,9 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
                 market_value_before: mv,
                 market_value_change: mv * panel.firm[index],
                 abnormal_market_value_change: mv * ar,
+                volume: f64::NAN,
+                abnormal_volume: f64::NAN,
+                abnormal_volume_t: f64::NAN,
             }
         })
         .collect()
@@ -416,6 +519,8 @@ fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarRes
         market_value_change: mv_change.value(),
         abnormal_market_value_change: abnormal_mv_change.value(),
         volatility_ratio: f64::NAN,
+        abnormal_volume: f64::NAN,
+        abnormal_volume_t: f64::NAN,
     }
 }
 
@@ -480,6 +585,43 @@ mod tests {
         assert!((r.cars[0].volatility_ratio - 6.0 / 7.0).abs() < 1e-12);
         assert!((car01.volatility_ratio - 19.0 / 28.0).abs() < 1e-12);
         assert!((r.cars[0].p - d0.ar_p).abs() < 1e-12);
+    }
+
+    /// ln(1 + volume) = 1, 2, 3, 2, 2 over the estimation days: mean 2, s_v^2 = 2/4, L_v = 5.
+    /// Day 0 trades five times its geometric-mean volume: AV = ln 5, t = ln 5 / (s_v sqrt(1.2));
+    /// day +1 is normal, AV 0; the window 0:1 sums ln 5 with Var = 0.5 (2 + 4/5) = 1.4.
+    #[test]
+    fn abnormal_volume_by_hand() {
+        let (firm, market, _) = panel_data();
+        let logs = [1.0, 2.0, 3.0, 2.0, 2.0, 2.0 + 5f64.ln(), 2.0];
+        let volume: Vec<f64> = logs.iter().map(|l: &f64| l.exp_m1()).collect();
+        let mut panel = ReturnPanel::new(&firm, &market, None);
+        panel.volume = Some(&volume);
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        let model = r.volume_model.unwrap();
+        assert_eq!(model.n, 5);
+        assert!((model.mean - 2.0).abs() < 1e-12 && (model.sd - 0.5f64.sqrt()).abs() < 1e-12);
+        let (d0, d1) = (r.days[0], r.days[1]);
+        assert!((d0.abnormal_volume - 5f64.ln()).abs() < 1e-12);
+        assert!((d0.abnormal_volume_t - 5f64.ln() / (0.5f64 * 1.2).sqrt()).abs() < 1e-12);
+        assert!(d1.abnormal_volume.abs() < 1e-12);
+        assert!((r.cars[1].abnormal_volume - 5f64.ln()).abs() < 1e-12);
+        assert!((r.cars[1].abnormal_volume_t - 5f64.ln() / 1.4f64.sqrt()).abs() < 1e-12);
+        // A one-day window is the day.
+        assert!((r.cars[0].abnormal_volume_t - d0.abnormal_volume_t).abs() < 1e-12);
+
+        // A zero volume is a valid day (v = 0); a missing one is missing; none at all, no model.
+        let mut gappy = volume.clone();
+        gappy[6] = f64::NAN;
+        gappy[0] = 0.0;
+        panel.volume = Some(&gappy);
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        assert_eq!(r.volume_model.unwrap().n, 5);
+        assert!(r.days[1].abnormal_volume.is_nan() && r.days[1].volume.is_nan());
+        assert_eq!(r.cars[1].abnormal_volume, r.days[0].abnormal_volume);
+        panel.volume = None;
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        assert!(r.volume_model.is_none() && r.days[0].abnormal_volume.is_nan());
     }
 
     #[test]
