@@ -631,6 +631,11 @@ pub struct PricePath {
     /// Rebased to 100 at day -1; NaN where missing.
     pub firm: Vec<f64>,
     pub benchmark: Vec<f64>,
+    /// Shares of the firm traded each day (NaN where unknown).
+    pub volume: Vec<f64>,
+    /// Normal volume and its 95% band, in shares: exp(mean log volume +- t sd sqrt(1 + 1/L))
+    /// less one; `None` without a volume model.
+    pub volume_normal: Option<[f64; 3]>,
 }
 
 /// One symbol's outcome in `eventstudy fetch`.

@@ -105,6 +105,14 @@ fn writes_every_output_and_json_matches_the_numbers() {
     ] {
         assert_eq!(png_size(&dir.join(name)), (1600, 900), "{name}");
     }
+    // The fixture trades the same 1,000 shares every day: no volume model, no volume chart,
+    // null abnormal volume and a note.
+    assert!(!dir.join("volume.png").exists());
+    assert!(v["events"][0]["notes"]
+        .to_string()
+        .contains("no trading volume"));
+    assert!(v["events"][0]["days"][5]["abnormal_volume"].is_null());
+    assert_eq!(v["events"][0]["days"][5]["volume"], 1000.0);
     // No temp files left behind.
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e
         .unwrap()

@@ -197,3 +197,60 @@ fn bad_instants_and_zones_are_one_line_usage_errors() {
         );
     }
 }
+
+/// The DeepSeek day's volume: NVDA traded 818.8 M shares on 2025-01-27, its estimation window's
+/// normal (geometric-mean) volume 2.4 times over; the event folder has `volume.png` and the
+/// portfolio `abnormal_volume.png`.
+#[test]
+fn volume_on_the_deepseek_day() {
+    let data = examples();
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args([
+            "run",
+            "--ticker",
+            "NVDA,AVGO",
+            "--date",
+            "2025-01-27",
+            "--format",
+            "json",
+        ])
+        .arg(format!("--source=csv:{}", data.join("prices").display()))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&output).unwrap();
+    let nvda = &v["events"][0];
+    let day0 = nvda["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rel"] == 0)
+        .unwrap();
+    assert_eq!(day0["volume"].as_f64().unwrap(), 818_830_900.0);
+    let av = day0["abnormal_volume"].as_f64().unwrap();
+    assert!((av.exp() - 2.4).abs() < 0.05, "{av}");
+    assert!(day0["abnormal_volume_t"].as_f64().unwrap() > 1.96);
+    let u = day0["sar_squared"].as_f64().unwrap();
+    let t = day0["ar_t"].as_f64().unwrap();
+    assert!((u - t * t).abs() < 1e-12);
+    let day0_aggregate = v["aggregate"]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rel"] == 0)
+        .unwrap();
+    assert!(day0_aggregate["aav"].as_f64().unwrap() > 0.5);
+    assert_eq!(day0_aggregate["volatility_chi2"]["df"], 2);
+    for chart in [
+        "NVDA_2025-01-27/volume.png",
+        "portfolio_2025-01-27/abnormal_volume.png",
+    ] {
+        assert!(out.path().join(chart).is_file(), "{chart}");
+    }
+}

@@ -11,6 +11,7 @@ mod heatmap;
 mod market_value;
 mod market_value_by_ticker;
 mod price;
+mod volume;
 
 use std::path::Path;
 use std::sync::Once;
@@ -354,6 +355,11 @@ pub fn render_event_charts(
     render_or_skip(&dir.join("car.png"), size, &mut skipped, |root, t| {
         car::draw(root, t, report, &sub)
     })?;
+    if path.volume_normal.is_some() {
+        render_or_skip(&dir.join("volume.png"), size, &mut skipped, |root, t| {
+            volume::draw(root, t, report, path, &sub)
+        })?;
+    }
     if report.market_value_before.is_some() {
         render_or_skip(
             &dir.join("market_value.png"),
@@ -436,6 +442,19 @@ pub fn render_portfolio_charts(
         &mut skipped,
         |root, t| heatmap::draw(root, t, &rows, &rels, &title, &subtitle),
     )?;
+
+    if aggregate.days.iter().any(|d| d.aav.is_some()) {
+        let title = format!(
+            "Abnormal volume and volatility of {} events, by trading day",
+            aggregate.n
+        );
+        render_or_skip(
+            &dir.join("abnormal_volume.png"),
+            size,
+            &mut skipped,
+            |root, t| volume::draw_portfolio(root, t, aggregate, &title, &subtitle),
+        )?;
+    }
 
     let bars: Vec<market_value_by_ticker::Row> = events
         .iter()

@@ -532,11 +532,17 @@ fn price_path(
             .map(|i| 100.0 * series[i] / b)
             .collect::<Vec<f64>>()
     };
+    let volume_normal = r.volume_model.map(|m| {
+        let half = student_t_critical(0.05, m.dof()) * m.sd * (1.0 + 1.0 / m.n as f64).sqrt();
+        [m.mean, m.mean - half, m.mean + half].map(f64::exp_m1)
+    });
     PricePath {
         rel: (lo..=hi).map(|i| i as i32 - r.day0 as i32).collect(),
         dates: (lo..=hi).map(|i| calendar.date(i)).collect(),
         firm: rebase(&aligned.firm_adj_close),
         benchmark: rebase(&aligned.benchmark_adj_close),
+        volume: aligned.firm_volume[lo..=hi].to_vec(),
+        volume_normal,
     }
 }
 

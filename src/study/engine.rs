@@ -188,7 +188,9 @@ impl VolumeModel {
         let mean = logs().sum::<f64>() / n as f64;
         let ss: f64 = logs().map(|v| (v - mean) * (v - mean)).sum();
         let sd = (ss / (n - 1) as f64).sqrt();
-        (sd > 0.0 && sd.is_finite()).then_some(VolumeModel { mean, sd, n })
+        // Below 1e-9 of its level the spread is rounding in the mean of equal volumes.
+        let varies = sd.is_finite() && sd > 1e-9 * mean.abs().max(1.0);
+        varies.then_some(VolumeModel { mean, sd, n })
     }
 
     /// (abnormal log volume, its t) of a day's volume; NaN when unknown.
