@@ -264,6 +264,15 @@ fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T])
         "volatility_chi2_p",
         rows.iter().map(|r| r.volatility_chi2().p).collect(),
     ));
+    columns.push(
+        Series::new(
+            "volatility_chi2_df".into(),
+            rows.iter()
+                .map(|r| r.volatility_chi2().df as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+    );
     columns.push(float("aav", rows.iter().map(|r| r.volume().0).collect()));
     for (name, test) in [("aav_csect_t", 1), ("aav_std_t", 2)] {
         let pick = |r: &T| match test {
@@ -276,15 +285,6 @@ fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T])
             rows.iter().map(|r| pick(r).p).collect(),
         ));
     }
-    columns.push(
-        Series::new(
-            "volatility_chi2_df".into(),
-            rows.iter()
-                .map(|r| r.volatility_chi2().df as u32)
-                .collect::<Vec<u32>>(),
-        )
-        .into(),
-    );
 }
 
 /// `aar.csv`: one row per relative day of the portfolio.
