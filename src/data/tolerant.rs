@@ -205,7 +205,9 @@ fn read_bars(result: &Value, symbol: &str, clock: &Clock) -> Result<Vec<Bar>, Fe
             low: positive(at(&low, i)),
             close: positive(close[i]),
             adj_close: positive(adj_close[i]),
-            volume: Some(at(&volume, i).map_or(0, |v| v.max(0.0) as u64)),
+            // A null volume is unknown, not a day without trades (abnormal volume tells them
+            // apart).
+            volume: at(&volume, i).map(|v| v.max(0.0) as u64),
         });
     }
     Ok(bars)

@@ -48,7 +48,9 @@ pub fn parse_history(
             low: missing_if_zero(q.low),
             close: missing_if_zero(q.close),
             adj_close: missing_if_zero(q.adjclose),
-            volume: Some(q.volume),
+            // The crate turns a null volume into 0: on a day without a close that is a day
+            // without data, not one without trades.
+            volume: (q.volume > 0 || q.close > 0.0).then_some(q.volume),
         });
     }
     bars.retain(|b| in_range(b.date));
