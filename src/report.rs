@@ -189,7 +189,39 @@ pub struct EventReport {
     pub price_path: Option<PricePath>,
     /// A large run's daily rows, kept flat instead of `days`; empty otherwise.
     #[serde(skip)]
-    pub day_values: Box<[DayValues]>,
+    pub day_values: Box<[StoredDay]>,
+    /// Their volume, abnormal log volume and its t, day by day; empty when the firm has no
+    /// volume (most of a large synthetic run's memory would otherwise hold NaN).
+    #[serde(skip)]
+    pub day_volumes: Box<[[f64; 3]]>,
+}
+
+/// How a large run stores a day: the ten numbers every event has (`sar_squared` is computed
+/// from `ar_t`; the volume is in [`EventReport::day_volumes`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredDay {
+    pub rel: i32,
+    pub date: NaiveDate,
+    /// The first ten of [`DayValues::NAMES`].
+    pub values: [f64; 10],
+}
+
+impl StoredDay {
+    /// The whole day, with its volume numbers (NaN without).
+    fn view(&self, volume: Option<&[f64; 3]>) -> DayValues {
+        let mut values = [f64::NAN; 14];
+        values[..10].copy_from_slice(&self.values);
+        let t = self.values[DayValues::AR_T];
+        values[10] = t * t;
+        if let Some(v) = volume {
+            values[11..].copy_from_slice(v);
+        }
+        DayValues {
+            rel: self.rel,
+            date: self.date,
+            values,
+        }
+    }
 }
 
 /// One event day as a flat array of numbers (NaN where [`DayRow`] has `None`): a large run
@@ -292,10 +324,18 @@ impl EventReport {
         match self.days.iter().find(|d| d.rel == rel) {
             Some(d) => Some(*d),
             None => self
-                .day_values
-                .iter()
+                .day_values()
                 .find(|d| d.rel == rel)
-                .map(DayRow::from),
+                .map(|d| DayRow::from(&d)),
+        }
+    }
+
+    /// The day at position `i` of the event window, flat (what the aggregate reads).
+    pub fn day_at(&self, i: usize) -> Option<DayValues> {
+        match self.day_values.get(i) {
+            Some(d) => Some(d.view(self.day_volumes.get(i))),
+            None if self.day_values.is_empty() => self.days.get(i).map(DayValues::from),
+            None => None,
         }
     }
 
@@ -308,7 +348,8 @@ impl EventReport {
         };
         self.day_values
             .iter()
-            .copied()
+            .enumerate()
+            .map(|(i, d)| d.view(self.day_volumes.get(i)))
             .chain(rows.iter().map(DayValues::from))
     }
 

@@ -221,6 +221,8 @@ pub struct Pair {
     pub splits: Vec<SplitEvent>,
     /// The firm's exchange's time zone as the source records it (an IANA name).
     pub exchange_zone: Option<String>,
+    /// Whether the firm has any volume (checked once, not per event).
+    has_volume: bool,
 }
 
 impl Pair {
@@ -261,6 +263,7 @@ impl Pair {
             .map(epoch_days)
             .collect();
         Ok(Pair {
+            has_volume: aligned.firm_volume.iter().any(|v| v.is_finite()),
             aligned,
             firm_returns,
             market_returns,
@@ -286,9 +289,8 @@ impl Pair {
     /// The engine's view of the pair, with a market value series when there is one.
     pub fn panel<'a>(&'a self, market_value: Option<&'a [f64]>) -> ReturnPanel<'a> {
         let mut panel = ReturnPanel::new(&self.firm_returns, &self.market_returns, market_value);
-        let volume = &self.aligned.firm_volume;
-        if volume.iter().any(|v| v.is_finite()) {
-            panel.volume = Some(volume);
+        if self.has_volume {
+            panel.volume = Some(&self.aligned.firm_volume);
         }
         if !self.factors.is_empty() {
             let empty: &[f64] = &[];
@@ -375,6 +377,7 @@ pub fn load(
             return Err(benchmark_failure(benchmark, &e));
         }
     }
+    let needs_clock = plan.needs_clock();
     let pairs = plan
         .pairs
         .par_iter()
@@ -390,10 +393,7 @@ pub fn load(
                 factors.as_ref(),
             )
             .map(|pair| Pair {
-                exchange_zone: plan
-                    .needs_clock()
-                    .then(|| source.exchange_zone(&p.firm))
-                    .flatten(),
+                exchange_zone: needs_clock.then(|| source.exchange_zone(&p.firm)).flatten(),
                 ..pair
             })
         })

@@ -15,7 +15,7 @@ use crate::note::{Note, Warning};
 use crate::options::{validate_design, StudySettings};
 use crate::pipeline::load::{Pair, ShareSources};
 use crate::pipeline::plan::{EventJob, Plan};
-use crate::report::{num, CarRow, DayRow, DayValues, EventReport, PricePath};
+use crate::report::{num, CarRow, DayRow, DayValues, EventReport, PricePath, StoredDay};
 use crate::study::aggregate::{CarMoments, DayMoments, EventView, Pool};
 use crate::study::calendar::{Day0Rule, Session};
 use crate::study::stats::student_t_critical;
@@ -42,13 +42,24 @@ impl EventView for StudiedEvent {
             av_t: d.values[DayValues::ABNORMAL_VOLUME_T],
         };
         // The days are consecutive: look where the day should be.
-        let at = |first: i32| usize::try_from(rel - first).ok();
         if let Some(first) = report.day_values.first() {
-            let d = report.day_values.get(at(first.rel)?)?;
-            return (d.rel == rel).then(|| moments(d));
+            // A large run: straight from the stored numbers (a million events, eleven days).
+            let at = usize::try_from(rel - first.rel).ok()?;
+            let d = report.day_values.get(at).filter(|d| d.rel == rel)?;
+            let volume = report.day_volumes.get(at);
+            let v = |i: usize| d.values[i];
+            return Some(DayMoments {
+                ar: v(DayValues::AR),
+                sar: v(DayValues::AR_T),
+                car: v(DayValues::CAR),
+                market_value_change: v(DayValues::MARKET_VALUE_CHANGE),
+                abnormal_market_value_change: v(DayValues::ABNORMAL_MARKET_VALUE_CHANGE),
+                av: volume.map_or(f64::NAN, |x| x[1]),
+                av_t: volume.map_or(f64::NAN, |x| x[2]),
+            });
         }
-        let d = report.days.get(at(report.days.first()?.rel)?)?;
-        (d.rel == rel).then(|| moments(&DayValues::from(d)))
+        let d = report.day_at(usize::try_from(rel - report.days.first()?.rel).ok()?)?;
+        (d.rel == rel).then(|| moments(&d))
     }
 
     fn car(&self, index: usize, window: RelWindow) -> Option<CarMoments> {
@@ -376,8 +387,16 @@ fn study_event(
         report.day_values = result
             .days
             .iter()
-            .map(|d| day_values(d, calendar))
+            .map(|d| stored_day(d, calendar))
             .collect();
+        if result.days.iter().any(|d| d.volume.is_finite()) {
+            let v = |x: f64| if x.is_finite() { x } else { f64::NAN };
+            report.day_volumes = result
+                .days
+                .iter()
+                .map(|d| [v(d.volume), v(d.abnormal_volume), v(d.abnormal_volume_t)])
+                .collect();
+        }
     }
     // The residuals are pooled now, and only what the aggregate reads is kept: memory stays
     // bounded however many events.
@@ -500,6 +519,7 @@ fn build_report(
         notes,
         price_path: None,
         day_values: Box::default(),
+        day_volumes: Box::default(),
         event_time: None,
         day0_rule: Day0Rule::TradingDay,
         exchange_tz: None,
@@ -546,11 +566,11 @@ fn price_path(
     }
 }
 
-/// One engine day as the flat numbers a large run keeps ([`DayValues`]): what
+/// One engine day as the flat numbers a large run keeps ([`StoredDay`]): what
 /// [`DayValues::from`] makes of the day's [`DayRow`], without the row.
-fn day_values(d: &study::DayResult, calendar: &TradingCalendar) -> DayValues {
+fn stored_day(d: &study::DayResult, calendar: &TradingCalendar) -> StoredDay {
     let v = |x: f64| if x.is_finite() { x } else { f64::NAN };
-    DayValues {
+    StoredDay {
         rel: d.rel,
         date: calendar.date(d.index),
         values: [
@@ -564,10 +584,6 @@ fn day_values(d: &study::DayResult, calendar: &TradingCalendar) -> DayValues {
             v(d.market_value_change),
             v(d.abnormal_market_value_change),
             v(d.car_variance.sqrt()),
-            v(d.ar_t * d.ar_t),
-            v(d.volume),
-            v(d.abnormal_volume),
-            v(d.abnormal_volume_t),
         ],
     }
 }
