@@ -52,7 +52,13 @@ Examples:
 
   # Log returns, a Nasdaq benchmark, a three-day CAR only, no charts
   eventstudy run --ticker BABA --date 2025-01-29 --benchmark ^IXIC --returns log \\
-      --car -1:1 --no-charts --source csv:prices";
+      --car -1:1 --no-charts --source csv:prices
+
+  # News at a time, in Beijing: placed in the New York session (noon on the 28th)
+  eventstudy run --ticker BABA --date 2025-01-29T01:00+08:00
+
+  # A thinly traded stock: Dimson's beta with two lags and leads of the market
+  eventstudy run --ticker ARM --date 2025-01-27 --model dimson --dimson-lags 2";
 
 #[derive(Debug, Parser)]
 #[command(
