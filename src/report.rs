@@ -253,8 +253,7 @@ impl DayValues {
         "abnormal_volume",
         "abnormal_volume_t",
     ];
-    /// The columns of an event's `abnormal_returns.csv` (the run-level table has them all).
-    pub const PER_EVENT: usize = 9;
+    pub const CAR_SD: usize = 9;
     pub const AR: usize = 3;
     pub const AR_T: usize = 4;
     pub const CAR: usize = 6;

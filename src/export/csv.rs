@@ -125,11 +125,12 @@ pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
 /// eleven million rows never exist as row structs.
 pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
     let n: usize = events.iter().map(|e| e.day_values().count()).sum();
-    let numbers = if tidy {
-        DayValues::NAMES.len()
-    } else {
-        DayValues::PER_EVENT
-    };
+    // Which of the day's numbers are columns: all in the run-level table; an event's CSV
+    // leaves out `car_sd` (its JSON has it).
+    let kept: Vec<usize> = (0..DayValues::NAMES.len())
+        .filter(|&i| tidy || i != DayValues::CAR_SD)
+        .collect();
+    let numbers = kept.len();
     // One pass over the rows into plain vectors; the columns are made from them.
     let (mut ids, mut tickers_, mut event_dates) = (
         Vec::with_capacity(n),
@@ -146,8 +147,8 @@ pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
             event_dates.push(event_date);
             rels.push(d.rel);
             dates.push(epoch_days(d.date));
-            for (column, v) in values.iter_mut().zip(d.values) {
-                column.push(v);
+            for (column, &i) in values.iter_mut().zip(&kept) {
+                column.push(d.values[i]);
             }
         }
     }
@@ -159,7 +160,8 @@ pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
     columns.push(day_column("event_date", event_dates)?);
     columns.push(Series::new("rel".into(), rels).into());
     columns.push(day_column("date", dates)?);
-    for (name, column) in DayValues::NAMES.iter().zip(values) {
+    for (&i, column) in kept.iter().zip(values) {
+        let name = &DayValues::NAMES[i];
         let with_nulls = column.into_iter().map(crate::report::num);
         columns.push(Float64Chunked::from_iter_options((*name).into(), with_nulls).into_column());
     }
