@@ -259,8 +259,7 @@ impl DayValues {
     pub const CAR: usize = 6;
     pub const MARKET_VALUE_CHANGE: usize = 7;
     pub const ABNORMAL_MARKET_VALUE_CHANGE: usize = 8;
-    pub const ABNORMAL_VOLUME: usize = 12;
-    pub const ABNORMAL_VOLUME_T: usize = 13;
+    pub const VOLUME: usize = 11;
 }
 
 impl From<&DayValues> for DayRow {

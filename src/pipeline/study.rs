@@ -32,34 +32,29 @@ pub struct StudiedEvent {
 impl EventView for StudiedEvent {
     fn day(&self, rel: i32) -> Option<DayMoments> {
         let report = &self.report;
-        let moments = |d: &DayValues| DayMoments {
-            ar: d.values[DayValues::AR],
-            sar: d.values[DayValues::AR_T],
-            car: d.values[DayValues::CAR],
-            market_value_change: d.values[DayValues::MARKET_VALUE_CHANGE],
-            abnormal_market_value_change: d.values[DayValues::ABNORMAL_MARKET_VALUE_CHANGE],
-            av: d.values[DayValues::ABNORMAL_VOLUME],
-            av_t: d.values[DayValues::ABNORMAL_VOLUME_T],
+        // The first ten numbers of a day, and its (volume, abnormal volume, t) if any.
+        let moments = |core: &[f64], volume: Option<&[f64]>| DayMoments {
+            ar: core[DayValues::AR],
+            sar: core[DayValues::AR_T],
+            car: core[DayValues::CAR],
+            market_value_change: core[DayValues::MARKET_VALUE_CHANGE],
+            abnormal_market_value_change: core[DayValues::ABNORMAL_MARKET_VALUE_CHANGE],
+            av: volume.map_or(f64::NAN, |v| v[1]),
+            av_t: volume.map_or(f64::NAN, |v| v[2]),
         };
-        // The days are consecutive: look where the day should be.
+        // The days are consecutive: look where the day should be. A large run's stored
+        // numbers are read in place (a million events, eleven days); a small run's rows are
+        // flattened.
         if let Some(first) = report.day_values.first() {
-            // A large run: straight from the stored numbers (a million events, eleven days).
             let at = usize::try_from(rel - first.rel).ok()?;
             let d = report.day_values.get(at).filter(|d| d.rel == rel)?;
-            let volume = report.day_volumes.get(at);
-            let v = |i: usize| d.values[i];
-            return Some(DayMoments {
-                ar: v(DayValues::AR),
-                sar: v(DayValues::AR_T),
-                car: v(DayValues::CAR),
-                market_value_change: v(DayValues::MARKET_VALUE_CHANGE),
-                abnormal_market_value_change: v(DayValues::ABNORMAL_MARKET_VALUE_CHANGE),
-                av: volume.map_or(f64::NAN, |x| x[1]),
-                av_t: volume.map_or(f64::NAN, |x| x[2]),
-            });
+            return Some(moments(
+                &d.values,
+                report.day_volumes.get(at).map(|v| &v[..]),
+            ));
         }
         let d = report.day_at(usize::try_from(rel - report.days.first()?.rel).ok()?)?;
-        (d.rel == rel).then(|| moments(&d))
+        (d.rel == rel).then(|| moments(&d.values, Some(&d.values[DayValues::VOLUME..])))
     }
 
     fn car(&self, index: usize, window: RelWindow) -> Option<CarMoments> {
