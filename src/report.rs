@@ -358,11 +358,13 @@ impl EventReport {
             .and_then(|d| num(d.values[DayValues::AR]))
     }
 
-    /// The CAR on the last day of the event window.
+    /// The CAR on the last day of the event window (read in place: the heatmap asks it of
+    /// every event of a large run).
     pub fn final_car(&self) -> Option<f64> {
-        self.day_values()
-            .last()
-            .and_then(|d| num(d.values[DayValues::CAR]))
+        match self.day_values.last() {
+            Some(d) => num(d.values[DayValues::CAR]),
+            None => self.days.last().and_then(|d| d.car),
+        }
     }
 
     /// The folder name of this event's outputs: `TICKER_DATE`, with the label when there is

@@ -413,9 +413,13 @@ pub fn render_portfolio_charts(
         caar::draw(root, t, aggregate, &title, &subtitle)
     })?;
 
-    let mut ranked: Vec<&EventReport> = events.iter().collect();
-    let total_car = |e: &EventReport| e.final_car().unwrap_or(0.0).abs();
-    ranked.sort_by(|a, b| total_car(b).total_cmp(&total_car(a)));
+    // Each event's |CAR| once, then a stable sort (ties keep the events' order).
+    let mut by_car: Vec<(f64, &EventReport)> = events
+        .iter()
+        .map(|e| (e.final_car().unwrap_or(0.0).abs(), e))
+        .collect();
+    by_car.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut ranked: Vec<&EventReport> = by_car.into_iter().map(|p| p.1).collect();
     ranked.truncate(HEATMAP_ROWS);
     ranked.sort_by_key(|e| e.id);
     let rels: Vec<i32> = aggregate.days.iter().map(|d| d.rel).collect();
