@@ -19,6 +19,8 @@ use crate::options::{
     OutputSettings, RunOptions, SharesSpec, SourceSpec, StoreListOptions, StudySettings,
     SyntheticOptions,
 };
+use crate::study::bhar::Bootstrap;
+use crate::study::regression::StandardErrors;
 use crate::study::{
     window::parse_window_list, ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec,
 };
@@ -494,6 +496,16 @@ pub struct BatchArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
+    /// Regress each CAR window's CARs on these numeric columns of the events file,
+    /// comma-separated (e.g. beta,log_mv); events with an empty cell are left out and counted
+    #[arg(long, value_name = "COLUMNS")]
+    pub cross_section: Option<String>,
+
+    /// Standard errors of the cross-sectional regression: hc3 (MacKinnon-White), hc1, hc0
+    /// (White) or ols
+    #[arg(long, value_name = "KIND", default_value = "hc3", value_parser = PossibleValuesParser::new(StandardErrors::NAMES).try_map(|n| n.parse::<StandardErrors>()))]
+    pub cross_section_se: StandardErrors,
+
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -544,6 +556,19 @@ pub struct StudyArgs {
         allow_hyphen_values = true
     )]
     pub car: WindowList,
+
+    /// Buy-and-hold abnormal return windows, comma-separated START:END trading days relative
+    /// to day 0 (e.g. 0:20,0:60,0:120); any span the data covers, not only the event window
+    #[arg(long, value_name = "WINDOWS", allow_hyphen_values = true)]
+    pub bhar: Option<WindowList>,
+
+    /// Bootstrap resamples of the skewness-adjusted BHAR t (--bhar)
+    #[arg(long, value_name = "B", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub bootstrap: u32,
+
+    /// Seed of the bootstrap: the same seed gives the same p-values on every run
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub bootstrap_seed: u64,
 
     /// Normal-return model; capm, ff3, carhart and ff5 need --factors; scholes-williams and
     /// dimson correct beta for thin trading
@@ -659,6 +684,13 @@ impl StudyArgs {
             non_trading: self.non_trading,
             after_close: self.after_close,
             exchange_tz: self.exchange_tz,
+            bhar_windows: self.bhar.map(|w| w.0).unwrap_or_default(),
+            bootstrap: Bootstrap {
+                draws: self.bootstrap as usize,
+                seed: self.bootstrap_seed,
+            },
+            cross_section: Vec::new(),
+            cross_section_se: StandardErrors::default(),
         };
         let data = DataSettings {
             source: self.source,
@@ -686,6 +718,28 @@ impl StudyArgs {
         };
         (study, data, output)
     }
+}
+
+/// `--cross-section`: column names, comma-separated, each once.
+fn parse_column_list(raw: &str) -> Result<Vec<String>> {
+    let mut columns: Vec<String> = Vec::new();
+    for name in raw.split(',').map(|c| c.trim().to_ascii_lowercase()) {
+        if name.is_empty() {
+            continue;
+        }
+        if columns.contains(&name) {
+            return Err(Error::usage(format!(
+                "--cross-section names the column '{name}' twice"
+            )));
+        }
+        columns.push(name);
+    }
+    if columns.is_empty() {
+        return Err(Error::usage(
+            "--cross-section needs at least one column of the events file",
+        ));
+    }
+    Ok(columns)
 }
 
 /// A folder name from user text: letters, digits, `-`, `_`, `.`.
@@ -728,6 +782,7 @@ impl RunArgs {
                 row: None,
                 estimation: study.estimation,
                 window: study.window,
+                characteristics: Vec::new(),
             })
             .collect();
         RunOptions::new(EventInput::List(events), study, data, output)
@@ -743,11 +798,17 @@ impl BatchArgs {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "batch".into());
         let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{stem}")))?;
-        let (study, data, output) = self.study.into_settings(name);
+        let (mut study, data, output) = self.study.into_settings(name);
+        study.cross_section = match &self.cross_section {
+            Some(raw) => parse_column_list(raw)?,
+            None => Vec::new(),
+        };
+        study.cross_section_se = self.cross_section_se;
         let defaults = EventDefaults {
             benchmark: self.benchmark,
             estimation: study.estimation,
             window: study.window,
+            characteristics: study.cross_section.clone(),
         };
         let events = EventInput::File {
             path: self.events,

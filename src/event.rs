@@ -110,6 +110,9 @@ pub struct EventSpec {
     pub row: Option<usize>,
     pub estimation: WindowSpec,
     pub window: WindowSpec,
+    /// The batch file's values of the `--cross-section` columns, in their order (`None`: an
+    /// empty cell).
+    pub characteristics: Vec<Option<f64>>,
 }
 
 impl EventSpec {

@@ -35,6 +35,13 @@ pub enum Note {
         days: usize,
         of: usize,
     },
+    /// A BHAR window runs past the firm's last return (it stopped trading, or the data
+    /// ends): its returns compound to that day.
+    BharCutShort {
+        window: String,
+        days: usize,
+        of: usize,
+    },
     /// The store's copy of a symbol was unreadable and was fetched again.
     CorruptStoreRefetched { reason: String },
     /// The source re-based its prices (a split or dividend) and the whole history was fetched.
@@ -92,6 +99,10 @@ impl fmt::Display for Note {
             Note::WindowPastData { window, days, of } => write!(
                 f,
                 "the event window {window} runs past the data: {days} of {of} days"
+            ),
+            Note::BharCutShort { window, days, of } => write!(
+                f,
+                "the BHAR window {window} runs past the firm's last return: compounded over {days} of {of} days"
             ),
             Note::CorruptStoreRefetched { reason } => {
                 write!(f, "the store's copy was corrupt ({reason}); fetched again")

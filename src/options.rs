@@ -13,7 +13,9 @@ use crate::data::fetch::StoreMode;
 pub use crate::doctor::DoctorOptions;
 use crate::error::{Error, Result};
 use crate::event::{EventSpec, EventWhen};
-use crate::report::Conventions;
+use crate::report::{BootstrapConventions, Conventions};
+use crate::study::bhar::Bootstrap;
+use crate::study::regression::StandardErrors;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
 pub use crate::synthetic::SyntheticOptions;
 use crate::ticker::Ticker;
@@ -72,6 +74,13 @@ pub struct StudySettings {
     pub after_close: bool,
     /// The exchange's time zone for event instants, when the user names it (`--exchange-tz`).
     pub exchange_tz: Option<chrono_tz::Tz>,
+    /// Buy-and-hold abnormal return windows (`--bhar`), relative to day 0.
+    pub bhar_windows: Vec<RelWindow>,
+    /// The bootstrap of the BHAR windows' skewness-adjusted t.
+    pub bootstrap: Bootstrap,
+    /// Columns of the batch file the CARs are regressed on (`--cross-section`).
+    pub cross_section: Vec<String>,
+    pub cross_section_se: StandardErrors,
 }
 
 impl StudySettings {
@@ -108,6 +117,14 @@ impl StudySettings {
                 ModelKind::Dimson(lags) => Some(lags),
                 _ => None,
             },
+            bhar_windows: self.bhar_windows.iter().map(ToString::to_string).collect(),
+            bootstrap: (!self.bhar_windows.is_empty()).then_some(BootstrapConventions {
+                draws: self.bootstrap.draws,
+                seed: self.bootstrap.seed,
+                sample: "N/4 events (at least 2), with replacement",
+            }),
+            cross_section: self.cross_section.clone(),
+            cross_section_se: (!self.cross_section.is_empty()).then_some(self.cross_section_se),
         }
     }
 

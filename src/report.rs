@@ -7,7 +7,9 @@ use serde::Serialize;
 pub use crate::event::Exclusion;
 use crate::note::Note;
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery, Volatility};
+use crate::study::bhar::{BharTests, BuyAndHoldPath, PathSums};
 use crate::study::calendar::Day0Rule;
+use crate::study::regression::{OlsFit, StandardErrors};
 use crate::study::significance::TestStat;
 use crate::study::stats::student_t_critical;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec};
@@ -50,6 +52,25 @@ pub struct Conventions {
     /// A Dimson beta's lags and leads of the market.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dimson_lags: Option<u8>,
+    /// Buy-and-hold abnormal return windows (`--bhar`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bhar_windows: Vec<String>,
+    /// How the BHAR bootstrap was drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<BootstrapConventions>,
+    /// The batch file's columns the CARs are regressed on, and the standard errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cross_section: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_section_se: Option<StandardErrors>,
+}
+
+/// The BHAR bootstrap as the conventions print it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BootstrapConventions {
+    pub draws: usize,
+    pub seed: u64,
+    pub sample: &'static str,
 }
 
 impl Conventions {
@@ -130,6 +151,27 @@ pub struct CarRow {
     pub abnormal_volume_t: Option<f64>,
 }
 
+/// One buy-and-hold window of an event (METHODS, "Long horizons").
+#[derive(Debug, Clone, Serialize)]
+pub struct BharRow {
+    pub window: String,
+    #[serde(skip)]
+    pub rel_window: RelWindow,
+    /// The first and last day compounded.
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    /// Days compounded (the window's days with a firm return).
+    pub days: usize,
+    /// The window runs past the firm's last return: compounded to that day.
+    pub cut_short: bool,
+    /// Firm's buy-and-hold return less the benchmark's.
+    pub bhar: Option<f64>,
+    pub firm_bh_return: Option<f64>,
+    pub benchmark_bh_return: Option<f64>,
+    /// MV at the close of day -1 x BHAR, in dollars.
+    pub abnormal_market_value_change: Option<f64>,
+}
+
 /// One event that ran.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventReport {
@@ -182,11 +224,21 @@ pub struct EventReport {
     /// are in `day_values`: read them with [`EventReport::day`] or [`EventReport::day_values`].
     pub days: Vec<DayRow>,
     pub car: Vec<CarRow>,
+    /// The `--bhar` windows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bhar: Vec<BharRow>,
+    /// The `--cross-section` columns' values from the batch file, in their order.
+    #[serde(skip)]
+    pub characteristics: Vec<Option<f64>>,
     /// Warnings about this event (fallbacks taken, data gaps).
     pub notes: Vec<Note>,
     /// Both price series rebased for the price chart, when the event's charts are drawn.
     #[serde(skip)]
     pub price_path: Option<PricePath>,
+    /// The firm's and the benchmark's buy-and-hold paths over the BHAR windows, for the
+    /// event's BHAR chart.
+    #[serde(skip)]
+    pub bhar_path: Option<BuyAndHoldPath>,
     /// A large run's daily rows, kept flat instead of `days`; empty otherwise.
     #[serde(skip)]
     pub day_values: Box<[StoredDay]>,
@@ -644,6 +696,15 @@ pub struct AggregateReport {
     pub residual_correlation: Option<f64>,
     /// Standard deviation of the estimation-window AARs (the crude dependence adjustment).
     pub estimation_aar_sd: Option<f64>,
+    /// The `--bhar` windows across the events.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bhar: Vec<AggregateBharRow>,
+    /// The mean BHAR path, for the portfolio's BHAR chart.
+    #[serde(skip)]
+    pub bhar_path: Option<MeanBharPath>,
+    /// The `--cross-section` regression, one per CAR window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cross_section: Vec<CrossSectionReport>,
 }
 
 impl From<&Aggregate> for AggregateReport {
@@ -659,6 +720,137 @@ impl From<&Aggregate> for AggregateReport {
             positive_share: num(a.positive_share),
             residual_correlation: num(a.residual_correlation),
             estimation_aar_sd: num(a.estimation_aar_sd),
+            bhar: Vec::new(),
+            bhar_path: None,
+            cross_section: Vec::new(),
+        }
+    }
+}
+
+/// One BHAR window across the events.
+#[derive(Debug, Clone, Serialize)]
+pub struct AggregateBharRow {
+    pub window: String,
+    /// Events with a BHAR in the window, and how many of them were cut short.
+    pub n: usize,
+    pub cut_short: usize,
+    pub mean_bhar: Option<f64>,
+    pub median_bhar: Option<f64>,
+    pub sd: Option<f64>,
+    pub skewness: Option<f64>,
+    /// mean / (s / sqrt N), Student t with N - 1 dof.
+    pub t: TestReport,
+    /// Lyon, Barber & Tsai's skewness-adjusted t (p from Student t, N - 1 dof).
+    pub t_sa: TestReport,
+    /// Two-sided p of `t_sa` in its bootstrap distribution.
+    pub bootstrap_p: Option<f64>,
+    /// Resamples counted, and events per resample.
+    pub bootstrap_draws: usize,
+    pub bootstrap_sample: usize,
+    /// The dollars (MV at day -1 x BHAR) summed over the events with a share count.
+    pub n_with_market_value: usize,
+    pub abnormal_market_value_change: Option<f64>,
+}
+
+impl AggregateBharRow {
+    /// The row of `window` from its tests, its cut-short count and its dollars (events with a
+    /// share count, and their sum).
+    pub fn new(
+        window: RelWindow,
+        tests: &BharTests,
+        cut_short: usize,
+        dollars: (usize, f64),
+    ) -> Self {
+        AggregateBharRow {
+            window: window.to_string(),
+            n: tests.n,
+            cut_short,
+            mean_bhar: num(tests.mean),
+            median_bhar: num(tests.median),
+            sd: num(tests.sd),
+            skewness: num(tests.skewness),
+            t: tests.t.into(),
+            t_sa: tests.t_sa.into(),
+            bootstrap_p: num(tests.bootstrap_p),
+            bootstrap_draws: tests.bootstrap_draws,
+            bootstrap_sample: tests.bootstrap_sample,
+            n_with_market_value: dollars.0,
+            abnormal_market_value_change: (dollars.0 > 0).then_some(dollars.1),
+        }
+    }
+}
+
+/// The portfolio's mean BHAR path, day by day, from the day before the BHAR windows start to
+/// the end of the longest: BHAR(start, t) averaged over the events, for the chart.
+#[derive(Debug, Clone, Default)]
+pub struct MeanBharPath {
+    pub rel: Vec<i32>,
+    pub n: Vec<usize>,
+    pub mean: Vec<f64>,
+    /// Half-width of the 95% band: t critical value (N-1 dof) x s / sqrt N; NaN below two.
+    pub band: Vec<f64>,
+}
+
+impl MeanBharPath {
+    pub fn from_sums(sums: &PathSums) -> Self {
+        let mut path = MeanBharPath::default();
+        for (rel, n, mean, sd) in sums.moments() {
+            path.rel.push(rel);
+            path.n.push(n);
+            path.mean.push(mean);
+            path.band.push(match n >= 2 {
+                true => student_t_critical(0.05, (n - 1) as f64) * sd / (n as f64).sqrt(),
+                false => f64::NAN,
+            });
+        }
+        path
+    }
+}
+
+/// One coefficient of the cross-sectional regression.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoefficientReport {
+    pub name: String,
+    pub estimate: Option<f64>,
+    pub se: Option<f64>,
+    pub t: Option<f64>,
+    pub p: Option<f64>,
+}
+
+/// The regression of one CAR window's CARs on the `--cross-section` columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossSectionReport {
+    pub window: String,
+    /// Events in the regression, and those left out for a missing value (a CAR or a column).
+    pub n: usize,
+    pub left_out: usize,
+    pub r2: Option<f64>,
+    pub adj_r2: Option<f64>,
+    pub se_kind: StandardErrors,
+    /// `const` first, then the columns in their order.
+    pub coefficients: Vec<CoefficientReport>,
+}
+
+impl CrossSectionReport {
+    pub fn new(window: String, left_out: usize, names: &[String], fit: &OlsFit) -> Self {
+        let names = std::iter::once("const").chain(names.iter().map(String::as_str));
+        CrossSectionReport {
+            window,
+            n: fit.n,
+            left_out,
+            r2: num(fit.r2),
+            adj_r2: num(fit.adj_r2),
+            se_kind: fit.se_kind,
+            coefficients: names
+                .zip(&fit.coefficients)
+                .map(|(name, c)| CoefficientReport {
+                    name: name.to_string(),
+                    estimate: num(c.estimate),
+                    se: num(c.se),
+                    t: num(c.t),
+                    p: num(c.p),
+                })
+                .collect(),
         }
     }
 }

@@ -64,6 +64,7 @@ fn defaults() -> EventDefaults {
         benchmark: "^GSPC".parse().unwrap(),
         estimation: "-250:-11".parse().unwrap(),
         window: "-5:5".parse().unwrap(),
+        characteristics: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! against dates would open gaps for weekends and holidays), labelled with the dates.
 
 mod abnormal;
+mod bhar;
 mod caar;
 mod car;
 mod heatmap;
@@ -360,6 +361,11 @@ pub fn render_event_charts(
             volume::draw(root, t, report, path, &sub)
         })?;
     }
+    if let Some(path) = &report.bhar_path {
+        render_or_skip(&dir.join("bhar.png"), size, &mut skipped, |root, t| {
+            bhar::draw_event(root, t, report, path, &sub)
+        })?;
+    }
     if report.market_value_before.is_some() {
         render_or_skip(
             &dir.join("market_value.png"),
@@ -458,6 +464,22 @@ pub fn render_portfolio_charts(
             &mut skipped,
             |root, t| volume::draw_portfolio(root, t, aggregate, &title, &subtitle),
         )?;
+    }
+
+    if let Some(path) = aggregate.bhar_path.as_ref().filter(|p| !p.rel.is_empty()) {
+        let title = format!(
+            "Mean buy-and-hold abnormal return of {} events, days {} to {:+}",
+            aggregate.n,
+            path.rel[0] + 1,
+            path.rel[path.rel.len() - 1]
+        );
+        let subtitle = format!(
+            "BHAR = each firm's buy-and-hold return less its benchmark's · simple returns compounded · {} events",
+            aggregate.n
+        );
+        render_or_skip(&dir.join("bhar.png"), size, &mut skipped, |root, t| {
+            bhar::draw_portfolio(root, t, path, &title, &subtitle)
+        })?;
     }
 
     let bars: Vec<market_value_by_ticker::Row> = events

@@ -17,6 +17,8 @@ pub struct EventDefaults {
     pub benchmark: Ticker,
     pub estimation: WindowSpec,
     pub window: WindowSpec,
+    /// Numeric columns to read for the cross-sectional regression (`--cross-section`).
+    pub characteristics: Vec<String>,
 }
 
 const KNOWN: [&str; 6] = [
@@ -80,6 +82,7 @@ pub fn read_events(
     };
     let cols: Vec<Option<Vec<Option<String>>>> =
         KNOWN.iter().map(|n| column(n)).collect::<Result<_>>()?;
+    let characteristics = characteristic_columns(path, &defaults.characteristics, &column)?;
     // Control characters (an escape sequence in a label) never reach a terminal or a file name.
     let cell = |c: usize, i: usize| {
         cols[c]
@@ -115,6 +118,7 @@ pub fn read_events(
                 row: Some(row),
                 estimation: window_of(4, "estimation", defaults.estimation)?,
                 window: window_of(5, "window", defaults.window)?,
+                characteristics: characteristics.iter().map(|c| c[i]).collect(),
             })
         })();
         match parsed {
@@ -130,6 +134,48 @@ pub fn read_events(
         }
     }
     Ok((events, rejected))
+}
+
+/// A column's cells, trimmed (`None`: empty).
+type Cells = Vec<Option<String>>;
+
+/// The `--cross-section` columns, parsed as numbers: an empty cell is missing (the event is
+/// left out of the regression and counted); a missing column or a cell that is not a finite
+/// number is an input error, since the regression would otherwise silently change.
+fn characteristic_columns(
+    path: &Path,
+    names: &[String],
+    column: &dyn Fn(&str) -> Result<Option<Cells>>,
+) -> Result<Vec<Vec<Option<f64>>>> {
+    names
+        .iter()
+        .map(|name| {
+            let cells = column(name)?.ok_or_else(|| {
+                Error::input(
+                    path,
+                    format!("--cross-section names the column '{name}', which the file does not have"),
+                )
+            })?;
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| match cell {
+                    None => Ok(None),
+                    Some(text) => match text.parse::<f64>() {
+                        Ok(v) if v.is_finite() => Ok(Some(v)),
+                        _ => Err(Error::input(
+                            path,
+                            format!(
+                                "row {}: {name} '{}' is not a number (--cross-section needs numeric columns)",
+                                i + 2,
+                                printable(text)
+                            ),
+                        )),
+                    },
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// `text` with every control character replaced by `?`.
@@ -148,7 +194,34 @@ mod tests {
             benchmark: "^GSPC".parse().unwrap(),
             estimation: "-250:-11".parse().unwrap(),
             window: "-5:5".parse().unwrap(),
+            characteristics: Vec::new(),
         }
+    }
+
+    #[test]
+    fn cross_section_columns_are_numbers_or_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.csv");
+        std::fs::write(
+            &p,
+            "ticker,date,Beta,size\nNVDA,2025-01-27,1.5,\nAVGO,2025-01-27,,3e2\n",
+        )
+        .unwrap();
+        let mut d = defaults();
+        d.characteristics = vec!["beta".into(), "size".into()];
+        let (events, _) = read_events(&p, &d).unwrap();
+        assert_eq!(events[0].characteristics, [Some(1.5), None]);
+        assert_eq!(events[1].characteristics, [None, Some(300.0)]);
+        std::fs::write(&p, "ticker,date,beta\nNVDA,2025-01-27,high\n").unwrap();
+        let e = read_events(&p, &d).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("row 2: beta 'high' is not a number"),
+            "{e}"
+        );
+        d.characteristics = vec!["size".into()];
+        let e = read_events(&p, &d).unwrap_err();
+        assert!(e.to_string().contains("does not have"), "{e}");
     }
 
     #[test]

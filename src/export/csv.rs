@@ -221,6 +221,128 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("car", e))
 }
 
+/// One row per BHAR window of every event (`bhar.csv`).
+pub fn bhar_frame(events: &[EventReport]) -> Result<DataFrame> {
+    let rows: Vec<(&EventReport, &crate::report::BharRow)> = events
+        .iter()
+        .flat_map(|e| e.bhar.iter().map(move |b| (e, b)))
+        .collect();
+    let f = |get: fn(&crate::report::BharRow) -> Option<f64>| {
+        rows.iter().map(|(_, b)| get(b)).collect::<Vec<_>>()
+    };
+    let columns = vec![
+        tickers(rows.iter().map(|(e, _)| e.ticker.as_str())),
+        date_series(
+            "event_date",
+            rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
+        )?,
+        text(
+            "window",
+            rows.iter().map(|(_, b)| b.window.clone()).collect(),
+        ),
+        date_series("start", rows.iter().map(|(_, b)| b.start).collect())?,
+        date_series("end", rows.iter().map(|(_, b)| b.end).collect())?,
+        Series::new(
+            "days".into(),
+            rows.iter()
+                .map(|(_, b)| b.days as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+        Series::new(
+            "cut_short".into(),
+            rows.iter().map(|(_, b)| b.cut_short).collect::<Vec<bool>>(),
+        )
+        .into(),
+        float("bhar", f(|b| b.bhar)),
+        float("firm_bh_return", f(|b| b.firm_bh_return)),
+        float("benchmark_bh_return", f(|b| b.benchmark_bh_return)),
+        float(
+            "abnormal_market_value_change",
+            f(|b| b.abnormal_market_value_change),
+        ),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| polars_err("bhar", e))
+}
+
+/// The portfolio's `bhar.csv`: one row per BHAR window.
+pub fn aggregate_bhar_frame(a: &AggregateReport) -> Result<DataFrame> {
+    let rows = &a.bhar;
+    let count = |name: &str, get: fn(&crate::report::AggregateBharRow) -> usize| -> Column {
+        Series::new(
+            name.into(),
+            rows.iter().map(|r| get(r) as u32).collect::<Vec<u32>>(),
+        )
+        .into()
+    };
+    let value = |name: &str, get: fn(&crate::report::AggregateBharRow) -> Option<f64>| {
+        float(name, rows.iter().map(get).collect())
+    };
+    let columns = vec![
+        text("window", rows.iter().map(|r| r.window.clone()).collect()),
+        count("n", |r| r.n),
+        count("cut_short", |r| r.cut_short),
+        value("mean_bhar", |r| r.mean_bhar),
+        value("median_bhar", |r| r.median_bhar),
+        value("sd", |r| r.sd),
+        value("skewness", |r| r.skewness),
+        value("t", |r| r.t.stat),
+        value("t_p", |r| r.t.p),
+        value("t_sa", |r| r.t_sa.stat),
+        value("t_sa_p", |r| r.t_sa.p),
+        value("bootstrap_p", |r| r.bootstrap_p),
+        count("bootstrap_draws", |r| r.bootstrap_draws),
+        count("bootstrap_sample", |r| r.bootstrap_sample),
+        count("n_with_market_value", |r| r.n_with_market_value),
+        value("abnormal_market_value_change", |r| {
+            r.abnormal_market_value_change
+        }),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| polars_err("aggregate bhar", e))
+}
+
+/// `cross_section.csv`: one row per CAR window and coefficient (`const` first).
+pub fn cross_section_frame(a: &AggregateReport) -> Result<DataFrame> {
+    let rows: Vec<(
+        &crate::report::CrossSectionReport,
+        &crate::report::CoefficientReport,
+    )> = a
+        .cross_section
+        .iter()
+        .flat_map(|r| r.coefficients.iter().map(move |c| (r, c)))
+        .collect();
+    let columns = vec![
+        text(
+            "window",
+            rows.iter().map(|(r, _)| r.window.clone()).collect(),
+        ),
+        Series::new(
+            "n".into(),
+            rows.iter().map(|(r, _)| r.n as u32).collect::<Vec<u32>>(),
+        )
+        .into(),
+        Series::new(
+            "left_out".into(),
+            rows.iter()
+                .map(|(r, _)| r.left_out as u32)
+                .collect::<Vec<u32>>(),
+        )
+        .into(),
+        float("r2", rows.iter().map(|(r, _)| r.r2).collect()),
+        float("adj_r2", rows.iter().map(|(r, _)| r.adj_r2).collect()),
+        text(
+            "se_kind",
+            rows.iter().map(|(r, _)| r.se_kind.to_string()).collect(),
+        ),
+        text("name", rows.iter().map(|(_, c)| c.name.clone()).collect()),
+        float("estimate", rows.iter().map(|(_, c)| c.estimate).collect()),
+        float("se", rows.iter().map(|(_, c)| c.se).collect()),
+        float("t", rows.iter().map(|(_, c)| c.t).collect()),
+        float("p", rows.iter().map(|(_, c)| c.p).collect()),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| polars_err("cross_section", e))
+}
+
 /// Appends what every cross-section row has: each test as `<name>` and `<name>_p`, then
 /// `positive`, `wilcoxon_w` and the dollars.
 fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T]) {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::chart;
 use crate::error::{Error, Result};
 use crate::export::settings::{ChartsMode, OutputSettings};
-use crate::export::tables::{write_tables, TABLES};
+use crate::export::tables::{write_tables, BHAR_TABLES, TABLES};
 use crate::export::{csv as csv_out, json, markdown};
 use crate::note::Warning;
 use crate::report::{EventReport, Summary};
@@ -71,9 +71,11 @@ fn check_layout(settings: &OutputSettings, summary: &Summary) -> Result<()> {
 }
 
 /// The tables' paths as the summary names them, relative to the run folder.
-pub fn table_paths() -> std::collections::BTreeMap<String, String> {
+pub fn table_paths(bhar: bool) -> std::collections::BTreeMap<String, String> {
+    let bhar_tables = if bhar { &BHAR_TABLES[..] } else { &[] };
     TABLES
         .iter()
+        .chain(bhar_tables)
         .map(|t| (t.to_string(), format!("tables/{t}.parquet")))
         .collect()
 }
@@ -126,6 +128,12 @@ fn event_files(
         &dir.join("car.csv"),
         &csv_out::to_csv(&mut csv_out::car_frame(events)?)?,
     )?;
+    if !report.bhar.is_empty() {
+        write_file(
+            &dir.join("bhar.csv"),
+            &csv_out::to_csv(&mut csv_out::bhar_frame(events)?)?,
+        )?;
+    }
     write_file(
         &dir.join("report.md"),
         markdown::event_report(summary, report, "").as_bytes(),
@@ -165,6 +173,18 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
         &dir.join("caar.csv"),
         &csv_out::to_csv(&mut csv_out::aggregate_car_frame(aggregate)?)?,
     )?;
+    if !aggregate.bhar.is_empty() {
+        write_file(
+            &dir.join("bhar.csv"),
+            &csv_out::to_csv(&mut csv_out::aggregate_bhar_frame(aggregate)?)?,
+        )?;
+    }
+    if !aggregate.cross_section.is_empty() {
+        write_file(
+            &dir.join("cross_section.csv"),
+            &csv_out::to_csv(&mut csv_out::cross_section_frame(aggregate)?)?,
+        )?;
+    }
     // A large run's list of events is `tables/events.*`, which has every column of this one.
     if !summary.compact {
         write_file(

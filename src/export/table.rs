@@ -292,6 +292,9 @@ fn render_event(out: &mut String, e: &EventReport) {
         );
     }
     let _ = writeln!(out);
+    if !e.bhar.is_empty() {
+        render_event_bhar(out, e);
+    }
     match (e.market_value_before, e.day(0)) {
         (Some(mv), Some(d0)) => {
             let shares = e
@@ -316,6 +319,105 @@ fn render_event(out: &mut String, e: &EventReport) {
     }
     for note in &e.notes {
         let _ = writeln!(out, "  note: {note}");
+    }
+}
+
+/// An event's buy-and-hold windows: the firm, its benchmark, the gap and its dollars.
+fn render_event_bhar(out: &mut String, e: &EventReport) {
+    let _ = writeln!(
+        out,
+        "  {:<7}  {:<23}  {:>4}  {:>9}  {:>9}  {:>9}  {:>12}",
+        "BHAR", "dates", "days", "firm", "benchmark", "BHAR", "abn. MV"
+    );
+    for b in &e.bhar {
+        let dates = match (b.start, b.end) {
+            (Some(s), Some(t)) => format!("{s} to {t}"),
+            _ => "-".into(),
+        };
+        let days = format!("{}{}", b.days, if b.cut_short { "*" } else { "" });
+        let _ = writeln!(
+            out,
+            "  {:<7}  {dates:<23}  {days:>4}  {:>9}  {:>9}  {:>9}  {:>12}",
+            b.window,
+            pct(b.firm_bh_return),
+            pct(b.benchmark_bh_return),
+            pct(b.bhar),
+            billions(b.abnormal_market_value_change)
+        );
+    }
+    if e.bhar.iter().any(|b| b.cut_short) {
+        let _ = writeln!(
+            out,
+            "  (* cut short: the window runs past the firm's last return)"
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// The portfolio's BHAR windows: mean and median, the conventional and the skewness-adjusted
+/// t, and the bootstrap p.
+fn render_aggregate_bhar(out: &mut String, a: &AggregateReport) {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<7} {:>3}  {:>5}  {:>9}  {:>9}  {:>6}  {:>9}  {:>9}  {:>9}  {:>12}",
+        "BHAR", "N", "short", "mean", "median", "skew", "t", "t_sa", "boot. p", "abn. MV"
+    );
+    for b in &a.bhar {
+        let _ = writeln!(
+            out,
+            "  {:<7} {:>3}  {:>5}  {:>9}  {:>9}  {:>6}  {:>9}  {:>9}  {:>9}  {:>12}",
+            b.window,
+            b.n,
+            b.cut_short,
+            pct(b.mean_bhar),
+            pct(b.median_bhar),
+            fixed(b.skewness, 2),
+            stat(&b.t),
+            stat(&b.t_sa),
+            p_value(b.bootstrap_p),
+            billions(b.abnormal_market_value_change)
+        );
+    }
+    if let Some(b) = a.bhar.first() {
+        let _ = writeln!(
+            out,
+            "  (t_sa: Lyon-Barber-Tsai skewness-adjusted; bootstrap of {} resamples of {} events)",
+            b.bootstrap_draws, b.bootstrap_sample
+        );
+    }
+}
+
+/// The cross-sectional regressions: one block per CAR window, a line per coefficient.
+fn render_cross_section(out: &mut String, a: &AggregateReport) {
+    for r in &a.cross_section {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  CAR {} on characteristics: N {} ({} left out), R2 {}, adj. R2 {}, {} standard errors",
+            r.window,
+            r.n,
+            r.left_out,
+            fixed(r.r2, 3),
+            fixed(r.adj_r2, 3),
+            r.se_kind.as_str().to_ascii_uppercase()
+        );
+        let _ = writeln!(
+            out,
+            "    {:<16}  {:>11}  {:>10}  {:>8}  {:>10}",
+            "", "estimate", "s.e.", "t", "p"
+        );
+        for c in &r.coefficients {
+            let _ = writeln!(
+                out,
+                "    {:<16}  {:>11}  {:>10}  {:>8}  {:>10}",
+                c.name,
+                fixed(c.estimate, 5),
+                fixed(c.se, 5),
+                fixed(c.t, 2),
+                p_value(c.p)
+            );
+        }
     }
 }
 
@@ -424,6 +526,10 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
     let _ = writeln!(out, "  (* p < 0.10, ** p < 0.05, *** p < 0.01; two-sided)");
     render_volatility(out, a);
     render_volume(out, a);
+    if !a.bhar.is_empty() {
+        render_aggregate_bhar(out, a);
+    }
+    render_cross_section(out, a);
     if a.n_with_market_value > 0 {
         let _ = writeln!(
             out,

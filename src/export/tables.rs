@@ -9,6 +9,8 @@
 //! | `cars` | event x CAR window |
 //! | `aggregate_days` | relative day of the portfolio (AAR, CAAR, every test) |
 //! | `aggregate_cars` | CAR window of the portfolio |
+//! | `bhar` | event x BHAR window (with `--bhar`) |
+//! | `aggregate_bhar` | BHAR window of the portfolio (with `--bhar`) |
 
 use std::path::Path;
 
@@ -16,13 +18,17 @@ use polars::prelude::*;
 
 use crate::error::{polars_err, Error, Result};
 use crate::export::csv::{
-    aggregate_car_frame, aggregate_days_frame, car_frame, daily_frame, date_series, float,
+    aggregate_bhar_frame, aggregate_car_frame, aggregate_days_frame, bhar_frame, car_frame,
+    daily_frame, date_series, float,
 };
 use crate::report::{EventReport, Exclusion, Summary};
 use crate::util::write_atomic_with;
 
 /// The tables' names, in the order they are written.
 pub const TABLES: [&str; 5] = ["events", "days", "cars", "aggregate_days", "aggregate_cars"];
+
+/// The tables of a run with `--bhar`, besides [`TABLES`].
+pub const BHAR_TABLES: [&str; 2] = ["bhar", "aggregate_bhar"];
 
 /// Events per batch of the per-event tables: a batch's rows are built, written to both files
 /// and dropped, so a million events' eleven million daily rows never sit in memory at once.
@@ -39,10 +45,15 @@ pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
         .first()
         .map(|e| e.car.iter().map(|c| c.window.clone()).collect())
         .unwrap_or_default();
-    let ran = batches(events).map(|b| events_table(b, &[], &windows));
+    let bhar_windows: Vec<String> = events
+        .first()
+        .map(|e| e.bhar.iter().map(|b| b.window.clone()).collect())
+        .unwrap_or_default();
+    let windows = (&windows[..], &bhar_windows[..]);
+    let ran = batches(events).map(|b| events_table(b, &[], windows));
     let excluded = std::iter::once(&summary.excluded[..])
         .filter(|x| !x.is_empty())
-        .map(|x| events_table(&[], x, &windows));
+        .map(|x| events_table(&[], x, windows));
     write_batched(dir, "events", ran.chain(excluded))?;
     if let Some(a) = &summary.aggregate {
         write_batched(
@@ -56,6 +67,16 @@ pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
             std::iter::once(aggregate_car_frame(a)),
         )?;
     }
+    if summary.tables.contains_key("bhar") {
+        write_batched(dir, "bhar", batches(events).map(bhar_table))?;
+        if let Some(a) = &summary.aggregate {
+            write_batched(
+                dir,
+                "aggregate_bhar",
+                std::iter::once(aggregate_bhar_frame(a)),
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -64,6 +85,16 @@ pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
 fn batches(events: &[EventReport]) -> impl Iterator<Item = &[EventReport]> {
     let empty = events.is_empty().then_some(&events[..0]);
     events.chunks(BATCH_EVENTS).chain(empty)
+}
+
+fn bhar_table(events: &[EventReport]) -> Result<DataFrame> {
+    let mut rows = bhar_frame(events)?;
+    let ids: Vec<u32> = events
+        .iter()
+        .flat_map(|e| std::iter::repeat_n(e.id as u32, e.bhar.len()))
+        .collect();
+    prepend(&mut rows, "id", ids)?;
+    Ok(rows)
 }
 
 fn cars_table(events: &[EventReport]) -> Result<DataFrame> {
@@ -211,7 +242,7 @@ fn of<'e>(e: &'e EventReport, i: usize, w: &str) -> Option<&'e crate::report::Ca
 fn events_table(
     events: &[EventReport],
     excluded: &[Exclusion],
-    windows: &[String],
+    (windows, bhar_windows): (&[String], &[String]),
 ) -> Result<DataFrame> {
     let n = events.len() + excluded.len();
     let ran = |f: &dyn Fn(&EventReport) -> Option<f64>| -> Vec<Option<f64>> {
@@ -329,6 +360,10 @@ fn events_table(
             &format!("abnormal_market_value_change_{w}"),
             ran(&|e| of(e, i, w)?.abnormal_market_value_change),
         ));
+    }
+    for (i, w) in bhar_windows.iter().enumerate() {
+        let bhar = |e: &EventReport| e.bhar.get(i).filter(|b| &b.window == w)?.bhar;
+        columns.push(float(&format!("bhar_{w}"), ran(&bhar)));
     }
     DataFrame::new(n, columns).map_err(|e| polars_err("events table", e))
 }

@@ -223,6 +223,8 @@ pub struct Pair {
     pub exchange_zone: Option<String>,
     /// Whether the firm has any volume (checked once, not per event).
     has_volume: bool,
+    /// The firm's and the benchmark's simple returns when the study's are log returns.
+    simple_returns: Option<[Vec<f64>; 2]>,
 }
 
 impl Pair {
@@ -262,8 +264,17 @@ impl Pair {
             .copied()
             .map(epoch_days)
             .collect();
+        // Buy-and-hold returns compound simple returns whatever `--returns` says.
+        let simple_returns = match returns {
+            ReturnKind::Simple => None,
+            _ => Some([
+                study::returns(&aligned.firm_adj_close, ReturnKind::Simple),
+                study::returns(&aligned.benchmark_adj_close, ReturnKind::Simple),
+            ]),
+        };
         Ok(Pair {
             has_volume: aligned.firm_volume.iter().any(|v| v.is_finite()),
+            simple_returns,
             aligned,
             firm_returns,
             market_returns,
@@ -284,6 +295,14 @@ impl Pair {
             self.close.iter().map(|p| p * shares).collect(),
             self.close_note.clone(),
         )
+    }
+
+    /// The firm's and the benchmark's simple returns (for buy-and-hold returns).
+    pub fn simple_returns(&self) -> (&[f64], &[f64]) {
+        match &self.simple_returns {
+            Some([firm, benchmark]) => (firm, benchmark),
+            None => (&self.firm_returns, &self.market_returns),
+        }
     }
 
     /// The engine's view of the pair, with a market value series when there is one.

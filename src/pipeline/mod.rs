@@ -121,6 +121,13 @@ fn study_and_write_here(
     let studied = study::study_events(plan, pairs, &shares, &options.study, keep, console);
     clock.lap("study");
     let aggregate = study::aggregate(&studied, &options.study.car_windows);
+    let mut aggregate: Option<crate::report::AggregateReport> = aggregate.as_ref().map(Into::into);
+    if let Some(a) = aggregate.as_mut() {
+        (a.bhar, a.bhar_path) = study::long_horizon(&studied, &options.study);
+        let reports: Vec<&crate::report::EventReport> =
+            studied.events.iter().map(|s| &s.report).collect();
+        a.cross_section = study::cross_section(&reports, &options.study)?;
+    }
     clock.lap("aggregate");
     let summary = Summary {
         conventions: options.study.conventions(),
@@ -128,8 +135,8 @@ fn study_and_write_here(
         fetched,
         events: studied.events.into_iter().map(|s| s.report).collect(),
         excluded: studied.excluded,
-        aggregate: aggregate.as_ref().map(Into::into),
-        tables: export::table_paths(),
+        aggregate,
+        tables: export::table_paths(!options.study.bhar_windows.is_empty()),
         compact: !event_folders,
         layout: crate::report::Layout {
             out_dir: options.output.out_dir.clone(),

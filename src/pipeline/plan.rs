@@ -140,8 +140,10 @@ fn group_by_pair(jobs: &[EventJob]) -> Vec<PairJobs> {
 
 /// The calendar dates an event needs prices for: its windows, with room for holidays.
 fn event_need(study: &StudySettings, event: &EventSpec) -> DateRange {
-    let mut before = 1;
-    let mut after = study.car_windows.iter().map(|w| w.end).max().unwrap_or(0);
+    // The CAR and BHAR windows (a BHAR window may reach months past the event window).
+    let long = study.car_windows.iter().chain(&study.bhar_windows);
+    let mut before = 1 + long.clone().map(|w| -w.start).max().unwrap_or(0).max(0);
+    let mut after = long.map(|w| w.end).max().unwrap_or(0);
     let mut range: Option<DateRange> = None;
     for spec in [event.estimation, event.window] {
         match spec {

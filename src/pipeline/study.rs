@@ -15,9 +15,14 @@ use crate::note::{Note, Warning};
 use crate::options::{validate_design, StudySettings};
 use crate::pipeline::load::{Pair, ShareSources};
 use crate::pipeline::plan::{EventJob, Plan};
-use crate::report::{num, CarRow, DayRow, DayValues, EventReport, PricePath, StoredDay};
+use crate::report::{
+    num, AggregateBharRow, BharRow, CarRow, CrossSectionReport, DayRow, DayValues, EventReport,
+    MeanBharPath, PricePath, StoredDay,
+};
 use crate::study::aggregate::{CarMoments, DayMoments, EventView, Pool};
+use crate::study::bhar::{self, BuyAndHoldPath, PathSums};
 use crate::study::calendar::{Day0Rule, Session};
+use crate::study::regression;
 use crate::study::stats::student_t_critical;
 use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
 use chrono::NaiveDate;
@@ -92,10 +97,16 @@ pub struct Studied {
     pub events: Vec<StudiedEvent>,
     pub excluded: Vec<Exclusion>,
     pub pool: Pool,
+    /// The events' BHAR paths summed day by day (with `--bhar`), for the portfolio's chart.
+    pub bhar_path: PathSums,
 }
 
 /// Boxed: a large run moves a million of them between vectors, a pointer each time.
 type Outcome = std::result::Result<Box<StudiedEvent>, Exclusion>;
+
+/// What one pair's events give: their outcomes by plan index, their pooled residuals and their
+/// summed BHAR paths.
+type PairOutcome = (Vec<(usize, Outcome)>, Pool, PathSums);
 
 /// How the study keeps each event's report.
 #[derive(Debug, Clone, Copy)]
@@ -128,15 +139,17 @@ pub fn study_events(
         events: Vec::new(),
         excluded: plan.rejected.clone(),
         pool: Pool::default(),
+        bhar_path: PathSums::default(),
     };
     let mut pairs = pairs.into_iter();
     for chunk in plan.pairs.chunks(PAIRS_PER_CHUNK) {
         let panels: Vec<Result<Pair>> = pairs.by_ref().take(chunk.len()).collect();
-        let per_pair: Vec<(Vec<(usize, Outcome)>, Pool)> = chunk
+        let per_pair: Vec<PairOutcome> = chunk
             .par_iter()
             .zip(panels.into_par_iter())
             .map(|(pair_jobs, pair)| {
                 let mut pool = Pool::default();
+                let mut bhar_path = PathSums::default();
                 let mut critical = CriticalValues::default();
                 let outcomes = pair_jobs
                     .jobs
@@ -149,6 +162,7 @@ pub fn study_events(
                                 shares,
                                 keep,
                                 pool: &mut pool,
+                                bhar_path: &mut bhar_path,
                                 critical: &mut critical,
                             };
                             study_event(&mut context, job, pair).map(Box::new)
@@ -157,12 +171,13 @@ pub fn study_events(
                     })
                     .collect();
                 progress.done(&pair_jobs.firm);
-                (outcomes, pool)
+                (outcomes, pool, bhar_path)
             })
             .collect();
         // Pools merge in the plan's pair order: the same sums on every run, however threads ran.
-        for (pair_outcomes, pool) in per_pair {
+        for (pair_outcomes, pool, bhar_path) in per_pair {
             studied.pool.merge(&pool);
+            studied.bhar_path.merge(&bhar_path);
             for (i, outcome) in pair_outcomes {
                 outcomes[i] = Some(outcome);
             }
@@ -271,6 +286,7 @@ struct EventContext<'a> {
     shares: &'a ShareSources,
     keep: Keep,
     pool: &'a mut Pool,
+    bhar_path: &'a mut PathSums,
     critical: &'a mut CriticalValues,
 }
 
@@ -376,6 +392,9 @@ fn study_event(
     report.exchange_tz = placed.zone.map(|z| z.name().to_string());
     if context.keep.price_paths {
         report.price_path = Some(price_path(calendar, pair, &result, &design));
+    }
+    if !study.bhar_windows.is_empty() {
+        buy_and_hold_rows(&mut report, context, pair, day0);
     }
     if context.keep.compact_days {
         // Straight from the engine's days: no row struct is built only to be flattened.
@@ -513,12 +532,148 @@ fn build_report(
         car,
         notes,
         price_path: None,
+        bhar: Vec::new(),
+        characteristics: event.characteristics.clone(),
+        bhar_path: None,
         day_values: Box::default(),
         day_volumes: Box::default(),
         event_time: None,
         day0_rule: Day0Rule::TradingDay,
         exchange_tz: None,
     }
+}
+
+/// The event's BHAR windows (METHODS, "Long horizons"), a note for each cut short; its
+/// buy-and-hold path over all of them goes to the portfolio's sums (and to its chart).
+fn buy_and_hold_rows(
+    report: &mut EventReport,
+    context: &mut EventContext<'_>,
+    pair: &Pair,
+    day0: usize,
+) {
+    let windows = &context.study.bhar_windows;
+    let calendar = &pair.aligned.calendar;
+    let (firm, benchmark) = pair.simple_returns();
+    for &window in windows {
+        let r = bhar::buy_and_hold(firm, benchmark, day0, window);
+        if r.cut_short {
+            report.notes.push(Note::BharCutShort {
+                window: window.to_string(),
+                days: r.days,
+                of: window.len(),
+            });
+        }
+        report.bhar.push(BharRow {
+            window: window.to_string(),
+            rel_window: window,
+            start: r.span.map(|(s, _)| calendar.date(s)),
+            end: r.span.map(|(_, e)| calendar.date(e)),
+            days: r.days,
+            cut_short: r.cut_short,
+            bhar: num(r.bhar),
+            firm_bh_return: num(r.firm),
+            benchmark_bh_return: num(r.benchmark),
+            abnormal_market_value_change: report
+                .market_value_before
+                .and_then(|mv| num(mv * r.bhar)),
+        });
+    }
+    let all = union_window(windows.iter().copied());
+    let path = BuyAndHoldPath::new(firm, benchmark, day0, all);
+    context.bhar_path.add(&path.rel, &path.held_gap());
+    if context.keep.price_paths {
+        report.bhar_path = Some(path);
+    }
+}
+
+/// The portfolio's BHAR windows: each window's tests over the events with a BHAR, its
+/// cut-short count and dollars; and the mean path for the chart.
+pub fn long_horizon(
+    studied: &Studied,
+    study: &StudySettings,
+) -> (Vec<AggregateBharRow>, Option<MeanBharPath>) {
+    if study.bhar_windows.is_empty() {
+        return (Vec::new(), None);
+    }
+    let rows = study
+        .bhar_windows
+        .iter()
+        .enumerate()
+        .map(|(i, &window)| {
+            let rows = || {
+                studied
+                    .events
+                    .iter()
+                    .filter_map(|e| e.report.bhar.get(i))
+                    .filter(|b| b.bhar.is_some())
+            };
+            let values: Vec<f64> = rows().filter_map(|b| b.bhar).collect();
+            let tests = bhar::bhar_tests(&values, study.bootstrap);
+            let cut_short = rows().filter(|b| b.cut_short).count();
+            let dollars: Vec<f64> = rows()
+                .filter_map(|b| b.abnormal_market_value_change)
+                .collect();
+            AggregateBharRow::new(
+                window,
+                &tests,
+                cut_short,
+                (dollars.len(), dollars.iter().sum()),
+            )
+        })
+        .collect();
+    (rows, Some(MeanBharPath::from_sums(&studied.bhar_path)))
+}
+
+/// The `--cross-section` regression of each CAR window's CARs on the batch file's columns,
+/// over the events with the CAR and every column; a window that cannot be fitted (a singular
+/// design, too few events) is a usage error naming it.
+pub fn cross_section(
+    events: &[&EventReport],
+    study: &StudySettings,
+) -> Result<Vec<CrossSectionReport>> {
+    let names = &study.cross_section;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    study
+        .car_windows
+        .iter()
+        .enumerate()
+        .map(|(i, window)| {
+            let mut y = Vec::new();
+            let mut columns: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+            let mut left_out = 0;
+            for e in events {
+                let car = e
+                    .car
+                    .get(i)
+                    .filter(|c| c.rel_window == *window)
+                    .and_then(|c| c.car);
+                let xs: Option<Vec<f64>> = e.characteristics.iter().copied().collect();
+                match (car, xs) {
+                    (Some(car), Some(xs)) if xs.len() == names.len() => {
+                        y.push(car);
+                        for (column, x) in columns.iter_mut().zip(xs) {
+                            column.push(x);
+                        }
+                    }
+                    _ => left_out += 1,
+                }
+            }
+            let fit = regression::ols(&y, &columns, study.cross_section_se).map_err(|e| {
+                Error::usage(format!(
+                    "--cross-section {} on CAR {window}: {e}",
+                    names.join(",")
+                ))
+            })?;
+            Ok(CrossSectionReport::new(
+                window.to_string(),
+                left_out,
+                names,
+                &fit,
+            ))
+        })
+        .collect()
 }
 
 /// Both price series rebased to 100 at day -1, from the estimation start to the window end.

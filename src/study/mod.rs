@@ -1,9 +1,11 @@
 //! The event study proper: windows, calendar, models, the engine and its statistics.
 
 pub mod aggregate;
+pub mod bhar;
 pub mod calendar;
 pub mod engine;
 pub mod model;
+pub mod regression;
 pub mod returns;
 pub mod significance;
 pub mod stats;
