@@ -151,8 +151,16 @@ proptest! {
 
     #[test]
     #[ignore = "fuzzing: scripts/fuzz"]
-    fn batch_file(text in csv_text("ticker,date,benchmark,label,estimation,window")) {
+    fn batch_file(text in csv_text("ticker,date,benchmark,label,estimation,window,size")) {
         let (_d, path) = file(text.as_bytes());
+        // With the `--cross-section` column read as numbers too: finite, or an error.
+        let mut with_size = defaults();
+        with_size.characteristics = vec!["size".into()];
+        if let Ok((events, _)) = read_events(&path, &with_size) {
+            for e in events {
+                prop_assert!(e.characteristics.iter().flatten().all(|v| v.is_finite()));
+            }
+        }
         if let Ok((events, rejected)) = read_events(&path, &defaults()) {
             for x in rejected {
                 prop_assert!(!x.reason.chars().any(char::is_control));
@@ -209,6 +217,7 @@ proptest! {
         let _ = text.parse::<ChartSize>();
         let _ = text.parse::<Ticker>();
         let _ = text.parse::<SourceSpec>();
+        let _ = text.parse::<eventstudy::study::regression::StandardErrors>();
     }
 }
 

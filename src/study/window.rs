@@ -167,7 +167,15 @@ pub fn parse_window_list(raw: &str) -> Result<Vec<RelWindow>, Error> {
         .map(str::parse)
         .collect::<Result<Vec<RelWindow>, _>>()?;
     if windows.is_empty() {
-        return Err(Error::usage("no CAR window given"));
+        return Err(Error::usage("no window given"));
+    }
+    // A window listed twice would be two columns of one name in every table.
+    if let Some((_, w)) = windows
+        .iter()
+        .enumerate()
+        .find(|(i, w)| windows[..*i].contains(w))
+    {
+        return Err(Error::usage(format!("window {w} is listed twice")));
     }
     Ok(windows)
 }
@@ -185,6 +193,10 @@ mod tests {
             RelWindow { start: 0, end: 1 }
         );
         assert_eq!(w.to_string(), "-250:-11");
+        assert!(parse_window_list("0:0,-1:1,0:0")
+            .unwrap_err()
+            .to_string()
+            .contains("0:0 is listed twice"));
         for bad in ["5", "a:b", "3:1", "-5..5", ""] {
             assert!(bad.parse::<RelWindow>().is_err(), "{bad}");
         }
