@@ -117,6 +117,11 @@ Examples:
   eventstudy batch --events examples/deepseek.csv --source csv:examples/prices \\
       --shares-file examples/shares_outstanding.csv
 
+  # Did they recover? Buy-and-hold abnormal returns over a month and three months, and why
+  # some fell more: CAR regressed on columns of the events file (HC3 standard errors)
+  eventstudy batch --events examples/deepseek_characteristics.csv --source csv:examples/prices \
+      --bhar 0:20,0:60 --cross-section beta,power
+
   # Fama-French 3 factors, dated estimation window, portfolio charts only
   eventstudy batch --events events.csv --model ff3 --factors F-F_Research_Data_Factors_daily.CSV \\
       --estimation 2024-01-02..2024-12-31 --no-event-charts

@@ -254,3 +254,51 @@ fn volume_on_the_deepseek_day() {
         assert!(out.path().join(chart).is_file(), "{chart}");
     }
 }
+
+/// The README's long-horizon example ("Long horizons", "Why some firms moved more"): the nine
+/// AI stocks' BHAR after the DeepSeek day, and CAR(0,0) on beta and a power-producer dummy.
+/// The example prices are `../shared/data`'s rows over these dates, so the numbers are the
+/// README's.
+#[test]
+fn no_recovery_after_the_deepseek_day_and_the_power_producers_fell_more() {
+    let data = examples();
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(["batch", "--format", "json", "--no-charts", "--events"])
+        .arg(data.join("deepseek_characteristics.csv"))
+        .arg(format!("--source=csv:{}", data.join("prices").display()))
+        .arg("--shares-file")
+        .arg(data.join("shares_outstanding.csv"))
+        .args(["--bhar", "0:20,0:60", "--cross-section", "beta,power"])
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&output).unwrap();
+    let f = |x: &Value| x.as_f64().unwrap();
+    let nvda = &v["events"][0]["bhar"];
+    assert!((f(&nvda[0]["bhar"]) - -0.0882).abs() < 5e-5, "{nvda}");
+    assert!((f(&nvda[1]["bhar"]) - -0.1609).abs() < 5e-5, "{nvda}");
+    assert!((f(&nvda[0]["abnormal_market_value_change"]) / 1e9 - -308.0).abs() < 0.05);
+    let bhar = &v["aggregate"]["bhar"];
+    assert!((f(&bhar[0]["mean_bhar"]) - -0.1377).abs() < 5e-5);
+    assert!((f(&bhar[0]["t"]["stat"]) - -4.75).abs() < 5e-3);
+    assert!((f(&bhar[0]["t_sa"]["stat"]) - -3.96).abs() < 5e-3);
+    assert!((f(&bhar[1]["mean_bhar"]) - -0.2053).abs() < 5e-5);
+    assert!((f(&bhar[1]["t_sa"]["stat"]) - -5.43).abs() < 5e-3);
+    assert_eq!(bhar[1]["n_with_market_value"], 6);
+    let car00 = &v["aggregate"]["cross_section"][0];
+    assert_eq!(
+        (car00["window"].as_str(), car00["n"].as_u64()),
+        (Some("0:0"), Some(9))
+    );
+    let power = &car00["coefficients"][2];
+    assert_eq!(power["name"], "power");
+    assert!((f(&power["estimate"]) - -0.1351).abs() < 5e-5, "{power}");
+    assert!((f(&power["se"]) - 0.0630).abs() < 5e-5, "{power}");
+    assert!((f(&car00["r2"]) - 0.612).abs() < 5e-4);
+}

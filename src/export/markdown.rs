@@ -194,6 +194,32 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
     for c in &e.car {
         let _ = writeln!(out, "| {} |", marks(table::car_line(c).join(" | ")));
     }
+    if !e.bhar.is_empty() {
+        let _ = writeln!(out, "\n## Buy-and-hold abnormal returns\n");
+        let _ = writeln!(
+            out,
+            "| window | dates | days | {} | {} | BHAR | abnormal MV |",
+            e.ticker, e.benchmark
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
+        for b in &e.bhar {
+            let dates = match (b.start, b.end) {
+                (Some(s), Some(t)) => format!("{s} to {t}"),
+                _ => "-".into(),
+            };
+            let short = if b.cut_short { " (cut short)" } else { "" };
+            let _ = writeln!(
+                out,
+                "| {} | {dates} | {}{short} | {} | {} | {} | {} |",
+                b.window,
+                b.days,
+                pct(b.firm_bh_return),
+                pct(b.benchmark_bh_return),
+                pct(b.bhar),
+                billions(b.abnormal_market_value_change)
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "\nModel: alpha {}, beta {}, sigma {}, {} estimation returns from {} to {}.\n",
@@ -229,6 +255,9 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
         ];
         if e.market_value_before.is_some() {
             names.push(("market_value.png", "Change in market value"));
+        }
+        if e.bhar_path.is_some() {
+            names.push(("bhar.png", "Buy-and-hold returns and their gap"));
         }
         for (file, alt) in names {
             let _ = writeln!(out, "![{alt}]({charts}{file})\n");
@@ -285,6 +314,73 @@ fn portfolio_finding(a: &AggregateReport, summary: &Summary) -> String {
     out
 }
 
+/// The portfolio's BHAR windows and their tests.
+fn long_horizon(out: &mut String, a: &AggregateReport) {
+    if a.bhar.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Buy-and-hold abnormal returns\n");
+    let _ = writeln!(
+        out,
+        "| window | N | cut short | mean BHAR | median | skewness | t | t_sa | bootstrap p | abnormal MV |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for b in &a.bhar {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            b.window,
+            b.n,
+            b.cut_short,
+            pct(b.mean_bhar),
+            pct(b.median_bhar),
+            fixed(b.skewness, 2),
+            marks(table::stat(&b.t)),
+            marks(table::stat(&b.t_sa)),
+            marks(table::p_value(b.bootstrap_p)),
+            billions(b.abnormal_market_value_change)
+        );
+    }
+    if let Some(b) = a.bhar.first() {
+        let _ = writeln!(
+            out,
+            "\nt_sa is Lyon, Barber & Tsai's skewness-adjusted t; its bootstrap drew {} resamples of {} events.",
+            b.bootstrap_draws, b.bootstrap_sample
+        );
+    }
+}
+
+/// The `--cross-section` regressions, a table per CAR window.
+fn cross_section(out: &mut String, a: &AggregateReport) {
+    for r in &a.cross_section {
+        let _ = writeln!(
+            out,
+            "\n## CAR {} on the events' characteristics\n\nN {} ({} left out for a missing value), R² {}, adjusted R² {}, {} standard errors.\n",
+            r.window,
+            r.n,
+            r.left_out,
+            fixed(r.r2, 3),
+            fixed(r.adj_r2, 3),
+            r.se_kind.as_str().to_ascii_uppercase()
+        );
+        let _ = writeln!(
+            out,
+            "| | estimate | s.e. | t | p |\n|---|---:|---:|---:|---:|"
+        );
+        for c in &r.coefficients {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                c.name,
+                fixed(c.estimate, 5),
+                fixed(c.se, 5),
+                fixed(c.t, 2),
+                marks(table::p_value(c.p))
+            );
+        }
+    }
+}
+
 /// The run folder's `report.md` with the portfolio; charts are linked as `<charts>NAME.png`.
 pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
     let mut out = String::new();
@@ -322,6 +418,8 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
         out,
         "\nStatistics with stars: \\* p < 0.10, \\*\\* p < 0.05, \\*\\*\\* p < 0.01 (two-sided)."
     );
+    long_horizon(&mut out, a);
+    cross_section(&mut out, a);
     let _ = writeln!(out, "\n## Events\n");
     let _ = writeln!(
         out,
@@ -360,6 +458,12 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
                 out,
                 "![Change in market value by event, days {}]({charts}market_value_by_ticker.png)\n",
                 summary.layout.mv_window
+            );
+        }
+        if !a.bhar.is_empty() {
+            let _ = writeln!(
+                out,
+                "![Mean buy-and-hold abnormal return]({charts}bhar.png)\n"
             );
         }
     }

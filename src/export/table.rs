@@ -526,10 +526,6 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
     let _ = writeln!(out, "  (* p < 0.10, ** p < 0.05, *** p < 0.01; two-sided)");
     render_volatility(out, a);
     render_volume(out, a);
-    if !a.bhar.is_empty() {
-        render_aggregate_bhar(out, a);
-    }
-    render_cross_section(out, a);
     if a.n_with_market_value > 0 {
         let _ = writeln!(
             out,
@@ -539,6 +535,10 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
             billions(a.abnormal_market_value_change)
         );
     }
+    if !a.bhar.is_empty() {
+        render_aggregate_bhar(out, a);
+    }
+    render_cross_section(out, a);
 }
 
 /// Abnormal volatility: mean U = SAR^2 (about 1 under the null) and its chi-square test, for
