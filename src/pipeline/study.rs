@@ -595,9 +595,10 @@ pub fn long_horizon(
     if study.bhar_windows.is_empty() {
         return (Vec::new(), None);
     }
+    // The windows' bootstraps are independent (each from the seed): one per core.
     let rows = study
         .bhar_windows
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, &window)| {
             let rows = || {
