@@ -119,7 +119,7 @@ Examples:
 
   # Did they recover? Buy-and-hold abnormal returns over a month and three months, and why
   # some fell more: CAR regressed on columns of the events file (HC3 standard errors)
-  eventstudy batch --events examples/deepseek_characteristics.csv --source csv:examples/prices \
+  eventstudy batch --events examples/deepseek_characteristics.csv --source csv:examples/prices \\
       --bhar 0:20,0:60 --cross-section beta,power
 
   # Fama-French 3 factors, dated estimation window, portfolio charts only
