@@ -94,10 +94,13 @@ impl BuyAndHoldPath {
         let last_valid = (lo.max(0)..=hi.min(len - 1))
             .rev()
             .find(|&t| valid(firm, benchmark, t as usize));
+        // Without a single return in the window the event has no path (as it has no BHAR):
+        // not even the day before counts, or it would pull the portfolio's mean toward 0.
+        let base = if last_valid.is_some() { 0.0 } else { f64::NAN };
         let mut path = BuyAndHoldPath {
             rel: vec![window.start - 1],
-            firm: vec![0.0],
-            benchmark: vec![0.0],
+            firm: vec![base],
+            benchmark: vec![base],
         };
         let (mut f, mut b) = (1.0, 1.0);
         for t in lo..=hi {
@@ -408,6 +411,12 @@ mod tests {
         assert!(path.firm[4].is_nan());
         let held = path.held_gap();
         assert_eq!(held[4], held[3]);
+        // A window after the data: no path at all, so no part in the portfolio's mean.
+        let none = BuyAndHoldPath::new(&firm, &bench, 1, w(10, 12));
+        assert!(none.held_gap().iter().all(|g| g.is_nan()));
+        let mut sums = PathSums::default();
+        sums.add(&none.rel, &none.held_gap());
+        assert!(sums.n.iter().all(|&n| n == 0));
     }
 
     /// The tests against their formulas, computed another way.
