@@ -552,3 +552,31 @@ fn instants_follow_the_exchange_the_store_recorded() {
     assert_eq!(e["day0"], w.dates[w.event - 1].to_string());
     assert_eq!(e["day0_rule"], "in session");
 }
+
+/// A BHAR window past the event window: the store is filled far enough for it (the plan asks
+/// for its days), and the buy-and-hold returns are the adjusted prices' ratios.
+#[test]
+fn bhar_windows_fetch_the_days_they_need() {
+    let w = world();
+    let date = w.dates[w.event].to_string();
+    let v = common::success_json(w.cmd(&[
+        "run",
+        "--ticker",
+        "FIRM",
+        "--date",
+        &date,
+        "--format",
+        "json",
+        "--no-charts",
+        "--bhar",
+        "0:30",
+    ]));
+    let bhar = &v["events"][0]["bhar"][0];
+    assert_eq!(bhar["days"], 31, "{bhar}");
+    assert_eq!(bhar["cut_short"], false);
+    assert_eq!(bhar["end"], w.dates[w.event + 30].to_string());
+    let s = synthetic(9, w.dates.clone(), 0.0002, 1.1, 0.011, w.event, -0.15);
+    let firm = s.firm_prices[w.event + 30] / s.firm_prices[w.event - 1] - 1.0;
+    let got = bhar["firm_bh_return"].as_f64().unwrap();
+    assert!((got - firm).abs() < 1e-9, "{got} vs {firm}");
+}
