@@ -147,6 +147,8 @@ pub enum Warning {
     ManyEventCharts { events: usize },
     /// A chart whose data cannot be drawn (corrupt prices) was not written.
     ChartSkipped { subject: String, why: String },
+    /// `--cross-section` was asked, but fewer than two events ran: there is no regression.
+    NoCrossSection { events: usize },
 }
 
 impl fmt::Display for Warning {
@@ -168,6 +170,10 @@ impl fmt::Display for Warning {
             Warning::ManyEventCharts { events } => write!(
                 f,
                 "rendering 4 charts for each of {events} events; --no-event-charts renders the portfolio's only"
+            ),
+            Warning::NoCrossSection { events } => write!(
+                f,
+                "--cross-section: {events} event(s) ran, too few for a regression; none was made"
             ),
         }
     }

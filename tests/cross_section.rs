@@ -415,3 +415,45 @@ fn bad_columns_and_singular_designs_are_one_line_errors_that_keep_earlier_result
     // None of the failed runs touched the first one's files.
     assert_eq!(std::fs::read(&summary).unwrap(), before);
 }
+
+#[test]
+fn a_run_with_one_event_says_there_is_no_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = "ticker,date,size\nNVDA,2025-01-27,1\nNOPE,2025-01-27,2\n";
+    let output = batch(dir.path(), events, &["--cross-section", "size"])
+        .success()
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(v["aggregate"].is_null());
+    // -q silences warnings; without it the run says why there is no regression.
+    let file = dir.path().join("events.csv");
+    let stderr = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args([
+            "batch",
+            "--no-charts",
+            "--format",
+            "json",
+            "--cross-section",
+            "size",
+        ])
+        .arg("--events")
+        .arg(&file)
+        .arg(format!(
+            "--source=csv:{}",
+            examples().join("prices").display()
+        ))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert!(
+        stderr.contains("--cross-section: 1 event(s) ran, too few for a regression"),
+        "{stderr}"
+    );
+}

@@ -127,6 +127,10 @@ fn study_and_write_here(
         let reports: Vec<&crate::report::EventReport> =
             studied.events.iter().map(|s| &s.report).collect();
         a.cross_section = study::cross_section(&reports, &options.study)?;
+    } else if !options.study.cross_section.is_empty() {
+        console.warn(&crate::note::Warning::NoCrossSection {
+            events: studied.events.len(),
+        });
     }
     clock.lap("aggregate");
     let summary = Summary {
