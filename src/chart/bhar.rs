@@ -11,13 +11,6 @@ use crate::error::{Error, Result};
 use crate::report::{EventReport, MeanBharPath};
 use crate::study::bhar::BuyAndHoldPath;
 
-/// Decimals for percent labels over `y0..y1`: enough to tell about five steps apart (a
-/// portfolio of thousands of events moves by tenths of a percent, one stock by tens).
-fn decimals(y0: f64, y1: f64) -> usize {
-    let step = (y1 - y0).abs() / 5.0;
-    (-step.log10()).ceil().clamp(0.0, 3.0) as usize
-}
-
 /// The mesh of both charts: relative days on x (about a dozen labels), percent on y.
 fn mesh(
     chart: &mut Chart<'_, '_>,
@@ -25,12 +18,12 @@ fn mesh(
     y_desc: &str,
     (y0, y1): (f64, f64),
 ) -> Result<()> {
-    let places = decimals(y0, y1);
+    let places = super::percent_decimals(y0, y1);
     chart
         .configure_mesh()
         .x_labels(12)
         .x_label_formatter(&|x| format!("{:+}", x.round() as i32))
-        .y_label_formatter(&|y| format!("{y:.places$}%"))
+        .y_label_formatter(&|y| super::percent_label(*y, places))
         .x_desc("trading days relative to the event")
         .y_desc(y_desc)
         .label_style(typo.font(typo.label))
@@ -204,17 +197,4 @@ pub(super) fn draw_portfolio(
             .map_err(chart_err)?;
     }
     super::legend(&mut chart, typo, SeriesLabelPosition::LowerLeft)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decimals;
-
-    #[test]
-    fn label_decimals_follow_the_range() {
-        assert_eq!(decimals(-40.0, 25.0), 0);
-        assert_eq!(decimals(-0.6, 1.3), 1);
-        assert_eq!(decimals(-0.05, 0.1), 2);
-        assert_eq!(decimals(0.0, 1e-9), 3);
-    }
 }

@@ -28,6 +28,8 @@ pub(super) fn draw(
         a.days.first().map_or(-1, |d| d.rel) as f64 - 0.3,
         a.days.last().map_or(1, |d| d.rel) as f64 + 0.3,
     );
+    // One decimal, as ever; more when the range is narrow (a large portfolio's CAAR).
+    let places = super::percent_decimals(y0, y1).max(1);
     let mut chart = super::plot_area(&body, typo, x0..x1, y0..y1, 4.6)?;
     chart
         .configure_mesh()
@@ -39,7 +41,7 @@ pub(super) fn draw(
                 String::new()
             }
         })
-        .y_label_formatter(&|y| format!("{y:.1}%"))
+        .y_label_formatter(&|y| super::percent_label(*y, places))
         .x_desc("trading days relative to the event")
         .y_desc("cumulative average abnormal return (%)")
         .label_style(typo.font(typo.label))

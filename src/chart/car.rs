@@ -30,12 +30,14 @@ pub(super) fn draw(
     let rel: Vec<i32> = e.days.iter().map(|d| d.rel).collect();
     let dates: Vec<chrono::NaiveDate> = e.days.iter().map(|d| d.date).collect();
 
+    // One decimal, as ever; more when the range is narrow (a large portfolio's CAAR).
+    let places = super::percent_decimals(y0, y1).max(1);
     let mut chart = super::plot_area(&body, typo, x0..x1, y0..y1, 4.6)?;
     chart
         .configure_mesh()
         .x_labels(rel.len().max(2))
         .x_label_formatter(&|x| super::date_label(&rel, &dates, *x))
-        .y_label_formatter(&|y| format!("{y:.1}%"))
+        .y_label_formatter(&|y| super::percent_label(*y, places))
         .x_desc("trading days relative to the event (date)")
         .y_desc("cumulative abnormal return (%)")
         .label_style(typo.font(typo.label))

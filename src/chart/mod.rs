@@ -263,6 +263,20 @@ pub(crate) fn date_label(rel: &[i32], dates: &[chrono::NaiveDate], x: f64) -> St
     }
 }
 
+/// Decimals for percent labels over `y0..y1`: enough to tell about five steps apart (a
+/// portfolio of thousands of events moves by hundredths of a percent, one stock by tens).
+pub(crate) fn percent_decimals(y0: f64, y1: f64) -> usize {
+    let step = (y1 - y0).abs() / 5.0;
+    (-step.log10()).ceil().clamp(0.0, 3.0) as usize
+}
+
+/// `y` as a percent label with `places` decimals; a tick a hair below zero reads 0, not -0.
+pub(crate) fn percent_label(y: f64, places: usize) -> String {
+    let rounded_to_zero = y.abs() < 0.5 * 10f64.powi(-(places as i32));
+    let y = if rounded_to_zero { 0.0 } else { y };
+    format!("{y:.places$}%")
+}
+
 /// The largest magnitude a chart draws (in its units: %, an index of 100, $bn). Beyond it the
 /// data is corrupt (a price of 1e306), and an axis over such a range cannot be laid out.
 const DRAWABLE: f64 = 1e12;
@@ -512,4 +526,25 @@ pub fn render_portfolio_charts(
         )?;
     }
     Ok(skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decimals;
+
+    #[test]
+    fn label_decimals_follow_the_range() {
+        assert_eq!(percent_decimals(-40.0, 25.0), 0);
+        assert_eq!(percent_decimals(-0.6, 1.3), 1);
+        assert_eq!(percent_decimals(-0.05, 0.1), 2);
+        assert_eq!(percent_decimals(0.0, 1e-9), 3);
+    }
+
+    #[test]
+    fn a_tick_just_below_zero_reads_zero() {
+        assert_eq!(super::percent_label(-1e-17, 2), "0.00%");
+        assert_eq!(super::percent_label(-0.004, 2), "0.00%");
+        assert_eq!(super::percent_label(-0.006, 2), "-0.01%");
+        assert_eq!(super::percent_label(12.34, 1), "12.3%");
+    }
 }
