@@ -203,21 +203,11 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
         for b in &e.bhar {
-            let dates = match (b.start, b.end) {
-                (Some(s), Some(t)) => format!("{s} to {t}"),
-                _ => "-".into(),
-            };
-            let short = if b.cut_short { " (cut short)" } else { "" };
-            let _ = writeln!(
-                out,
-                "| {} | {dates} | {}{short} | {} | {} | {} | {} |",
-                b.window,
-                b.days,
-                pct(b.firm_bh_return),
-                pct(b.benchmark_bh_return),
-                pct(b.bhar),
-                billions(b.abnormal_market_value_change)
-            );
+            let mut cells = table::bhar_line(b);
+            if b.cut_short {
+                cells[2].push_str(" (cut short)");
+            }
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
     }
     let _ = writeln!(
@@ -326,20 +316,8 @@ fn long_horizon(out: &mut String, a: &AggregateReport) {
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for b in &a.bhar {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            b.window,
-            b.n,
-            b.cut_short,
-            pct(b.mean_bhar),
-            pct(b.median_bhar),
-            fixed(b.skewness, 2),
-            marks(table::stat(&b.t)),
-            marks(table::stat(&b.t_sa)),
-            marks(table::p_value(b.bootstrap_p)),
-            billions(b.abnormal_market_value_change)
-        );
+        let cells = table::aggregate_bhar_line(b).join(" | ");
+        let _ = writeln!(out, "| {} |", marks(cells));
     }
     if let Some(b) = a.bhar.first() {
         let _ = writeln!(
@@ -368,15 +346,8 @@ fn cross_section(out: &mut String, a: &AggregateReport) {
             "| | estimate | s.e. | t | p |\n|---|---:|---:|---:|---:|"
         );
         for c in &r.coefficients {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                c.name,
-                fixed(c.estimate, 5),
-                fixed(c.se, 5),
-                fixed(c.t, 2),
-                marks(table::p_value(c.p))
-            );
+            let cells = table::coefficient_line(c).join(" | ");
+            let _ = writeln!(out, "| {} |", marks(cells));
         }
     }
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use crate::export::output::Output;
 use crate::report::{
-    AggregateReport, CarRow, Check, DayRow, EventReport, Exclusion, FetchedSymbol, StoreEntry,
-    Summary, TestReport, TestsReport,
+    AggregateBharRow, AggregateReport, BharRow, CarRow, Check, CoefficientReport, DayRow,
+    EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport, TestsReport,
 };
 
 /// `0.1234` as `12.34%`, or `-` when missing.
@@ -322,6 +322,52 @@ fn render_event(out: &mut String, e: &EventReport) {
     }
 }
 
+/// An event's BHAR window as cells: window, dates, days, firm, benchmark, BHAR, abnormal MV
+/// (the console table and the Markdown report; each marks a cut-short window its own way).
+pub(super) fn bhar_line(b: &BharRow) -> [String; 7] {
+    let dates = match (b.start, b.end) {
+        (Some(s), Some(t)) => format!("{s} to {t}"),
+        _ => "-".into(),
+    };
+    [
+        b.window.clone(),
+        dates,
+        b.days.to_string(),
+        pct(b.firm_bh_return),
+        pct(b.benchmark_bh_return),
+        pct(b.bhar),
+        billions(b.abnormal_market_value_change),
+    ]
+}
+
+/// A portfolio BHAR window as cells: window, N, cut short, mean, median, skewness, t, t_sa,
+/// bootstrap p, abnormal MV.
+pub(super) fn aggregate_bhar_line(b: &AggregateBharRow) -> [String; 10] {
+    [
+        b.window.clone(),
+        b.n.to_string(),
+        b.cut_short.to_string(),
+        pct(b.mean_bhar),
+        pct(b.median_bhar),
+        fixed(b.skewness, 2),
+        stat(&b.t),
+        stat(&b.t_sa),
+        p_value(b.bootstrap_p),
+        billions(b.abnormal_market_value_change),
+    ]
+}
+
+/// A regression coefficient as cells: name, estimate, s.e., t, p.
+pub(super) fn coefficient_line(c: &CoefficientReport) -> [String; 5] {
+    [
+        c.name.clone(),
+        fixed(c.estimate, 5),
+        fixed(c.se, 5),
+        fixed(c.t, 2),
+        p_value(c.p),
+    ]
+}
+
 /// An event's buy-and-hold windows: the firm, its benchmark, the gap and its dollars.
 fn render_event_bhar(out: &mut String, e: &EventReport) {
     let _ = writeln!(
@@ -330,19 +376,11 @@ fn render_event_bhar(out: &mut String, e: &EventReport) {
         "BHAR", "dates", "days", "firm", "benchmark", "BHAR", "abn. MV"
     );
     for b in &e.bhar {
-        let dates = match (b.start, b.end) {
-            (Some(s), Some(t)) => format!("{s} to {t}"),
-            _ => "-".into(),
-        };
-        let days = format!("{}{}", b.days, if b.cut_short { "*" } else { "" });
+        let [window, dates, days, firm, bench, bhar, mv] = bhar_line(b);
+        let days = format!("{days}{}", if b.cut_short { "*" } else { "" });
         let _ = writeln!(
             out,
-            "  {:<7}  {dates:<23}  {days:>4}  {:>9}  {:>9}  {:>9}  {:>12}",
-            b.window,
-            pct(b.firm_bh_return),
-            pct(b.benchmark_bh_return),
-            pct(b.bhar),
-            billions(b.abnormal_market_value_change)
+            "  {window:<7}  {dates:<23}  {days:>4}  {firm:>9}  {bench:>9}  {bhar:>9}  {mv:>12}"
         );
     }
     if e.bhar.iter().any(|b| b.cut_short) {
@@ -364,19 +402,10 @@ fn render_aggregate_bhar(out: &mut String, a: &AggregateReport) {
         "BHAR", "N", "short", "mean", "median", "skew", "t", "t_sa", "boot. p", "abn. MV"
     );
     for b in &a.bhar {
+        let [window, n, short, mean, median, skew, t, t_sa, boot, mv] = aggregate_bhar_line(b);
         let _ = writeln!(
             out,
-            "  {:<7} {:>3}  {:>5}  {:>9}  {:>9}  {:>6}  {:>9}  {:>9}  {:>9}  {:>12}",
-            b.window,
-            b.n,
-            b.cut_short,
-            pct(b.mean_bhar),
-            pct(b.median_bhar),
-            fixed(b.skewness, 2),
-            stat(&b.t),
-            stat(&b.t_sa),
-            p_value(b.bootstrap_p),
-            billions(b.abnormal_market_value_change)
+            "  {window:<7} {n:>3}  {short:>5}  {mean:>9}  {median:>9}  {skew:>6}  {t:>9}  {t_sa:>9}  {boot:>9}  {mv:>12}"
         );
     }
     if let Some(b) = a.bhar.first() {
@@ -408,14 +437,10 @@ fn render_cross_section(out: &mut String, a: &AggregateReport) {
             "", "estimate", "s.e.", "t", "p"
         );
         for c in &r.coefficients {
+            let [name, estimate, se, t, p] = coefficient_line(c);
             let _ = writeln!(
                 out,
-                "    {:<16}  {:>11}  {:>10}  {:>8}  {:>10}",
-                c.name,
-                fixed(c.estimate, 5),
-                fixed(c.se, 5),
-                fixed(c.t, 2),
-                p_value(c.p)
+                "    {name:<16}  {estimate:>11}  {se:>10}  {t:>8}  {p:>10}"
             );
         }
     }
