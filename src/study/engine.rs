@@ -268,7 +268,7 @@ pub fn run_event(
     let volume_model = panel.volume.and_then(|v| VolumeModel::fit(&v[lo..=hi]));
     let mut days = event_days(&inputs, design.window, day0);
     add_volume(&mut days, panel.volume, volume_model.as_ref());
-    let cars = design
+    let mut cars: Vec<CarResult> = design
         .car_windows
         .iter()
         .map(|&w| {
@@ -282,6 +282,7 @@ pub fn run_event(
             }
         })
         .collect();
+    add_p_values(&inputs.student, &mut days, &mut cars);
     Ok(EventResult {
         day0,
         model,
@@ -291,6 +292,23 @@ pub fn run_event(
         cars,
         volume_model,
     })
+}
+
+/// Every p-value of the event (its days' ARs, its windows' CARs both ways), computed together:
+/// they share one Student t, whose [`StudentT::p_many`] overlaps them.
+fn add_p_values(student: &StudentT, days: &mut [DayResult], cars: &mut [CarResult]) {
+    let mut ts = Vec::with_capacity(days.len() + 2 * cars.len());
+    ts.extend(days.iter().map(|d| d.ar_t));
+    ts.extend(cars.iter().flat_map(|c| [c.t, c.t_simple]));
+    let mut ps = vec![0.0; ts.len()];
+    student.p_many(&ts, &mut ps);
+    let (day_ps, car_ps) = ps.split_at(days.len());
+    for (d, &p) in days.iter_mut().zip(day_ps) {
+        d.ar_p = p;
+    }
+    for (c, p) in cars.iter_mut().zip(car_ps.chunks_exact(2)) {
+        (c.p, c.p_simple) = (p[0], p[1]);
+    }
 }
 
 /// Each event day's volume and, with a volume model, its abnormal log volume and t.
@@ -438,7 +456,8 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
                 normal,
                 ar,
                 ar_t,
-                ar_p: inputs.student.p(ar_t),
+                // With the event's other p-values, by add_p_values.
+                ar_p: f64::NAN,
                 // Before the first valid AR there is no cumulative AR yet: missing, not zero.
                 car: if days == 0 { f64::NAN } else { car },
                 car_variance: if days == 0 {
@@ -515,9 +534,10 @@ fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarRes
         car,
         variance,
         t,
-        p: inputs.student.p(t),
+        // With the event's other p-values, by add_p_values.
+        p: f64::NAN,
         t_simple,
-        p_simple: inputs.student.p(t_simple),
+        p_simple: f64::NAN,
         market_value_change: mv_change.value(),
         abnormal_market_value_change: abnormal_mv_change.value(),
         volatility_ratio: f64::NAN,
