@@ -4,7 +4,7 @@
 //! event with its estimation residuals pooled as they come (as the pipeline does: the rank test,
 //! the generalized sign, the CDA and Kolari-Pynnönen's exact r), on every core; then the whole
 //! aggregate with its test battery. Two sizes: 10,000 events (500 firms x 20) and 1,000,000
-//! (5,000 firms x 200). Prints events per second.
+//! (5,000 firms x 200; `EVENTSTUDY_BENCH_SMALL=1` skips it). Prints events per second.
 
 use std::time::Instant;
 
@@ -105,5 +105,8 @@ fn bench(firms: usize, events_per_firm: usize) {
 
 fn main() {
     bench(500, 20);
-    bench(5_000, 200);
+    // `EVENTSTUDY_BENCH_SMALL=1`: the small panel only (quick, or under valgrind).
+    if std::env::var_os("EVENTSTUDY_BENCH_SMALL").is_none() {
+        bench(5_000, 200);
+    }
 }

@@ -7,7 +7,7 @@
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
     average_ranks_into, cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
-    mean_sd, patell_z, sign_z, wilcoxon, RankTest, TestStat,
+    mean_sd, patell_z, sign_z, wilcoxon, RankScratch, RankTest, TestStat,
 };
 use crate::study::stats::chi_square_p;
 use crate::study::window::RelWindow;
@@ -429,7 +429,7 @@ pub struct Pool {
 struct Scratch {
     values: Vec<f64>,
     rels: Vec<i64>,
-    order: Vec<u64>,
+    rank: RankScratch,
     ranks: Vec<f64>,
 }
 
@@ -443,24 +443,25 @@ impl Pool {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.values.clear();
         scratch.rels.clear();
-        let mut ssr = 0.0;
+        let (mut ssr, mut positive) = (0.0, 0);
         if !residuals.is_empty() {
             let by_rel = self
                 .estimation_by_rel
                 .span_mut(first_rel, first_rel + residuals.len() as i64 - 1);
-            for (j, &res) in residuals.iter().enumerate() {
+            for ((rel, &res), tally) in (first_rel..).zip(residuals).zip(by_rel) {
                 if res.is_finite() {
-                    self.valid += 1;
-                    self.positive += usize::from(res > 0.0);
-                    by_rel[j].0 += res;
-                    by_rel[j].1 += 1;
+                    positive += usize::from(res > 0.0);
+                    tally.0 += res;
+                    tally.1 += 1;
                     scratch.values.push(res);
-                    scratch.rels.push(first_rel + j as i64);
+                    scratch.rels.push(rel);
                     ssr += res * res;
                 }
             }
         }
         let l = scratch.values.len();
+        self.valid += l;
+        self.positive += positive;
         for d in result.days.iter().filter(|d| d.ar.is_finite()) {
             scratch.values.push(d.ar);
             scratch.rels.push(d.rel as i64);
@@ -475,19 +476,37 @@ impl Pool {
     }
 
     /// Adds the event's scaled residuals z = e / `scale` to S_t and Q_t of their calendar days.
+    /// A day without a key (fewer keys than residuals) counts on one shared key, i32::MIN.
     fn add_calendar(&mut self, residuals: &[f64], keys: &[i32], scale: f64) {
-        // A day without a key (none given) counts on one shared key, i32::MIN.
-        let key = |j: usize| keys.get(j).copied().unwrap_or(i32::MIN) as i64;
-        let valid = || (0..residuals.len()).filter(|&j| residuals[j].is_finite());
-        let (lo, hi) = valid().fold((i64::MAX, i64::MIN), |(lo, hi), j| {
-            (lo.min(key(j)), hi.max(key(j)))
-        });
-        let sums = self.calendar.span_mut(lo, hi);
-        for j in valid() {
-            let z = residuals[j] / scale;
-            let slot = &mut sums[(key(j) - lo) as usize];
-            slot.0 += z;
-            slot.1 += z * z;
+        // One division, then products: z differs from e / scale in its last bit at most
+        // (Kolari-Pynnönen's r, a sum of millions of them, is compared to 1e-12 relative).
+        let inverse = 1.0 / scale;
+        let (keyed, unkeyed) = residuals.split_at(keys.len().min(residuals.len()));
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for (&e, &key) in keyed.iter().zip(keys) {
+            if e.is_finite() {
+                lo = lo.min(key);
+                hi = hi.max(key);
+            }
+        }
+        if lo <= hi {
+            let sums = self.calendar.span_mut(lo as i64, hi as i64);
+            for (&e, &key) in keyed.iter().zip(keys) {
+                if e.is_finite() {
+                    let z = e * inverse;
+                    let slot = &mut sums[(key - lo) as usize];
+                    slot.0 += z;
+                    slot.1 += z * z;
+                }
+            }
+        }
+        if unkeyed.iter().any(|e| e.is_finite()) {
+            let slot = self.calendar.slot(i32::MIN as i64);
+            for &e in unkeyed.iter().filter(|e| e.is_finite()) {
+                let z = e * inverse;
+                slot.0 += z;
+                slot.1 += z * z;
+            }
         }
     }
 
@@ -496,7 +515,7 @@ impl Pool {
         let Some((&lo, &hi)) = scratch.rels.iter().min().zip(scratch.rels.iter().max()) else {
             return;
         };
-        average_ranks_into(&scratch.values, &mut scratch.order, &mut scratch.ranks);
+        average_ranks_into(&scratch.values, &mut scratch.rank, &mut scratch.ranks);
         let scale = scratch.values.len() as f64 + 1.0;
         let tallies = self.rank_by_rel.span_mut(lo, hi);
         for (rel, rank) in scratch.rels.iter().zip(&scratch.ranks) {

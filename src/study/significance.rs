@@ -122,55 +122,70 @@ fn sort_key(v: f64) -> u64 {
 /// Average ranks (1-based) of `values`, ties sharing the mean of their ranks.
 pub fn average_ranks(values: &[f64]) -> Vec<f64> {
     let mut ranks = Vec::new();
-    average_ranks_into(values, &mut Vec::new(), &mut ranks);
+    average_ranks_into(values, &mut RankScratch::default(), &mut ranks);
     ranks
 }
 
-/// [`average_ranks`] into `ranks`, with `order` as scratch: a caller ranking many small
-/// samples (one per event) reuses both and allocates nothing.
+/// Buffers [`average_ranks_into`] reuses: a caller ranking many small samples (one per event)
+/// keeps one and allocates nothing after the first sample.
+#[derive(Debug, Clone, Default)]
+pub struct RankScratch {
+    /// The packed keys, sorted.
+    order: Vec<u64>,
+}
+
+/// [`average_ranks`] into `ranks`, with `scratch`'s buffers.
 ///
 /// Each value's sort key carries its index in its lowest bits, so one sort of plain integers
-/// orders them (several times faster than sorting pairs). Values that differ only in those bits
-/// (within about 2^-44 of each other) are put back in their exact order by a second, tiny sort
-/// of just those runs, so the ranks are exactly those of a sort by value.
-pub fn average_ranks_into(values: &[f64], order: &mut Vec<u64>, ranks: &mut Vec<f64>) {
+/// orders them (several times faster than sorting pairs). A value whose key's high part no
+/// other value shares has no tie: its rank is its position, the common case. Values that share
+/// a high part (equal, or within about 2^-44 of each other) are put in their exact order by a
+/// second, tiny sort of just that run, and equal ones share their mean rank, so the ranks are
+/// exactly those of a sort by value. -0 counts as +0 (they are equal, hence tied).
+pub fn average_ranks_into(values: &[f64], scratch: &mut RankScratch, ranks: &mut Vec<f64>) {
     let n = values.len();
     let index_bits = usize::BITS - n.saturating_sub(1).leading_zeros();
     let index_mask = (1u64 << index_bits) - 1;
     let index = |packed: u64| (packed & index_mask) as usize;
+    // Adding +0 turns -0 into +0 and leaves every other value as it is.
+    let key = |v: f64| sort_key(v + 0.0);
+    let order = &mut scratch.order;
     order.clear();
     order.extend(
         values
             .iter()
             .enumerate()
-            .map(|(i, &v)| (sort_key(v) & !index_mask) | i as u64),
+            .map(|(i, &v)| (key(v) & !index_mask) | i as u64),
     );
     order.sort_unstable();
+    ranks.clear();
+    ranks.resize(n, 0.0);
     let mut i = 0;
     while i < n {
         let high = order[i] & !index_mask;
-        let run = order[i..]
-            .iter()
-            .take_while(|&&p| p & !index_mask == high)
-            .count();
-        if run > 1 {
-            order[i..i + run].sort_unstable_by_key(|&p| sort_key(values[index(p)]));
+        let mut j = i + 1;
+        while j < n && order[j] & !index_mask == high {
+            j += 1;
         }
-        i += run;
+        if j == i + 1 {
+            ranks[index(order[i])] = (i + 1) as f64;
+        } else {
+            let run = &mut order[i..j];
+            run.sort_unstable_by_key(|&p| key(values[index(p)]));
+            // Ties share their mean rank, so the order among equals does not matter.
+            for_each_tie_group(
+                run.len(),
+                |a, b| values[index(run[a])] == values[index(run[b])],
+                |a, b| {
+                    let rank = (2 * i + a + b) as f64 / 2.0 + 1.0;
+                    for &p in &run[a..=b] {
+                        ranks[index(p)] = rank;
+                    }
+                },
+            );
+        }
+        i = j;
     }
-    ranks.clear();
-    ranks.resize(n, 0.0);
-    // Ties share their mean rank, so the order among equals does not matter.
-    for_each_tie_group(
-        n,
-        |a, b| values[index(order[a])] == values[index(order[b])],
-        |i, j| {
-            let rank = (i + j) as f64 / 2.0 + 1.0;
-            for &p in &order[i..=j] {
-                ranks[index(p)] = rank;
-            }
-        },
-    );
 }
 
 /// Calls `group(i, j)` for each run i..=j of sorted positions whose values are `equal`.
@@ -422,9 +437,53 @@ mod tests {
         assert_eq!(average_ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
     }
 
-    /// The packed-key sort against the definition (rank = 1 + number smaller + half the number
-    /// of others equal), on samples full of exact ties and of neighbours one ulp apart, the
-    /// values the packed index bits cannot tell apart.
+    /// Average ranks by their definition: 1 + the number smaller + half the number of others
+    /// equal (quadratic: the reference for small samples).
+    fn ranks_by_definition(values: &[f64]) -> Vec<f64> {
+        values
+            .iter()
+            .map(|&v| {
+                let smaller = values.iter().filter(|&&w| w < v).count() as f64;
+                let equal = values.iter().filter(|&&w| w == v).count() as f64;
+                1.0 + smaller + (equal - 1.0) / 2.0
+            })
+            .collect()
+    }
+
+    /// A sample of `n` values of one of several shapes, each drawn from `next`.
+    fn rank_sample(n: usize, shape: u64, next: &mut impl FnMut() -> u64) -> Vec<f64> {
+        let mut values: Vec<f64> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let r = next();
+            let uniform = ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.1;
+            let v = match (shape, r % 5) {
+                // Exact ties, neighbours one to three ulps apart, zeros of both signs: the
+                // values the packed index bits cannot tell apart.
+                (0, 0) if !values.is_empty() => values[(r as usize >> 8) % values.len()],
+                (0, 1) if !values.is_empty() => {
+                    let base = values[(r as usize >> 8) % values.len()];
+                    f64::from_bits(base.to_bits() + 1 + (r >> 40) % 3)
+                }
+                (0, 2) => 0.0,
+                (0, 3) if r & 1 << 20 != 0 => -0.0,
+                // One far outlier crowds the rest into a bucket or two.
+                (1, _) if values.is_empty() => 1e6,
+                // Few distinct values: long runs of ties.
+                (2, _) => (r % 4) as f64,
+                // A bell shape with fat tails.
+                (3, _) => uniform / (uniform.abs() + 1e-3),
+                // Infinities now and then: the one-sort path.
+                (4, 0) => f64::INFINITY,
+                (4, 1) => f64::NEG_INFINITY,
+                _ => uniform,
+            };
+            values.push(v);
+        }
+        values
+    }
+
+    /// The bucketed sort and the packed-key fix-up against the definition, on samples of every
+    /// shape and size around the bucket thresholds.
     #[test]
     fn average_ranks_match_the_definition_at_the_last_bit() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -434,31 +493,44 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for n in [0usize, 1, 2, 3, 7, 64, 251, 300] {
-            let mut values: Vec<f64> = Vec::with_capacity(n);
-            for _ in 0..n {
-                let r = next();
-                let v = match r % 5 {
-                    0 if !values.is_empty() => values[(r as usize >> 8) % values.len()],
-                    1 if !values.is_empty() => {
-                        let base = values[(r as usize >> 8) % values.len()];
-                        f64::from_bits(base.to_bits() + 1 + (r >> 40) % 3)
-                    }
-                    2 => 0.0,
-                    _ => ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.1,
-                };
-                values.push(v);
+        for n in [0usize, 1, 2, 3, 7, 17, 64, 251, 300, 2000] {
+            for shape in 0..5 {
+                let values = rank_sample(n, shape, &mut next);
+                let ranks = average_ranks(&values);
+                assert_eq!(
+                    ranks,
+                    ranks_by_definition(&values),
+                    "n = {n}, shape {shape}"
+                );
             }
-            let by_definition: Vec<f64> = values
-                .iter()
-                .map(|&v| {
-                    let smaller = values.iter().filter(|&&w| w < v).count() as f64;
-                    let equal = values.iter().filter(|&&w| w == v).count() as f64;
-                    1.0 + smaller + (equal - 1.0) / 2.0
-                })
-                .collect();
-            assert_eq!(average_ranks(&values), by_definition, "n = {n}");
         }
+        // All equal: every rank is the middle one.
+        assert_eq!(average_ranks(&[0.5; 4]), [2.5; 4]);
+    }
+
+    /// Beyond the bucketed size, the one sort of every key: against a sort of the values.
+    #[test]
+    fn average_ranks_of_a_large_sample() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let values = rank_sample(20_000, 0, &mut next);
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        // Rank of v: the mean of the first and last 1-based positions of values equal to v.
+        let expected: Vec<f64> = values
+            .iter()
+            .map(|&v| {
+                let first = sorted.partition_point(|&w| w < v);
+                let last = sorted.partition_point(|&w| w <= v);
+                (first + 1 + last) as f64 / 2.0
+            })
+            .collect();
+        assert_eq!(average_ranks(&values), expected);
     }
 
     #[test]
