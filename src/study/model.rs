@@ -286,14 +286,11 @@ impl FittedModel {
         let m = M;
         debug_assert_eq!(m, kind.regressors());
         debug_assert!(x.len() >= m && x[..m].iter().all(|c| c.len() == y.len()));
-        // The columns cut to y's length: indexing them by a day of y needs no bounds check.
-        let len = y.len();
-        let columns: [&[f64]; M] = std::array::from_fn(|j| &x[j][..len]);
-        let valid = |i: usize| y[i].is_finite() && columns.iter().all(|c| c[i].is_finite());
-        let idx = || (0..len).filter(move |&i| valid(i));
+        let valid = |i: usize| y[i].is_finite() && x[..m].iter().all(|c| c[i].is_finite());
+        let idx = || (0..y.len()).filter(move |&i| valid(i));
         let row = |i: usize| {
             let mut r = [0.0; MAX_REGRESSORS];
-            for (j, c) in columns.iter().enumerate() {
+            for (j, c) in x[..m].iter().enumerate() {
                 r[j] = c[i];
             }
             r
@@ -369,19 +366,18 @@ impl FittedModel {
             x_mean,
             s_inv,
         };
-        // normal_return's arithmetic with the regressor count a constant.
-        let normal = |r: &Regressors| alpha + (0..M).map(|j| betas[j] * r[j]).sum::<f64>();
         residuals.clear();
+        residuals.reserve(y.len());
         let mut ssr = 0.0;
-        residuals.extend((0..len).map(|i| {
+        for i in 0..y.len() {
             if valid(i) {
-                let e = y[i] - normal(&row(i));
+                let e = y[i] - model.normal_return(&row(i));
+                residuals.push(e);
                 ssr += e * e;
-                e
             } else {
-                f64::NAN
+                residuals.push(f64::NAN);
             }
-        }));
+        }
         model.sigma = (ssr / model.dof()).sqrt();
         Ok(model)
     }

@@ -48,14 +48,29 @@ impl StudentT {
     /// of a large run's engine time.
     pub fn p_many(&self, ts: &[f64], ps: &mut [f64]) {
         assert_eq!(ts.len(), ps.len(), "one p-value per statistic");
-        let mut ts = ts.chunks_exact(LANES);
-        let mut ps = ps.chunks_exact_mut(LANES);
-        for (t, p) in ts.by_ref().zip(ps.by_ref()) {
-            let t: [f64; LANES] = t.try_into().expect("a chunk of LANES");
-            self.p_lanes(t, p.try_into().expect("a chunk of LANES"));
-        }
-        for (&t, p) in ts.remainder().iter().zip(ps.into_remainder()) {
-            *p = self.p(t);
+        for (ts, ps) in ts.chunks(BLOCK).zip(ps.chunks_mut(BLOCK)) {
+            // Lanes step until the slowest of them converges, and a fraction's length depends
+            // on |t| (2 to 8 steps below 1.7 at 238 dof, 25 to 35 between 2 and 3): the
+            // statistics go in order of |t|, so that lanes of one group take about as long.
+            let mut order = [0u8; BLOCK];
+            for (i, slot) in order.iter_mut().enumerate().take(ts.len()) {
+                *slot = i as u8;
+            }
+            let order = &mut order[..ts.len()];
+            let size = |i: u8| ts[i as usize].abs();
+            order.sort_unstable_by(|&i, &j| size(i).total_cmp(&size(j)));
+            let mut groups = order.chunks_exact(LANES);
+            for group in groups.by_ref() {
+                let t = std::array::from_fn(|l| ts[group[l] as usize]);
+                let mut p = [0.0; LANES];
+                self.p_lanes(t, &mut p);
+                for (&i, p) in group.iter().zip(p) {
+                    ps[i as usize] = p;
+                }
+            }
+            for &i in groups.remainder() {
+                ps[i as usize] = self.p(ts[i as usize]);
+            }
         }
     }
 
@@ -179,6 +194,9 @@ impl StudentT {
 /// Lanes of [`StudentT::p_many`].
 const LANES: usize = 4;
 
+/// Statistics [`StudentT::p_many`] orders by size at a time (an event has 17 or so).
+const BLOCK: usize = 64;
+
 /// One lane's continued fraction: its (possibly swapped) parameters and the prefactor.
 #[derive(Debug, Clone, Copy)]
 struct Fraction {
@@ -295,10 +313,12 @@ mod tests {
         ];
         for dof in [1.0, 3.5, 57.0, 238.0, 1e4, f64::INFINITY, 0.0, f64::NAN] {
             let student = StudentT::new(dof);
-            for len in 0..=ts.len() {
-                let mut ps = vec![0.0; len];
-                student.p_many(&ts[..len], &mut ps);
-                for (&t, p) in ts[..len].iter().zip(&ps) {
+            // Past one block of statistics ordered by size, too.
+            let many: Vec<f64> = ts.iter().cycle().take(150).map(|t| t * 1.01).collect();
+            for sample in (0..=ts.len()).map(|len| &ts[..len]).chain([&many[..]]) {
+                let mut ps = vec![0.0; sample.len()];
+                student.p_many(sample, &mut ps);
+                for (&t, p) in sample.iter().zip(&ps) {
                     assert_eq!(p.to_bits(), student.p(t).to_bits(), "dof {dof}, t {t}");
                 }
             }
