@@ -542,7 +542,7 @@ mod tests {
                 }
                 (0, 2) => 0.0,
                 (0, 3) if r & 1 << 20 != 0 => -0.0,
-                // One far outlier crowds the rest into a bucket or two.
+                // One far outlier crowds the rest into a few codes: long runs to sort exactly.
                 (1, _) if values.is_empty() => 1e6,
                 // Few distinct values: long runs of ties.
                 (2, _) => (r % 4) as f64,
@@ -558,8 +558,8 @@ mod tests {
         values
     }
 
-    /// The bucketed sort and the packed-key fix-up against the definition, on samples of every
-    /// shape and size around the bucket thresholds.
+    /// The radix sort and the fix-up of shared codes against the definition, on samples of every
+    /// shape (ties, neighbours an ulp apart, a far outlier, infinities) and size.
     #[test]
     fn average_ranks_match_the_definition_at_the_last_bit() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -584,7 +584,7 @@ mod tests {
         assert_eq!(average_ranks(&[0.5; 4]), [2.5; 4]);
     }
 
-    /// Beyond the bucketed size, the one sort of every key: against a sort of the values.
+    /// Beyond the radix size, the one comparison sort of every key: against a sort of the values.
     #[test]
     fn average_ranks_of_a_large_sample() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
