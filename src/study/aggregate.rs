@@ -814,6 +814,21 @@ mod tests {
         pool.residual_correlation()
     }
 
+    /// Without calendar keys every residual counts on one shared key: the same sums as keys
+    /// that are all that one key.
+    #[test]
+    fn residuals_without_keys_share_one_key() {
+        let results = events(&[120, 130, 140]);
+        let (mut unkeyed, mut one_key) = (Pool::default(), Pool::default());
+        for r in &results {
+            unkeyed.add(r, &[]);
+            one_key.add(r, &vec![i32::MIN; r.estimation_residuals.len()]);
+        }
+        let r = unkeyed.residual_correlation();
+        assert!(r.is_finite());
+        assert_eq!(r.to_bits(), one_key.residual_correlation().to_bits());
+    }
+
     /// Each event's scaled residuals z_it by calendar key.
     fn scaled(r: &EventResult) -> Vec<(i32, f64)> {
         let valid: Vec<(i32, f64)> = r
