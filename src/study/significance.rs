@@ -515,13 +515,7 @@ mod tests {
     /// infinities among them.
     #[test]
     fn wilcoxon_matches_the_definition() {
-        let mut state = 0x1234_5678_9abc_def1u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x1234_5678_9abc_def1u64);
         for n in [1usize, 2, 5, 40, 300] {
             for shape in 0..5 {
                 let mut values = rank_sample(n, shape, &mut next);
@@ -576,6 +570,16 @@ mod tests {
         assert_eq!(average_ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
     }
 
+    /// A deterministic stream of pseudo-random words (Marsaglia's xorshift64) for the samples.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     /// Average ranks by their definition: 1 + the number smaller + half the number of others
     /// equal (quadratic: the reference for small samples).
     fn ranks_by_definition(values: &[f64]) -> Vec<f64> {
@@ -625,13 +629,7 @@ mod tests {
     /// shape (ties, neighbours an ulp apart, a far outlier, infinities) and size.
     #[test]
     fn average_ranks_match_the_definition_at_the_last_bit() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         for n in [0usize, 1, 2, 3, 7, 17, 64, 251, 300, 2000] {
             for shape in 0..5 {
                 let values = rank_sample(n, shape, &mut next);
@@ -650,13 +648,7 @@ mod tests {
     /// Beyond the radix size, the one comparison sort of every key: against a sort of the values.
     #[test]
     fn average_ranks_of_a_large_sample() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         let values = rank_sample(RADIX_MAX + 5, 0, &mut next);
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
