@@ -45,7 +45,22 @@ impl PriceSource for CsvDirSource {
 
 /// Reads one price CSV. Needs `date` and `adj_close`; `close` is optional. Empty cells, `null`
 /// and `NaN` are missing values. Every other problem names the file, row and column.
+///
+/// A plain file (no quotes, every row as wide as the header: what Yahoo, pandas and the
+/// `synthetic` panels write) is split by hand; anything else goes through polars' reader. Both
+/// hand the same text cells to the same parsing, so they read the same frame; the plain path
+/// only spares polars' per-file set-up and its text columns, most of the time a batch of many
+/// firms spends loading.
 pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    match PlainCsv::split(&bytes) {
+        Some(table) => frame_from_cells(path, &table.names, |name| table.column(name)),
+        None => read_with_polars(path),
+    }
+}
+
+/// The polars path: any CSV polars reads (quoted cells, ragged rows, a byte-order mark).
+fn read_with_polars(path: &Path) -> Result<PriceFrame> {
     let df = CsvReadOptions::default()
         .with_has_header(true)
         // Everything as text: the parsing below reports the exact row of a bad value.
@@ -53,12 +68,87 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|reader| reader.finish())
         .map_err(|e| Error::input(path, format!("not a readable CSV ({})", first_line(&e))))?;
-
     let names: Vec<String> = df
         .get_column_names()
         .iter()
         .map(|s| s.to_string())
         .collect();
+    // The columns the frame reads, as text, held here so that their cells can be borrowed.
+    let texts = [col::DATE, col::ADJ_CLOSE, col::CLOSE, col::VOLUME]
+        .into_iter()
+        .filter(|c| names.iter().any(|n| n == c))
+        .map(|c| Ok((c, text_column(&df, c)?)))
+        .collect::<Result<Vec<_>>>()?;
+    frame_from_cells(path, &names, |name| {
+        let (_, text) = texts
+            .iter()
+            .find(|(c, _)| *c == name)
+            .ok_or_else(|| Error::Internal(format!("no column {name}")))?;
+        Ok(text.iter().collect())
+    })
+}
+
+/// A CSV without quotes split into its cells, borrowed from the file's bytes.
+struct PlainCsv<'a> {
+    names: Vec<String>,
+    /// Row-major: row r's cell c is `cells[r * names.len() + c]`.
+    cells: Vec<&'a str>,
+}
+
+impl<'a> PlainCsv<'a> {
+    /// The file's header and cells, or `None` when the file is not plain: not UTF-8, empty, a
+    /// byte-order mark, a quote anywhere, an empty, unnamed or repeated column name, an empty
+    /// line before the last, or a row of another width than the header. Those are polars'.
+    fn split(bytes: &'a [u8]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if text.is_empty() || text.starts_with('\u{feff}') || text.contains('"') {
+            return None;
+        }
+        let body = text.strip_suffix('\n').unwrap_or(text);
+        let mut lines = body.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+        let names: Vec<String> = lines.next()?.split(',').map(str::to_string).collect();
+        let unique = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+        if !unique || names.iter().any(String::is_empty) {
+            return None;
+        }
+        let width = names.len();
+        let mut cells = Vec::with_capacity(bytes.len() / 8);
+        for line in lines {
+            if line.is_empty() {
+                return None;
+            }
+            let before = cells.len();
+            cells.extend(line.split(','));
+            if cells.len() - before != width {
+                return None;
+            }
+        }
+        Some(PlainCsv { names, cells })
+    }
+
+    /// A column's cells from top to bottom; an empty cell is missing, as polars reads it.
+    fn column(&self, name: &str) -> Result<Vec<Option<&'a str>>> {
+        let width = self.names.len();
+        let at = self
+            .names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| Error::Internal(format!("no column {name}")))?;
+        Ok(self
+            .cells
+            .chunks_exact(width)
+            .map(|row| Some(row[at]).filter(|c| !c.is_empty()))
+            .collect())
+    }
+}
+
+/// The price frame from a CSV's column names and text cells (`column` gives a column's cells,
+/// top to bottom): checks the columns, then parses every cell, naming the first bad one.
+fn frame_from_cells<'c>(
+    path: &Path,
+    names: &[String],
+    column: impl Fn(&str) -> Result<Vec<Option<&'c str>>>,
+) -> Result<PriceFrame> {
     let has = |c: &str| names.iter().any(|n| n == c);
     let missing: Vec<&str> = [col::DATE, col::ADJ_CLOSE]
         .into_iter()
@@ -75,14 +165,14 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
         ));
     }
 
-    let dates = text_column(&df, col::DATE)?
-        .iter()
+    let dates = column(col::DATE)?
+        .into_iter()
         .enumerate()
         .map(|(i, v)| parse_date(v, i).map_err(|m| Error::input(path, m)))
         .collect::<Result<Vec<NaiveDate>>>()?;
     let number_column = |name: &str| -> Result<Vec<Option<f64>>> {
-        text_column(&df, name)?
-            .iter()
+        column(name)?
+            .into_iter()
             .enumerate()
             .map(|(i, v)| parse_number(v, i, name).map_err(|m| Error::input(path, m)))
             .collect()
@@ -208,6 +298,70 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap(), [9.0, 10.0]);
         assert!(f64_column(f.frame(), col::CLOSE).unwrap()[0].is_nan());
+    }
+
+    /// Plain files, each with something polars' reader and the hand split must agree on.
+    const PLAIN: [&str; 5] = [
+        "date,open,high,low,close,adj_close,volume\n\
+         2025-01-03,1,1,1,10.5,10.0,5\n\
+         2025-01-02,1,1,1,,9.0,5\n",
+        "date,adj_close\r\n2025-01-02,88.3\r\n2025-01-03, 89.1 \r\n",
+        "date,close,adj_close\n2025-01-02,null,NaN\n2025-01-03,2,2.5e1",
+        "adj_close,date,volume,note\n1.5,2025-01-06 00:00:00-05:00,,x\n2.5,2025-1-3,0,\n",
+        "date,adj_close\n",
+    ];
+
+    #[test]
+    fn the_hand_split_reads_what_polars_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, text) in PLAIN.iter().enumerate() {
+            assert!(
+                PlainCsv::split(text.as_bytes()).is_some(),
+                "case {i} is plain"
+            );
+            let p = write(dir.path(), &format!("P{i}.csv"), text);
+            match (read_price_csv(&p), read_with_polars(&p)) {
+                (Ok(hand), Ok(polars)) => assert!(
+                    hand.frame().equals_missing(polars.frame()),
+                    "case {i}: {hand:?} against {polars:?}"
+                ),
+                (Err(hand), Err(polars)) => assert_eq!(hand.to_string(), polars.to_string()),
+                (hand, polars) => panic!("case {i}: {hand:?} against {polars:?}"),
+            }
+        }
+        // The cells themselves: trimmed only by the parsing, empty ones missing.
+        let t = PlainCsv::split(PLAIN[3].as_bytes()).unwrap();
+        assert_eq!(t.column("volume").unwrap(), [None, Some("0")]);
+        assert_eq!(t.column("adj_close").unwrap(), [Some("1.5"), Some("2.5")]);
+        let f = read_price_csv(&dir.path().join("P2.csv")).unwrap();
+        assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap()[1], 25.0);
+    }
+
+    #[test]
+    fn files_that_are_not_plain_go_to_polars() {
+        let not_plain = [
+            "",
+            "\u{feff}date,adj_close\n2025-01-02,1\n",
+            "date,adj_close\n\"2025-01-02\",1\n",
+            "date,adj_close\n2025-01-02,1,9\n",
+            "date,adj_close\n2025-01-02\n",
+            "date,adj_close\n\n2025-01-02,1\n",
+            "date,date\n2025-01-02,1\n",
+            "date,,adj_close\n2025-01-02,1,1\n",
+        ];
+        for text in not_plain {
+            assert!(PlainCsv::split(text.as_bytes()).is_none(), "{text:?}");
+        }
+        assert!(PlainCsv::split(&[b'd', 0xff, b'\n']).is_none(), "not UTF-8");
+        // Quoted cells still read, through polars.
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "Q.csv",
+            "date,adj_close\n\"2025-01-02\",\"1.5\"\n2025-01-03,2\n",
+        );
+        let f = read_price_csv(&p).unwrap();
+        assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap(), [1.5, 2.0]);
     }
 
     #[test]
