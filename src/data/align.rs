@@ -1,8 +1,9 @@
-//! Aligns a firm's prices on its benchmark's trading calendar (a polars left join on date).
+//! Aligns a firm's prices on its benchmark's trading calendar (a merge of two date-sorted
+//! series: a left join on date).
 
 use polars::prelude::*;
 
-use crate::data::prices::{col, date_column, f64_column, polars_err, PriceFrame};
+use crate::data::prices::{col, day_numbers, f64_column, from_epoch_days, polars_err, PriceFrame};
 use crate::error::{Error, Result};
 use crate::study::TradingCalendar;
 
@@ -20,40 +21,58 @@ pub struct AlignedPrices {
     pub firm_volume: Vec<f64>,
 }
 
-const BENCH: &str = "benchmark_adj_close";
-
 /// Event time runs on the benchmark's calendar (METHODS.md): every benchmark date with a
 /// price is a trading day; a firm's missing day stays missing and a firm's date the benchmark
 /// lacks is dropped.
+///
+/// Both frames are sorted by date without repeats ([`PriceFrame`]'s invariant), so one pass
+/// over both finds each benchmark day's firm row: a left join without a hash table.
 pub fn align(firm: &PriceFrame, benchmark: &PriceFrame) -> Result<AlignedPrices> {
-    let bench = benchmark
+    let bench_days = day_numbers(benchmark.frame(), col::DATE)?;
+    let bench_prices: Vec<Option<f64>> = benchmark
         .frame()
-        .select([col::DATE, col::ADJ_CLOSE])
-        .and_then(|mut df| {
-            df.rename(col::ADJ_CLOSE, BENCH.into())?;
-            df.drop_nulls(Some(&[BENCH.to_string()]))
-        })
+        .column(col::ADJ_CLOSE)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .and_then(|c| Ok(c.f64()?.iter().collect()))
         .map_err(|e| polars_err("benchmark", e))?;
-    if bench.height() == 0 {
+    let firm_days = day_numbers(firm.frame(), col::DATE)?;
+    let firm_adj_close = f64_column(firm.frame(), col::ADJ_CLOSE)?;
+    let firm_close = f64_column(firm.frame(), col::CLOSE)?;
+    let firm_volume = f64_column(firm.frame(), col::VOLUME)?;
+
+    let days = bench_prices.iter().filter(|p| p.is_some()).count();
+    if days == 0 {
         return Err(Error::data("the benchmark has no prices"));
     }
-    let joined = bench
-        .join(
-            firm.frame(),
-            [col::DATE],
-            [col::DATE],
-            JoinArgs::new(JoinType::Left),
-            None,
-        )
-        .and_then(|df| df.sort([col::DATE], SortMultipleOptions::default()))
-        .map_err(|e| polars_err("aligning firm and benchmark", e))?;
-
+    let mut dates = Vec::with_capacity(days);
+    let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(days));
+    let mut next = 0;
+    for (&day, price) in bench_days.iter().zip(&bench_prices) {
+        // A benchmark day without a price is not a trading day.
+        let Some(price) = *price else { continue };
+        while firm_days.get(next).is_some_and(|&d| d < day) {
+            next += 1;
+        }
+        let row = (firm_days.get(next) == Some(&day)).then_some(next);
+        let firm = |column: &[f64]| row.map_or(f64::NAN, |r| column[r]);
+        dates.push(from_epoch_days(day));
+        let values = [
+            price,
+            firm(&firm_adj_close),
+            firm(&firm_close),
+            firm(&firm_volume),
+        ];
+        for (column, value) in columns.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+    let [benchmark_adj_close, firm_adj_close, firm_close, firm_volume] = columns;
     Ok(AlignedPrices {
-        calendar: TradingCalendar::new(date_column(&joined, col::DATE)?)?,
-        firm_adj_close: f64_column(&joined, col::ADJ_CLOSE)?,
-        firm_close: f64_column(&joined, col::CLOSE)?,
-        benchmark_adj_close: f64_column(&joined, BENCH)?,
-        firm_volume: f64_column(&joined, col::VOLUME)?,
+        calendar: TradingCalendar::new(dates)?,
+        firm_adj_close,
+        firm_close,
+        benchmark_adj_close,
+        firm_volume,
     })
 }
 
@@ -101,5 +120,73 @@ mod tests {
         assert!(a.firm_adj_close[1].is_nan());
         assert_eq!((a.firm_adj_close[0], a.firm_adj_close[2]), (1.0, 1.1));
         assert_eq!((a.firm_close[0], a.firm_close[2]), (10.0, 11.0));
+    }
+
+    /// Random calendars against a lookup by date: every benchmark day with a price, in order,
+    /// with the firm's values of that date or NaN.
+    #[test]
+    fn the_merge_is_a_left_join_on_date() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let day = |n: u64| NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(n);
+        for case in 0..50 {
+            let mut bench_dates = Vec::new();
+            let mut bench_prices = Vec::new();
+            let mut firm = std::collections::BTreeMap::new();
+            for n in 0..200 {
+                if next() % 4 != 0 {
+                    bench_dates.push(day(n));
+                    bench_prices.push((next() % 5 != 0).then_some(100.0 + n as f64));
+                }
+                // The firm trades some benchmark days, some others, from a random start.
+                if n >= case * 3 && next() % 3 != 0 {
+                    firm.insert(day(n), n as f64);
+                }
+            }
+            if bench_prices.iter().all(Option::is_none) {
+                continue;
+            }
+            let bench =
+                PriceFrame::from_columns(bench_dates.clone(), None, bench_prices.clone()).unwrap();
+            let firm_frame = PriceFrame::with_volume(
+                firm.keys().copied().collect(),
+                Some(firm.values().map(|v| Some(v + 0.5)).collect()),
+                firm.values().map(|v| Some(*v)).collect(),
+                Some(firm.values().map(|v| Some(v * 10.0)).collect()),
+            )
+            .unwrap();
+            let a = align(&firm_frame, &bench).unwrap();
+            let expected: Vec<(NaiveDate, f64)> = bench_dates
+                .iter()
+                .zip(&bench_prices)
+                .filter_map(|(d, p)| Some((*d, (*p)?)))
+                .collect();
+            assert_eq!(a.calendar.dates().len(), expected.len(), "case {case}");
+            for (i, (date, price)) in expected.iter().enumerate() {
+                assert_eq!(a.calendar.dates()[i], *date);
+                assert_eq!(a.benchmark_adj_close[i], *price);
+                let same = |got: f64, want: Option<f64>| match want {
+                    Some(w) => got == w,
+                    None => got.is_nan(),
+                };
+                let v = firm.get(date).copied();
+                assert!(same(a.firm_adj_close[i], v), "case {case}, {date}");
+                assert!(same(a.firm_close[i], v.map(|v| v + 0.5)));
+                assert!(same(a.firm_volume[i], v.map(|v| v * 10.0)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_benchmark_without_prices_is_an_error() {
+        let bench = PriceFrame::from_columns(vec![d("2025-01-06")], None, vec![None]).unwrap();
+        let firm = PriceFrame::from_columns(vec![d("2025-01-06")], None, vec![Some(1.0)]).unwrap();
+        let e = align(&firm, &bench).unwrap_err().to_string();
+        assert!(e.contains("the benchmark has no prices"), "{e}");
     }
 }

@@ -129,16 +129,21 @@ impl PriceFrame {
 
 /// A Date column as chrono dates (nulls are an error: every price row has a date).
 pub(crate) fn date_column(df: &DataFrame, name: &str) -> Result<Vec<NaiveDate>> {
+    Ok(day_numbers(df, name)?
+        .into_iter()
+        .map(from_epoch_days)
+        .collect())
+}
+
+/// A Date column as days since 1970-01-01 (nulls are an error, as in [`date_column`]).
+pub(crate) fn day_numbers(df: &DataFrame, name: &str) -> Result<Vec<i32>> {
     let column = df
         .column(name)
         .and_then(|c| c.cast(&DataType::Int32))
         .map_err(|e| polars_err("date column", e))?;
     let days = column.i32().map_err(|e| polars_err("date column", e))?;
     days.iter()
-        .map(|d| {
-            d.map(from_epoch_days)
-                .ok_or_else(|| Error::data("a row has no date"))
-        })
+        .map(|d| d.ok_or_else(|| Error::data("a row has no date")))
         .collect()
 }
 
