@@ -162,10 +162,24 @@ pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
     columns.push(day_column("date", dates)?);
     for (&i, column) in kept.iter().zip(values) {
         let name = &DayValues::NAMES[i];
-        let with_nulls = column.into_iter().map(crate::report::num);
-        columns.push(Float64Chunked::from_iter_options((*name).into(), with_nulls).into_column());
+        columns.push(finite_column(name, column));
     }
     DataFrame::new(n, columns).map_err(|e| polars_err("abnormal_returns", e))
+}
+
+/// A column of numbers with null for each one that is not finite (as [`crate::report::num`]).
+/// A column that is all finite (most) or all missing (the dollars without a share count) is
+/// made whole, without a builder's push per value.
+fn finite_column(name: &str, values: Vec<f64>) -> Column {
+    let finite = values.iter().filter(|v| v.is_finite()).count();
+    let column = if finite == values.len() {
+        Float64Chunked::from_vec(name.into(), values)
+    } else if finite == 0 {
+        Float64Chunked::full_null(name.into(), values.len())
+    } else {
+        Float64Chunked::from_iter_options(name.into(), values.into_iter().map(crate::report::num))
+    };
+    column.into_column()
 }
 
 /// A date column from days since 1970 (never null).
