@@ -104,26 +104,56 @@ impl<'a> PlainCsv<'a> {
         if text.is_empty() || text.starts_with('\u{feff}') || text.contains('"') {
             return None;
         }
-        let body = text.strip_suffix('\n').unwrap_or(text);
-        let mut lines = body.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-        let names: Vec<String> = lines.next()?.split(',').map(str::to_string).collect();
+        let (header, body) = text.split_once('\n').unwrap_or((text, ""));
+        let header = header.strip_suffix('\r').unwrap_or(header);
+        let names: Vec<String> = header.split(',').map(str::to_string).collect();
         let unique = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
         if !unique || names.iter().any(String::is_empty) {
             return None;
         }
-        let width = names.len();
+        let cells = Self::cells(body, names.len())?;
+        Some(PlainCsv { names, cells })
+    }
+
+    /// The rows' cells, row after row, in one pass over the bytes (a `str::split` per line
+    /// and per cell cost more than the parsing); `None` at an empty line or a row of another
+    /// width. A last line without its newline counts.
+    fn cells(body: &'a str, width: usize) -> Option<Vec<&'a str>> {
+        let bytes = body.as_bytes();
         let mut cells = Vec::with_capacity(bytes.len() / 8);
-        for line in lines {
-            if line.is_empty() {
-                return None;
+        let (mut cell_start, mut line_start, mut row_start) = (0, 0, 0);
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b',' => {
+                    cells.push(&body[cell_start..i]);
+                    cell_start = i + 1;
+                }
+                b'\n' => {
+                    let end = if bytes[..i].ends_with(b"\r") {
+                        i - 1
+                    } else {
+                        i
+                    };
+                    if end <= line_start {
+                        return None;
+                    }
+                    cells.push(&body[cell_start..end]);
+                    if cells.len() - row_start != width {
+                        return None;
+                    }
+                    (cell_start, line_start, row_start) = (i + 1, i + 1, cells.len());
+                }
+                _ => {}
             }
-            let before = cells.len();
-            cells.extend(line.split(','));
-            if cells.len() - before != width {
+        }
+        if line_start < bytes.len() {
+            let end = bytes.len() - usize::from(bytes.ends_with(b"\r"));
+            cells.push(&body[cell_start..end]);
+            if end <= line_start || cells.len() - row_start != width {
                 return None;
             }
         }
-        Some(PlainCsv { names, cells })
+        Some(cells)
     }
 
     /// A column's cells from top to bottom; an empty cell is missing, as polars reads it.
@@ -235,6 +265,10 @@ fn line(index: usize) -> usize {
 }
 
 fn parse_date(raw: Option<&str>, index: usize) -> std::result::Result<NaiveDate, String> {
+    // The common cell, `YYYY-MM-DD` without spaces, needs no trimming.
+    if let Some(day) = raw.and_then(iso_day) {
+        return Ok(day);
+    }
     let raw = raw.map(str::trim).unwrap_or("");
     // Accept a timestamp's date part too ("2025-01-27 00:00:00-05:00" as pandas writes it).
     let day = raw.get(..10).unwrap_or(raw);
@@ -248,6 +282,9 @@ fn parse_number(
     index: usize,
     column: &str,
 ) -> std::result::Result<Option<f64>, String> {
+    if let Some(value) = raw.and_then(plain_decimal) {
+        return Ok(Some(value));
+    }
     let raw = raw.map(str::trim).unwrap_or("");
     if raw.is_empty() || raw.eq_ignore_ascii_case("null") || raw.eq_ignore_ascii_case("nan") {
         return Ok(None);
@@ -257,6 +294,43 @@ fn parse_number(
         .filter(|v| v.is_finite())
         .map(Some)
         .ok_or_else(|| format!("line {}: {column} '{raw}' is not a number", line(index)))
+}
+
+/// Powers of ten that are exact in an f64.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A plain decimal (`49.1969`, `-0.5`, `1200`: an optional minus, digits, at most one point)
+/// of at most 15 digits and 22 decimals, the usual price cell; `None` for anything else, which
+/// `str::parse` then reads.
+///
+/// The value is the digits as an integer divided by a power of ten. Both are exact in an f64
+/// (below 2^53 and 10^22), so the one division rounds correctly: the same bits `str::parse`
+/// gives, which takes this very path (Clinger's) itself after its general checks.
+fn plain_decimal(raw: &str) -> Option<f64> {
+    let (negative, digits) = match raw.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    let (mut mantissa, mut count, mut point) = (0u64, 0usize, None);
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' if count < 15 => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let decimals = point.map_or(0, |p| digits.len() - 1 - p);
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN.get(decimals)?;
+    Some(if negative { -value } else { value })
 }
 
 #[cfg(test)]
@@ -301,7 +375,9 @@ mod tests {
     }
 
     /// Plain files, each with something polars' reader and the hand split must agree on.
-    const PLAIN: [&str; 5] = [
+    const PLAIN: [&str; 7] = [
+        "date,close,adj_close\r\n2025-01-02,1,-.5\r\n2025-01-03,2,-0\r",
+        "date,adj_close\n2025-01-02,01.50\n2025-01-03,1234567890.12345\n2025-01-06,1e2\n",
         "date,open,high,low,close,adj_close,volume\n\
          2025-01-03,1,1,1,10.5,10.0,5\n\
          2025-01-02,1,1,1,,9.0,5\n",
@@ -330,10 +406,10 @@ mod tests {
             }
         }
         // The cells themselves: trimmed only by the parsing, empty ones missing.
-        let t = PlainCsv::split(PLAIN[3].as_bytes()).unwrap();
+        let t = PlainCsv::split(PLAIN[5].as_bytes()).unwrap();
         assert_eq!(t.column("volume").unwrap(), [None, Some("0")]);
         assert_eq!(t.column("adj_close").unwrap(), [Some("1.5"), Some("2.5")]);
-        let f = read_price_csv(&dir.path().join("P2.csv")).unwrap();
+        let f = read_price_csv(&dir.path().join("P4.csv")).unwrap();
         assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap()[1], 25.0);
     }
 
@@ -346,6 +422,9 @@ mod tests {
             "date,adj_close\n2025-01-02,1,9\n",
             "date,adj_close\n2025-01-02\n",
             "date,adj_close\n\n2025-01-02,1\n",
+            "date,adj_close\n2025-01-02,1\n\r\n",
+            "date,adj_close\n2025-01-02,1\n\r",
+            "date,adj_close\n2025-01-02,1\n\n",
             "date,date\n2025-01-02,1\n",
             "date,,adj_close\n2025-01-02,1,1\n",
         ];
@@ -362,6 +441,72 @@ mod tests {
         );
         let f = read_price_csv(&p).unwrap();
         assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap(), [1.5, 2.0]);
+    }
+
+    /// The plain path gives `str::parse`'s bits, or leaves the cell to it.
+    #[test]
+    fn plain_decimals_are_read_to_the_bit() {
+        let fixed = [
+            "0",
+            "-0",
+            "0.1",
+            "-0.1",
+            ".5",
+            "5.",
+            "49.1969",
+            "123456789012345",
+            "0.00000000000001",
+            "900719925474.099",
+            "1.79769313486231",
+        ];
+        for cell in fixed {
+            let parsed: f64 = cell.parse().unwrap();
+            assert_eq!(
+                plain_decimal(cell).map(f64::to_bits),
+                Some(parsed.to_bits()),
+                "{cell}"
+            );
+        }
+        // Left to `str::parse`: too many digits or decimals, signs, exponents, words.
+        let others = [
+            "1234567890123456",
+            "0.000000000000000000001",
+            "1.7976931348623157",
+            "+1",
+            "1e5",
+            "--1",
+            "1.2.3",
+            "-",
+            ".",
+            "",
+            " 1",
+            "nan",
+            "inf",
+            "1_0",
+        ];
+        for cell in others {
+            assert_eq!(plain_decimal(cell), None, "{cell}");
+        }
+        // Random cells of 1 to 15 digits, the point anywhere, either sign.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let digits = (state % 15 + 1) as usize;
+            let text: String = (0..digits)
+                .map(|i| char::from(b'0' + ((state >> (4 + 3 * i)) % 10) as u8))
+                .collect();
+            let point = (state >> 50) as usize % (digits + 1);
+            let sign = if state >> 63 == 1 { "-" } else { "" };
+            let cell = format!("{sign}{}.{}", &text[..point], &text[point..]);
+            let parsed: f64 = cell.parse().unwrap();
+            assert_eq!(
+                plain_decimal(&cell).map(f64::to_bits),
+                Some(parsed.to_bits()),
+                "{cell}"
+            );
+        }
     }
 
     #[test]
