@@ -388,6 +388,67 @@ fn same(a: Option<f64>, b: Option<f64>) -> bool {
     }
 }
 
+/// Each table's CSV and Parquet files hold the same cells: same columns, same rows, every
+/// value equal as text (floats to the bit, as CSV writes the shortest round trip; dates as
+/// `YYYY-MM-DD`, which the CSV writer gets pre-formatted; nulls as empty cells).
+#[test]
+fn csv_and_parquet_tables_hold_the_same_cells() {
+    use polars::prelude::*;
+    let f = fixture();
+    let mut c = Command::cargo_bin("eventstudy").unwrap();
+    c.args(batch_args(&f)).args(["--no-charts", "-q"]);
+    c.assert().success();
+    let run = f.out().join("portfolio_events").join("tables");
+    for name in ["events", "days", "cars", "aggregate_days", "aggregate_cars"] {
+        let parquet = table(run.parent().unwrap(), name);
+        let csv = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(run.join(format!("{name}.csv"))))
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert_eq!(parquet.get_column_names(), csv.get_column_names(), "{name}");
+        assert_eq!(parquet.height(), csv.height(), "{name}");
+        assert!(parquet.height() > 0, "{name} has rows");
+        for column in parquet.columns() {
+            let as_text = |c: &Column| -> Vec<Option<String>> {
+                match c.dtype() {
+                    // Floats as their shortest round trip, as the CSV has them.
+                    DataType::Float64 => c
+                        .f64()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.map(|v| v.to_string()))
+                        .collect(),
+                    _ => c
+                        .cast(&DataType::String)
+                        .unwrap()
+                        .str()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.map(str::to_string))
+                        .collect(),
+                }
+            };
+            let from_csv: Vec<Option<String>> = csv
+                .column(column.name())
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| {
+                    v.map(|v| match v.parse::<f64>() {
+                        Ok(x) if column.dtype() == &DataType::Float64 => x.to_string(),
+                        _ => v.to_string(),
+                    })
+                })
+                .collect();
+            assert_eq!(as_text(column), from_csv, "{name}.{}", column.name());
+        }
+    }
+}
+
 #[test]
 fn run_level_tables_hold_every_number_of_the_json() {
     let f = fixture();
