@@ -413,6 +413,90 @@ mod tests {
         assert_eq!(f64_column(f.frame(), col::ADJ_CLOSE).unwrap()[1], 25.0);
     }
 
+    /// Random files of plain cells, good and bad: the hand split and polars' reader give the
+    /// same frame, or the same error, for every one.
+    #[test]
+    fn random_plain_files_read_the_same_both_ways() {
+        let dates = [
+            "2025-01-02",
+            "2025-01-03",
+            "2025-01-06",
+            " 2025-01-07",
+            "2025-1-8",
+            "x",
+        ];
+        let numbers = [
+            "1.5",
+            "-0.25",
+            "",
+            " 2 ",
+            "null",
+            "NaN",
+            "1e3",
+            "0",
+            "12345678901234567",
+            "abc",
+            ".5",
+        ];
+        let headers = [
+            "date,close,adj_close",
+            "date,adj_close,volume",
+            "adj_close,date",
+            "date,close,adj_close,volume,note",
+        ];
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (mut read, mut refused) = (0, 0);
+        for case in 0..400 {
+            let header = headers[next(headers.len())];
+            let ending = ["\n", "\r\n"][next(2)];
+            let mut text = format!("{header}{ending}");
+            let rows = next(6);
+            for row in 0..rows {
+                let cells: Vec<&str> = header
+                    .split(',')
+                    .map(|name| match name {
+                        // Mostly good dates in order, sometimes a bad or repeated one.
+                        "date" if next(8) > 0 => dates[row.min(dates.len() - 1) % 3 + row / 3],
+                        "date" => dates[next(dates.len())],
+                        _ if next(4) > 0 => numbers[next(2)],
+                        _ => numbers[next(numbers.len())],
+                    })
+                    .collect();
+                text.push_str(&cells.join(","));
+                if row + 1 < rows || next(2) == 0 {
+                    text.push_str(ending);
+                }
+            }
+            if PlainCsv::split(text.as_bytes()).is_none() {
+                continue;
+            }
+            let p = write(dir.path(), &format!("R{case}.csv"), &text);
+            match (read_price_csv(&p), read_with_polars(&p)) {
+                (Ok(hand), Ok(polars)) => {
+                    assert!(
+                        hand.frame().equals_missing(polars.frame()),
+                        "{text:?}: {hand:?} against {polars:?}"
+                    );
+                    read += 1;
+                }
+                (Err(hand), Err(polars)) => {
+                    assert_eq!(hand.to_string(), polars.to_string(), "{text:?}");
+                    refused += 1;
+                }
+                (hand, polars) => panic!("{text:?}: {hand:?} against {polars:?}"),
+            }
+        }
+        // Both outcomes are exercised, many times.
+        assert!(read > 50 && refused > 50, "{read} read, {refused} refused");
+    }
+
     #[test]
     fn files_that_are_not_plain_go_to_polars() {
         let not_plain = [
