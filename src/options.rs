@@ -22,7 +22,7 @@ use crate::ticker::Ticker;
 
 pub use crate::chart::ChartSize;
 pub use crate::data::events::EventDefaults;
-pub use crate::export::{ChartsMode, OutputFormat, OutputSettings};
+pub use crate::export::{ChartsMode, OutputFormat, OutputSettings, TableFormats};
 
 /// Where prices come from (`--source`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -449,6 +449,56 @@ fn csv_and_parquet_tables_hold_the_same_cells() {
     }
 }
 
+/// `--tables` writes the formats asked for and no other, and `summary.json` names the files
+/// that exist; a format it does not know is a one-line usage error that writes nothing.
+#[test]
+fn tables_come_in_the_formats_asked_for() {
+    let f = fixture();
+    for (formats, written, absent) in [
+        ("parquet", "parquet", "csv"),
+        ("csv", "csv", "parquet"),
+        ("CSV, parquet", "parquet", ""),
+    ] {
+        let v = common::success_json({
+            let mut c = Command::cargo_bin("eventstudy").unwrap();
+            c.args(batch_args(&f))
+                .args(["--format", "json", "--no-charts", "--tables", formats]);
+            c
+        });
+        let run = f.out().join("portfolio_events");
+        let tables = v["tables"].as_object().unwrap();
+        assert_eq!(tables.len(), 5, "{formats}");
+        for (name, path) in tables {
+            assert_eq!(path, &format!("tables/{name}.{written}"), "{formats}");
+            assert!(
+                run.join(path.as_str().unwrap()).is_file(),
+                "{formats}: {path}"
+            );
+            if !absent.is_empty() {
+                let other = run.join("tables").join(format!("{name}.{absent}"));
+                assert!(!other.exists(), "{formats}: {}", other.display());
+            }
+        }
+    }
+    // Both formats: the CSV files are there too.
+    assert!(f.out().join("portfolio_events/tables/days.csv").is_file());
+
+    let before = std::fs::read(f.out().join("portfolio_events/summary.json")).unwrap();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(&f))
+        .args(["--tables", "parquet,xml"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--tables") && err.contains("xml"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let after = std::fs::read(f.out().join("portfolio_events/summary.json")).unwrap();
+    assert_eq!(before, after, "the earlier run's results are intact");
+}
+
 #[test]
 fn run_level_tables_hold_every_number_of_the_json() {
     let f = fixture();

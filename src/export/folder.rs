@@ -70,13 +70,18 @@ fn check_layout(settings: &OutputSettings, summary: &Summary) -> Result<()> {
     }
 }
 
-/// The tables' paths as the summary names them, relative to the run folder.
-pub fn table_paths(bhar: bool) -> std::collections::BTreeMap<String, String> {
+/// The tables' paths as the summary names them, relative to the run folder: the Parquet
+/// files, or the CSV ones when only they are written.
+pub fn table_paths(
+    bhar: bool,
+    formats: crate::export::TableFormats,
+) -> std::collections::BTreeMap<String, String> {
     let bhar_tables = if bhar { &BHAR_TABLES[..] } else { &[] };
+    let extension = formats.named_extension();
     TABLES
         .iter()
         .chain(bhar_tables)
-        .map(|t| (t.to_string(), format!("tables/{t}.parquet")))
+        .map(|t| (t.to_string(), format!("tables/{t}.{extension}")))
         .collect()
 }
 
@@ -157,7 +162,7 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
         &dir.join("summary.json"),
         (json::summary_json(summary)? + "\n").as_bytes(),
     )?;
-    write_tables(&dir.join("tables"), summary)?;
+    write_tables(&dir.join("tables"), summary, settings.tables)?;
     let Some(aggregate) = &summary.aggregate else {
         return Ok(Vec::new());
     };

@@ -13,7 +13,7 @@ pub mod tables;
 
 pub use folder::{event_dir, table_paths, write_run};
 pub use output::Output;
-pub use settings::{ChartsMode, OutputFormat, OutputSettings, EVENT_FILES_UP_TO};
+pub use settings::{ChartsMode, OutputFormat, OutputSettings, TableFormats, EVENT_FILES_UP_TO};
 
 use crate::error::Result;
 

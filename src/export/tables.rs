@@ -1,6 +1,6 @@
 //! The run-level tables: everything a run computed as tidy tables, each written as Parquet
-//! and CSV into `<run folder>/tables/` for polars, pandas or R. Column names are the JSON
-//! contract's.
+//! and CSV (or one of them, `--tables`) into `<run folder>/tables/` for polars, pandas or R.
+//! Column names are the JSON contract's.
 //!
 //! | table | one row per |
 //! |---|---|
@@ -21,6 +21,7 @@ use crate::export::csv::{
     aggregate_bhar_frame, aggregate_car_frame, aggregate_days_frame, bhar_frame, car_frame,
     daily_frame, date_series, float,
 };
+use crate::export::TableFormats;
 use crate::report::{EventReport, Exclusion, Summary};
 use crate::util::write_atomic_with;
 
@@ -40,12 +41,17 @@ const BATCH_EVENTS: usize = 25_000;
 /// 1.87 to 2.03 s against 2.07 to 2.28 s. Every Parquet reader reads Snappy.
 const TABLE_CODEC: ParquetCompression = ParquetCompression::Snappy;
 
-/// Writes every table of `summary` into `dir` (Parquet and CSV, each atomically).
-pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
+/// Writes every table of `summary` into `dir` in `formats`, each file atomically.
+pub fn write_tables(dir: &Path, summary: &Summary, formats: TableFormats) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let events = &summary.events;
-    write_batched(dir, "days", batches(events).map(|b| daily_frame(b, true)))?;
-    write_batched(dir, "cars", batches(events).map(cars_table))?;
+    write_batched(
+        dir,
+        formats,
+        "days",
+        batches(events).map(|b| daily_frame(b, true)),
+    )?;
+    write_batched(dir, formats, "cars", batches(events).map(cars_table))?;
     // Every event has the run's CAR windows: the first one names the columns.
     let windows: Vec<String> = events
         .first()
@@ -60,24 +66,27 @@ pub fn write_tables(dir: &Path, summary: &Summary) -> Result<()> {
     let excluded = std::iter::once(&summary.excluded[..])
         .filter(|x| !x.is_empty())
         .map(|x| events_table(&[], x, windows));
-    write_batched(dir, "events", ran.chain(excluded))?;
+    write_batched(dir, formats, "events", ran.chain(excluded))?;
     if let Some(a) = &summary.aggregate {
         write_batched(
             dir,
+            formats,
             "aggregate_days",
             std::iter::once(aggregate_days_frame(a)),
         )?;
         write_batched(
             dir,
+            formats,
             "aggregate_cars",
             std::iter::once(aggregate_car_frame(a)),
         )?;
     }
     if summary.tables.contains_key("bhar") {
-        write_batched(dir, "bhar", batches(events).map(bhar_table))?;
+        write_batched(dir, formats, "bhar", batches(events).map(bhar_table))?;
         if let Some(a) = &summary.aggregate {
             write_batched(
                 dir,
+                formats,
                 "aggregate_bhar",
                 std::iter::once(aggregate_bhar_frame(a)),
             )?;
@@ -113,57 +122,71 @@ fn cars_table(events: &[EventReport]) -> Result<DataFrame> {
     Ok(cars)
 }
 
-/// Writes one table as Parquet and as CSV from its batches of rows, each batch to both files
-/// side by side; each file is streamed into a temp file, synced and renamed into place.
+/// Writes one table in `formats` from its batches of rows, each batch to every file side by
+/// side; each file is streamed into a temp file, synced and renamed into place.
 fn write_batched(
     dir: &Path,
+    formats: TableFormats,
     name: &str,
     batches: impl Iterator<Item = Result<DataFrame>> + Send,
 ) -> Result<()> {
-    let csv_path = dir.join(format!("{name}.csv"));
-    let parquet_path = dir.join(format!("{name}.parquet"));
-    write_atomic_with(
-        &csv_path,
-        |csv_tmp| {
-            write_atomic_with(
-                &parquet_path,
-                |parquet_tmp| write_both(csv_tmp, parquet_tmp, batches),
-                |e| Error::io(&parquet_path, e),
-            )
-        },
-        |e| Error::io(&csv_path, e),
-    )
+    let path = |extension: &str| dir.join(format!("{name}.{extension}"));
+    let csv = formats.csv.then(|| path("csv"));
+    let parquet = formats.parquet.then(|| path("parquet"));
+    atomically(csv.as_deref(), |csv_tmp| {
+        atomically(parquet.as_deref(), |parquet_tmp| {
+            write_formats(csv_tmp, parquet_tmp, batches)
+        })
+    })
 }
 
-/// The batches are built on one thread while the CSV and the Parquet writers each take them on
-/// their own: building, formatting and compressing overlap. At most two batches wait.
-fn write_both(
-    csv_path: &Path,
-    parquet_path: &Path,
+/// Runs `write` on a temp file beside `path` and renames it into place, or, with no `path`
+/// (a format not asked for), runs it on none.
+fn atomically(path: Option<&Path>, write: impl FnOnce(Option<&Path>) -> Result<()>) -> Result<()> {
+    match path {
+        Some(path) => write_atomic_with(path, |tmp| write(Some(tmp)), |e| Error::io(path, e)),
+        None => write(None),
+    }
+}
+
+/// The batches are built on one thread while the CSV and the Parquet writers (those asked
+/// for) each take them on their own: building, formatting and compressing overlap. At most two
+/// batches wait.
+fn write_formats(
+    csv_path: Option<&Path>,
+    parquet_path: Option<&Path>,
     batches: impl Iterator<Item = Result<DataFrame>> + Send,
 ) -> Result<()> {
     use std::sync::mpsc::sync_channel;
     let (csv_tx, csv_rx) = sync_channel::<DataFrame>(1);
     let (parquet_tx, parquet_rx) = sync_channel::<DataFrame>(1);
+    let csv_tx = csv_path.map(|_| csv_tx);
+    let parquet_tx = parquet_path.map(|_| parquet_tx);
     std::thread::scope(|scope| {
         let produce = scope.spawn(move || -> Result<()> {
             for batch in batches {
                 let batch = batch?;
                 // A writer that stopped has its error to tell: stop building.
-                if parquet_tx.send(batch.clone()).is_err() || csv_tx.send(batch).is_err() {
+                let sent = |tx: &Option<_>| match tx {
+                    Some(tx) => std::sync::mpsc::SyncSender::send(tx, batch.clone()).is_ok(),
+                    None => true,
+                };
+                if !(sent(&parquet_tx) && sent(&csv_tx)) {
                     break;
                 }
             }
             Ok(())
         });
-        let parquet = scope.spawn(move || write_stream(parquet_path, parquet_rx, Format::Parquet));
-        let csv = write_stream(csv_path, csv_rx, Format::Csv);
+        let parquet = parquet_path
+            .map(|path| scope.spawn(move || write_stream(path, parquet_rx, Format::Parquet)));
+        let csv = csv_path.map_or(Ok(()), |path| write_stream(path, csv_rx, Format::Csv));
         let joined = |handle: std::thread::ScopedJoinHandle<'_, Result<()>>| {
             handle
                 .join()
                 .unwrap_or_else(|_| Err(Error::Internal("a table writer panicked".into())))
         };
-        let (parquet, produce) = (joined(parquet), joined(produce));
+        let parquet = parquet.map_or(Ok(()), joined);
+        let produce = joined(produce);
         produce.and(csv).and(parquet)
     })
 }

@@ -140,7 +140,10 @@ fn study_and_write_here(
         events: studied.events.into_iter().map(|s| s.report).collect(),
         excluded: studied.excluded,
         aggregate,
-        tables: export::table_paths(!options.study.bhar_windows.is_empty()),
+        tables: export::table_paths(
+            !options.study.bhar_windows.is_empty(),
+            options.output.tables,
+        ),
         compact: !event_folders,
         layout: crate::report::Layout {
             out_dir: options.output.out_dir.clone(),
