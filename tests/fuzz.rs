@@ -218,6 +218,7 @@ proptest! {
         let _ = text.parse::<Ticker>();
         let _ = text.parse::<SourceSpec>();
         let _ = text.parse::<eventstudy::study::regression::StandardErrors>();
+        let _ = text.parse::<eventstudy::options::TableFormats>();
     }
 }
 

@@ -138,3 +138,29 @@ impl OutputSettings {
         self.event_files.unwrap_or(events <= EVENT_FILES_UP_TO)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_formats_read_a_list_and_print_it_back() {
+        let read = |raw: &str| raw.parse::<TableFormats>();
+        let both = TableFormats::default();
+        assert_eq!(read("parquet,csv").unwrap(), both);
+        assert_eq!(read(" CSV , Parquet ").unwrap(), both);
+        assert_eq!(read("csv,csv").unwrap().to_string(), "csv");
+        let parquet = read("parquet").unwrap();
+        assert_eq!((parquet.parquet, parquet.csv), (true, false));
+        assert_eq!(parquet.named_extension(), "parquet");
+        assert_eq!(read("csv").unwrap().named_extension(), "csv");
+        for formats in [both, parquet, read("csv").unwrap()] {
+            assert_eq!(read(&formats.to_string()).unwrap(), formats);
+        }
+        for bad in ["", "json", "parquet,", "parquet;csv"] {
+            let e = read(bad).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::exit::USAGE, "{bad}");
+            assert!(e.to_string().contains(&format!("--tables '{bad}'")), "{e}");
+        }
+    }
+}
