@@ -29,7 +29,8 @@ impl FromStr for Ticker {
         if symbol.len() > 32 {
             return Err(Error::usage(format!("ticker '{symbol}' is too long")));
         }
-        let allowed = |c: char| c.is_ascii_alphanumeric() || ".^=_-".contains(c);
+        let allowed =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '^' | '=' | '_' | '-');
         if let Some(bad) = symbol.chars().find(|&c| !allowed(c)) {
             return Err(Error::usage(format!(
                 "ticker '{symbol}' contains '{bad}': a ticker may only use letters, digits and . ^ = _ -"

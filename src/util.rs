@@ -163,8 +163,10 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 1800..=2200;
 /// Parses `YYYY-MM-DD` with a year in [`YEARS`]; the error says which of the two it is not.
 pub fn parse_day(raw: &str) -> Result<NaiveDate, String> {
     let raw = raw.trim();
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| format!("'{raw}' is not a YYYY-MM-DD date"))?;
+    // The digits first: chrono's format parser was a seventh of planning a million events.
+    let date = iso_day(raw)
+        .or_else(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("'{raw}' is not a YYYY-MM-DD date"))?;
     use chrono::Datelike;
     if !YEARS.contains(&date.year()) {
         return Err(format!(
@@ -174,6 +176,21 @@ pub fn parse_day(raw: &str) -> Result<NaiveDate, String> {
         ));
     }
     Ok(date)
+}
+
+/// `YYYY-MM-DD` read straight from its digits, the common case; `None` for anything else
+/// (which chrono's `%Y-%m-%d` may still take, as `2025-1-27`).
+pub fn iso_day(raw: &str) -> Option<NaiveDate> {
+    let b = raw.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 /// 1970-01-01 as chrono counts days from the Common Era (0001-01-01 is day 1).

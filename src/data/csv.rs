@@ -9,6 +9,7 @@ use crate::data::prices::{col, polars_err, PriceFrame};
 use crate::data::PriceSource;
 use crate::error::{Error, Result};
 use crate::ticker::Ticker;
+use crate::util::iso_day;
 
 /// Reads prices from a folder of CSV files named by symbol (`NVDA.csv`, `^GSPC.csv`).
 #[derive(Debug, Clone)]
@@ -243,20 +244,6 @@ fn text_column(df: &DataFrame, name: &str) -> Result<StringChunked> {
         .and_then(|c| c.cast(&DataType::String))
         .map_err(|e| polars_err(name, e))?;
     Ok(column.str().map_err(|e| polars_err(name, e))?.clone())
-}
-
-/// `YYYY-MM-DD` read straight from its digits, the common case; `None` for anything else.
-fn iso_day(raw: &str) -> Option<NaiveDate> {
-    let b = raw.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let number = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 /// The file's line number of data row `index` (the header is line 1).
