@@ -283,15 +283,14 @@ fn parse_number(
         .ok_or_else(|| format!("line {}: {column} '{raw}' is not a number", line(index)))
 }
 
-/// Powers of ten that are exact in an f64.
-const EXACT_POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+/// Powers of ten up to the most decimals a plain decimal can have.
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
 /// A plain decimal (`49.1969`, `-0.5`, `1200`: an optional minus, digits, at most one point)
-/// of at most 15 digits and 22 decimals, the usual price cell; `None` for anything else, which
-/// `str::parse` then reads.
+/// of at most 15 digits, leading zeros included, the usual price cell; `None` for anything
+/// else, which `str::parse` then reads.
 ///
 /// The value is the digits as an integer divided by a power of ten. Both are exact in an f64
 /// (below 2^53 and 10^22), so the one division rounds correctly: the same bits `str::parse`
@@ -316,7 +315,7 @@ fn plain_decimal(raw: &str) -> Option<f64> {
         return None;
     }
     let decimals = point.map_or(0, |p| digits.len() - 1 - p);
-    let value = mantissa as f64 / EXACT_POWERS_OF_TEN.get(decimals)?;
+    let value = mantissa as f64 / POWERS_OF_TEN.get(decimals)?;
     Some(if negative { -value } else { value })
 }
 

@@ -253,10 +253,11 @@ fn write_stream(
     file.sync_all().map_err(|e| Error::io(path, e))
 }
 
-/// The batch with its date columns as text, for the CSV writer. Polars writes a date through
-/// chrono's `Display`, which cost about 1,000 instructions a date (a quarter of the tables'
-/// formatting); a batch's dates span a few thousand days, so each day is formatted once, by
-/// the same `Display`, and the cells are looked up. The text is the same, byte for byte.
+/// The batch with its date columns as text, for the CSV writer. Polars writes each date cell
+/// through chrono's `Display`, about 700 instructions a date; a batch's dates span a few
+/// thousand days, so each day is formatted once, by the same `Display`, and the cells are
+/// looked up. The text is the same, byte for byte. Net of building the text columns, this
+/// took 1% off the 10,000-event run's instructions (5.17 to 5.11 billion, valgrind).
 fn dates_as_text(batch: &DataFrame) -> Result<DataFrame> {
     /// Wider spans (dates centuries apart) are left to polars.
     const MAX_SPAN: i64 = 1 << 20;
