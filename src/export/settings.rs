@@ -70,10 +70,13 @@ pub struct OutputSettings {
 /// The formats the run-level tables are written in (`--tables`): Parquet, CSV, or both, the
 /// default. A million events' CSV tables are 3.7 GB and half of such a run's time, and a
 /// researcher who reads them with polars, pandas or R needs only the Parquet files.
+///
+/// At least one format is always on: the fields are private, and only the default and
+/// parsing make a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableFormats {
-    pub parquet: bool,
-    pub csv: bool,
+    parquet: bool,
+    csv: bool,
 }
 
 impl Default for TableFormats {
@@ -86,6 +89,14 @@ impl Default for TableFormats {
 }
 
 impl TableFormats {
+    pub fn parquet(&self) -> bool {
+        self.parquet
+    }
+
+    pub fn csv(&self) -> bool {
+        self.csv
+    }
+
     /// The extension of the file `summary.json` names for each table: the Parquet one when
     /// there is one.
     pub fn named_extension(&self) -> &'static str {

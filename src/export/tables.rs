@@ -131,8 +131,8 @@ fn write_batched(
     batches: impl Iterator<Item = Result<DataFrame>> + Send,
 ) -> Result<()> {
     let path = |extension: &str| dir.join(format!("{name}.{extension}"));
-    let csv = formats.csv.then(|| path("csv"));
-    let parquet = formats.parquet.then(|| path("parquet"));
+    let csv = formats.csv().then(|| path("csv"));
+    let parquet = formats.parquet().then(|| path("parquet"));
     atomically(csv.as_deref(), |csv_tmp| {
         atomically(parquet.as_deref(), |parquet_tmp| {
             write_formats(csv_tmp, parquet_tmp, batches)
