@@ -452,42 +452,65 @@ impl Pool {
     pub fn add(&mut self, result: &EventResult, estimation_keys: &[i32]) {
         let residuals = &result.estimation_residuals;
         let first_rel = result.estimation_span.0 as i64 - result.day0 as i64;
-        // Every value to rank (valid residuals, then valid event-day ARs) with its relative day.
         let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.values.clear();
-        scratch.rels.clear();
-        // Simple passes, each over registers (one loop with the pushes kept its sums in memory).
-        if !residuals.is_empty() {
-            let by_rel = self
-                .estimation_by_rel
-                .span_mut(first_rel, first_rel + residuals.len() as i64 - 1);
-            for (tally, &res) in by_rel.iter_mut().zip(residuals) {
-                if res.is_finite() {
-                    tally.0 += res;
-                    tally.1 += 1;
-                }
-            }
-            let valid = || (first_rel..).zip(residuals).filter(|(_, r)| r.is_finite());
-            scratch.values.extend(valid().map(|(_, &r)| r));
-            scratch.rels.extend(valid().map(|(rel, _)| rel));
-        }
-        // In the residuals' order, as before: the same sum to the bit.
-        let ssr: f64 = scratch.values.iter().map(|r| r * r).sum();
-        let positive = scratch.values.iter().filter(|&&r| r > 0.0).count();
+        let (ssr, positive) = self.add_residuals(residuals, first_rel, &mut scratch);
         let l = scratch.values.len();
-        self.valid += l;
-        self.positive += positive;
+        // Then the valid event-day ARs: every value to rank, with its relative day.
         for d in result.days.iter().filter(|d| d.ar.is_finite()) {
             scratch.values.push(d.ar);
             scratch.rels.push(d.rel as i64);
         }
-        self.add_ranks(&mut scratch);
+        self.add_ranks(&mut scratch, l);
         self.scratch = scratch;
+        self.valid += l;
+        self.positive += positive;
         self.events += 1;
         self.estimation_days += l;
         if l > 0 && ssr > 0.0 {
             self.add_calendar(residuals, estimation_keys, (ssr / l as f64).sqrt());
         }
+    }
+
+    /// One pass over the estimation residuals (relative day `first_rel` first): their sums by
+    /// relative day, and the valid ones with their relative days into `scratch` (cleared
+    /// first), to rank. Returns their sum of squares and how many are positive.
+    ///
+    /// One pass, where there were seven (with a push per value): the sums are taken in the
+    /// residuals' order as before, so they are the same to the bit.
+    fn add_residuals(
+        &mut self,
+        residuals: &[f64],
+        first_rel: i64,
+        scratch: &mut Scratch,
+    ) -> (f64, usize) {
+        let (values, rels) = (&mut scratch.values, &mut scratch.rels);
+        values.clear();
+        rels.clear();
+        if residuals.is_empty() {
+            return (0.0, 0);
+        }
+        // Each value is written over the next free slot, kept only when valid: no capacity
+        // check per value.
+        values.resize(residuals.len(), 0.0);
+        rels.resize(residuals.len(), 0);
+        let by_rel = self
+            .estimation_by_rel
+            .span_mut(first_rel, first_rel + residuals.len() as i64 - 1);
+        let (mut ssr, mut positive, mut kept) = (0.0, 0, 0);
+        for ((tally, &res), rel) in by_rel.iter_mut().zip(residuals).zip(first_rel..) {
+            values[kept] = res;
+            rels[kept] = rel;
+            if res.is_finite() {
+                tally.0 += res;
+                tally.1 += 1;
+                ssr += res * res;
+                positive += usize::from(res > 0.0);
+                kept += 1;
+            }
+        }
+        values.truncate(kept);
+        rels.truncate(kept);
+        (ssr, positive)
     }
 
     /// Adds the event's scaled residuals z = e / `scale` to S_t and Q_t of their calendar days.
@@ -525,15 +548,23 @@ impl Pool {
         }
     }
 
-    /// Corrado-Zivney: each value's rank among the event's values over (M + 1), less 1/2.
-    fn add_ranks(&mut self, scratch: &mut Scratch) {
-        let Some((&lo, &hi)) = scratch.rels.iter().min().zip(scratch.rels.iter().max()) else {
-            return;
+    /// Corrado-Zivney: each value's rank among the event's values over (M + 1), less 1/2. The
+    /// first `residuals` values are estimation days, the rest event days, each part in
+    /// ascending relative day.
+    fn add_ranks(&mut self, scratch: &mut Scratch, residuals: usize) {
+        let rels = &scratch.rels;
+        let (estimation, event) = rels.split_at(residuals);
+        let ends = |part: &[i64]| part.first().copied().zip(part.last().copied());
+        let (lo, hi) = match (ends(estimation), ends(event)) {
+            (Some((a, b)), Some((c, d))) => (a.min(c), b.max(d)),
+            (Some(ends), None) | (None, Some(ends)) => ends,
+            (None, None) => return,
         };
+        debug_assert!(rels.iter().all(|r| (lo..=hi).contains(r)));
         average_ranks_into(&scratch.values, &mut scratch.rank, &mut scratch.ranks);
         let scale = scratch.values.len() as f64 + 1.0;
         let tallies = self.rank_by_rel.span_mut(lo, hi);
-        for (rel, rank) in scratch.rels.iter().zip(&scratch.ranks) {
+        for (rel, rank) in rels.iter().zip(&scratch.ranks) {
             let tally = &mut tallies[(rel - lo) as usize];
             tally.0 += rank / scale - 0.5;
             tally.1 += 1;
