@@ -233,12 +233,14 @@ pub struct EventReport {
     /// Warnings about this event (fallbacks taken, data gaps).
     pub notes: Vec<Note>,
     /// Both price series rebased for the price chart, when the event's charts are drawn.
+    /// Boxed, as is `bhar_path`: a large run draws no event chart, and a million reports
+    /// carried 216 bytes each of empty paths.
     #[serde(skip)]
-    pub price_path: Option<PricePath>,
+    pub price_path: Option<Box<PricePath>>,
     /// The firm's and the benchmark's buy-and-hold paths over the BHAR windows, for the
     /// event's BHAR chart.
     #[serde(skip)]
-    pub bhar_path: Option<BuyAndHoldPath>,
+    pub bhar_path: Option<Box<BuyAndHoldPath>>,
     /// A large run's daily rows, kept flat instead of `days`; empty otherwise.
     #[serde(skip)]
     pub day_values: Box<[StoredDay]>,

@@ -101,8 +101,9 @@ pub struct Studied {
     pub bhar_path: PathSums,
 }
 
-/// Boxed: a large run moves a million of them between vectors, a pointer each time.
-type Outcome = std::result::Result<Box<StudiedEvent>, Exclusion>;
+/// Not boxed: the outcomes vector becomes the events' vector in place at the end (see
+/// [`study_events`]), where boxes meant a second vector of every report at the peak.
+type Outcome = std::result::Result<StudiedEvent, Exclusion>;
 
 /// What one pair's events give: their outcomes by plan index, their pooled residuals and their
 /// summed BHAR paths.
@@ -165,7 +166,7 @@ pub fn study_events(
                                 bhar_path: &mut bhar_path,
                                 critical: &mut critical,
                             };
-                            study_event(&mut context, job, pair).map(Box::new)
+                            study_event(&mut context, job, pair)
                         });
                         (i, studied.map_err(|e| job.spec.exclusion(&e)))
                     })
@@ -185,16 +186,17 @@ pub fn study_events(
     }
     progress.finish();
 
-    let ran = outcomes.iter().flatten().filter(|o| o.is_ok()).count();
-    studied.events.reserve_exact(ran);
-    for outcome in outcomes.into_iter().flatten() {
-        match outcome {
+    // A `filter_map` over the vector's own `into_iter`: the standard library collects it into
+    // the same allocation (an outcome is as large as an event), so the million reports of a
+    // large run are never held twice (3.8 GB peak before, with boxed outcomes).
+    studied.events = outcomes
+        .into_iter()
+        .filter_map(|outcome| match outcome? {
             Ok(event) => {
-                let event = *event;
                 for note in &event.report.notes {
                     console.note(&event.report.display_name(false), note);
                 }
-                studied.events.push(event);
+                Some(event)
             }
             Err(x) => {
                 console.warn(&Warning::Excluded {
@@ -203,9 +205,10 @@ pub fn study_events(
                     reason: x.reason.clone(),
                 });
                 studied.excluded.push(x);
+                None
             }
-        }
-    }
+        })
+        .collect();
     studied.excluded.sort_by_key(|x| x.row.unwrap_or(0));
     disambiguate_slugs(&mut studied.events);
     studied
@@ -391,7 +394,7 @@ fn study_event(
     report.event_time = event.instant.as_ref().map(|i| i.given.clone());
     report.exchange_tz = placed.zone.map(|z| z.name().to_string());
     if context.keep.price_paths {
-        report.price_path = Some(price_path(calendar, pair, &result, &design));
+        report.price_path = Some(Box::new(price_path(calendar, pair, &result, &design)));
     }
     if !study.bhar_windows.is_empty() {
         buy_and_hold_rows(&mut report, context, pair, day0);
@@ -582,7 +585,7 @@ fn buy_and_hold_rows(
     let path = BuyAndHoldPath::new(firm, benchmark, day0, all);
     context.bhar_path.add(&path.rel, &path.held_gap());
     if context.keep.price_paths {
-        report.bhar_path = Some(path);
+        report.bhar_path = Some(Box::new(path));
     }
 }
 
