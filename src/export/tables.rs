@@ -21,7 +21,7 @@ use crate::export::csv::{
     aggregate_bhar_frame, aggregate_car_frame, aggregate_days_frame, bhar_frame, car_frame,
     daily_frame, date_series, float,
 };
-use crate::export::TableFormats;
+use crate::export::{csv_writer, TableFormats};
 use crate::report::{EventReport, Exclusion, Summary};
 use crate::util::write_atomic_with;
 
@@ -197,13 +197,6 @@ enum Format {
     Parquet,
 }
 
-/// A format's batched writer over a buffered file (one per file: its size does not matter).
-#[allow(clippy::large_enum_variant)]
-enum StreamWriter<'a> {
-    Csv(polars::io::csv::write::BatchedWriter<&'a mut std::io::BufWriter<std::fs::File>>),
-    Parquet(polars::io::parquet::write::BatchedWriter<&'a mut std::io::BufWriter<std::fs::File>>),
-}
-
 /// Writes every batch received into `path` in `format`, then syncs the file. With no batch at
 /// all (the producer failed first) the file is left empty: its temp file is removed.
 fn write_stream(
@@ -211,46 +204,44 @@ fn write_stream(
     batches: std::sync::mpsc::Receiver<DataFrame>,
     format: Format,
 ) -> Result<()> {
-    let what = match format {
-        Format::Csv => "writing CSV",
-        Format::Parquet => "writing Parquet",
-    };
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut batches = batches.into_iter();
-    if let Some(first) = batches.next() {
-        let schema = first.schema();
-        let mut writer = match format {
-            Format::Csv => StreamWriter::Csv(
-                CsvWriter::new(&mut out)
-                    .include_header(true)
-                    .batched(schema)
-                    .map_err(|e| polars_err(what, e))?,
-            ),
-            Format::Parquet => StreamWriter::Parquet(
-                ParquetWriter::new(&mut out)
-                    .with_compression(TABLE_CODEC)
-                    .batched(schema)
-                    .map_err(|e| polars_err(what, e))?,
-            ),
-        };
-        for batch in std::iter::once(first).chain(batches) {
-            match &mut writer {
-                StreamWriter::Csv(w) => w.write_batch(&dates_as_text(&batch)?),
-                StreamWriter::Parquet(w) => w.write_batch(&batch),
+    let mut batches = batches.into_iter().peekable();
+    if batches.peek().is_some() {
+        match format {
+            Format::Csv => {
+                for (i, batch) in batches.enumerate() {
+                    csv_writer::write_batch(&dates_as_text(&batch)?, i == 0, &mut out)?;
+                }
             }
-            .map_err(|e| polars_err(what, e))?;
+            Format::Parquet => write_parquet(&mut out, batches)?,
         }
-        match writer {
-            StreamWriter::Csv(mut w) => w.finish(),
-            StreamWriter::Parquet(w) => w.finish().map(|_| ()),
-        }
-        .map_err(|e| polars_err(what, e))?;
     }
     let file = out
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io(path, e))
+}
+
+/// The batches (one at least) as one Parquet file, one row group or more per batch.
+fn write_parquet(
+    out: &mut std::io::BufWriter<std::fs::File>,
+    mut batches: impl Iterator<Item = DataFrame>,
+) -> Result<()> {
+    let what = "writing Parquet";
+    let Some(first) = batches.next() else {
+        return Ok(());
+    };
+    let mut writer = ParquetWriter::new(out)
+        .with_compression(TABLE_CODEC)
+        .batched(first.schema())
+        .map_err(|e| polars_err(what, e))?;
+    for batch in std::iter::once(first).chain(batches) {
+        writer
+            .write_batch(&batch)
+            .map_err(|e| polars_err(what, e))?;
+    }
+    writer.finish().map(|_| ()).map_err(|e| polars_err(what, e))
 }
 
 /// The batch with its date columns as text, for the CSV writer. Polars writes each date cell
