@@ -254,7 +254,7 @@ mod tests {
         let strings: Vec<Option<&str>> = (0..rows)
             .map(|_| {
                 let r = next();
-                (r % 9 != 0).then(|| texts[(r >> 8) as usize % texts.len()])
+                (!r.is_multiple_of(9)).then(|| texts[(r >> 8) as usize % texts.len()])
             })
             .collect();
         let ints: Vec<Option<i32>> = (0..rows)
@@ -265,7 +265,7 @@ mod tests {
             .collect();
         let ids: Vec<u32> = (0..rows).map(|i| u32::MAX - i as u32).collect();
         let counts: Vec<Option<u64>> = (0..rows)
-            .map(|i| (i % 5 != 0).then_some(u64::MAX - i as u64))
+            .map(|i| (!i.is_multiple_of(5)).then_some(u64::MAX - i as u64))
             .collect();
         df!(
             "id" => ids,
