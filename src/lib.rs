@@ -33,5 +33,8 @@ pub mod synthetic;
 pub mod ticker;
 pub mod util;
 
+#[cfg(test)]
+mod testing;
+
 pub use error::{Error, Result};
 pub use ticker::Ticker;

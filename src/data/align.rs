@@ -126,25 +126,19 @@ mod tests {
     /// with the firm's values of that date or NaN.
     #[test]
     fn the_merge_is_a_left_join_on_date() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         let day = |n: u64| NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(n);
         for case in 0..50 {
             let mut bench_dates = Vec::new();
             let mut bench_prices = Vec::new();
             let mut firm = std::collections::BTreeMap::new();
             for n in 0..200 {
-                if next() % 4 != 0 {
+                if !next().is_multiple_of(4) {
                     bench_dates.push(day(n));
-                    bench_prices.push((next() % 5 != 0).then_some(100.0 + n as f64));
+                    bench_prices.push((!next().is_multiple_of(5)).then_some(100.0 + n as f64));
                 }
                 // The firm trades some benchmark days, some others, from a random start.
-                if n >= case * 3 && next() % 3 != 0 {
+                if n >= case * 3 && !next().is_multiple_of(3) {
                     firm.insert(day(n), n as f64);
                 }
             }

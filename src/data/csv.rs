@@ -430,13 +430,8 @@ mod tests {
             "adj_close,date",
             "date,close,adj_close,volume,note",
         ];
-        let mut state = 0x853c_49e6_748f_ea9b_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut word = crate::testing::xorshift(0x853c_49e6_748f_ea9b);
+        let mut next = move |n: usize| (word() % n as u64) as usize;
         let dir = tempfile::tempdir().unwrap();
         let (mut read, mut refused) = (0, 0);
         for case in 0..400 {
@@ -558,11 +553,9 @@ mod tests {
             assert_eq!(plain_decimal(cell), None, "{cell}");
         }
         // Random cells of 1 to 15 digits, the point anywhere, either sign.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut word = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = word();
             let digits = (state % 15 + 1) as usize;
             let text: String = (0..digits)
                 .map(|i| char::from(b'0' + ((state >> (4 + 3 * i)) % 10) as u8))

@@ -172,6 +172,7 @@ fn text_cell(line: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::xorshift;
 
     fn polars_text(frame: &DataFrame, header: bool) -> Vec<u8> {
         let mut out = Vec::new();
@@ -215,16 +216,6 @@ mod tests {
         f64::NEG_INFINITY,
         -1234.5e-300,
     ];
-
-    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
-        let mut state = seed;
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
-    }
 
     /// A frame of every supported type with nulls, awkward values, random floats of every
     /// magnitude and strings that need quotes, more rows than one range.

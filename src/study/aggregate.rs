@@ -803,12 +803,10 @@ mod tests {
     fn dense_slots_grow_both_ways_as_a_map_does() {
         let mut dense: Dense<(f64, usize)> = Dense::default();
         let mut map = std::collections::BTreeMap::new();
-        let mut state = 0x1234_5678_9abc_def1_u64;
+        let mut word = crate::testing::xorshift(0x1234_5678_9abc_def1);
         let mut moves = 0;
         for step in 0..2_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = word();
             let lo = 10_000 - (state % 3_000) as i64;
             let hi = lo + (state >> 32) as i64 % 240;
             let before = (dense.start, dense.values.len());

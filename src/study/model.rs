@@ -756,13 +756,8 @@ mod tests {
     /// reorder any of it.
     #[test]
     fn market_fit_is_the_two_pass_ols_to_the_bit() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut uniform = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut word = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut uniform = move || crate::testing::unit(word());
         for _ in 0..200 {
             let days = 30 + (uniform() * 300.0) as usize;
             let gap = |v: f64, u: f64| if u < 0.05 { f64::NAN } else { v };

@@ -440,6 +440,7 @@ pub fn correlation_on_common_keys(a: &[(i32, f64)], b: &[(i32, f64)]) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::xorshift;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() < tol
@@ -568,16 +569,6 @@ mod tests {
     #[test]
     fn average_ranks_with_ties() {
         assert_eq!(average_ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
-    }
-
-    /// A deterministic stream of pseudo-random words (Marsaglia's xorshift64) for the samples.
-    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
     }
 
     /// Average ranks by their definition: 1 + the number smaller + half the number of others
