@@ -118,45 +118,37 @@ impl<'a> Cells<'a> {
         })
     }
 
-    /// The next row's cell onto `line`; null is an empty cell.
-    fn write_next(&mut self, line: &mut Vec<u8>, floats: &mut zmij::Buffer) {
+    /// The next row's cell; `None` when it is null (or past the end).
+    fn next(&mut self) -> Option<Cell<'a>> {
+        match self {
+            Cells::Floats(cells) => cells.next().map(|&v| Cell::Float(v)),
+            Cells::Float(cells) => cells.next().flatten().map(Cell::Float),
+            Cells::I32s(cells) => cells.next().map(|&v| Cell::Signed(v.into())),
+            Cells::U32s(cells) => cells.next().map(|&v| Cell::Unsigned(v.into())),
+            Cells::Signed(cells) => cells.next().flatten().map(Cell::Signed),
+            Cells::Unsigned(cells) => cells.next().flatten().map(Cell::Unsigned),
+            Cells::Text(cells) => cells.next().flatten().map(Cell::Text),
+        }
+    }
+}
+
+/// One cell's value.
+enum Cell<'a> {
+    Float(f64),
+    Signed(i64),
+    Unsigned(u64),
+    Text(&'a str),
+}
+
+impl Cell<'_> {
+    /// The cell's text onto `line`, as polars writes its type.
+    fn write(self, line: &mut Vec<u8>, floats: &mut zmij::Buffer) {
         let mut integers = itoa::Buffer::new();
         match self {
-            Cells::Floats(cells) => {
-                if let Some(&v) = cells.next() {
-                    line.extend_from_slice(floats.format(v).as_bytes());
-                }
-            }
-            Cells::Float(cells) => {
-                if let Some(Some(v)) = cells.next() {
-                    line.extend_from_slice(floats.format(v).as_bytes());
-                }
-            }
-            Cells::I32s(cells) => {
-                if let Some(&v) = cells.next() {
-                    line.extend_from_slice(integers.format(v).as_bytes());
-                }
-            }
-            Cells::U32s(cells) => {
-                if let Some(&v) = cells.next() {
-                    line.extend_from_slice(integers.format(v).as_bytes());
-                }
-            }
-            Cells::Signed(cells) => {
-                if let Some(Some(v)) = cells.next() {
-                    line.extend_from_slice(integers.format(v).as_bytes());
-                }
-            }
-            Cells::Unsigned(cells) => {
-                if let Some(Some(v)) = cells.next() {
-                    line.extend_from_slice(integers.format(v).as_bytes());
-                }
-            }
-            Cells::Text(cells) => {
-                if let Some(Some(s)) = cells.next() {
-                    text_cell(line, s);
-                }
-            }
+            Cell::Float(v) => line.extend_from_slice(floats.format(v).as_bytes()),
+            Cell::Signed(v) => line.extend_from_slice(integers.format(v).as_bytes()),
+            Cell::Unsigned(v) => line.extend_from_slice(integers.format(v).as_bytes()),
+            Cell::Text(s) => text_cell(line, s),
         }
     }
 }
@@ -176,7 +168,9 @@ fn rows_text(frame: &DataFrame) -> Result<Vec<u8>> {
             if i > 0 {
                 text.push(b',');
             }
-            column.write_next(&mut text, &mut floats);
+            if let Some(cell) = column.next() {
+                cell.write(&mut text, &mut floats);
+            }
         }
         text.push(b'\n');
     }
