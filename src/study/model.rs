@@ -311,8 +311,10 @@ impl FittedModel {
         let mut x_level = [0.0; MAX_REGRESSORS];
         if M == 1 {
             // One regressor (the market model, the default): the same sums in the same order,
-            // by a zip the compiler keeps in registers (the indexed loop below took three
-            // times the instructions).
+            // by zipped loops the compiler keeps in registers, where the indexed loops below
+            // check each index (valgrind, 10,000-event engine bench: the fit's instructions
+            // from 458 to 362 million, with the columns cut to length and the residuals
+            // extended).
             for (&yi, &xi) in y.iter().zip(columns[0]) {
                 if yi.is_finite() & xi.is_finite() {
                     n += 1;
