@@ -112,6 +112,18 @@ fn batch_args(f: &Fixture) -> Vec<String> {
     args
 }
 
+/// The batch of `f` with `extra` arguments, which must fail as bad input (exit 2).
+fn batch_failing(f: &Fixture, extra: &[&str]) -> std::process::Output {
+    Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(batch_args(f))
+        .args(extra)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone()
+}
+
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
@@ -289,24 +301,11 @@ fn table_output_lists_the_portfolio() {
 fn batch_file_errors() {
     let f = fixture();
     std::fs::write(f.events(), "symbol,when\nA,2024-01-02\n").unwrap();
-    let out = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args(batch_args(&f))
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
+    let out = batch_failing(&f, &[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing column ticker"));
     // Every row bad: nothing ran, exit 2 (input) with the rows listed.
     std::fs::write(f.events(), "ticker,date\n../x,2024-01-02\nA,never\n").unwrap();
-    let out = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args(batch_args(&f))
-        .args(["--format", "json"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
+    let out = batch_failing(&f, &["--format", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["excluded"].as_array().unwrap().len(), 2);
     assert_eq!(v["aggregate"], Value::Null);
@@ -484,14 +483,7 @@ fn tables_come_in_the_formats_asked_for() {
     assert!(f.out().join("portfolio_events/tables/days.csv").is_file());
 
     let before = std::fs::read(f.out().join("portfolio_events/summary.json")).unwrap();
-    let out = Command::cargo_bin("eventstudy")
-        .unwrap()
-        .args(batch_args(&f))
-        .args(["--tables", "parquet,xml"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
+    let out = batch_failing(&f, &["--tables", "parquet,xml"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--tables") && err.contains("xml"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");

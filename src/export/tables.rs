@@ -206,16 +206,13 @@ fn write_stream(
 ) -> Result<()> {
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut batches = batches.into_iter().peekable();
-    if batches.peek().is_some() {
-        match format {
-            Format::Csv => {
-                for (i, batch) in batches.enumerate() {
-                    csv_writer::write_batch(&dates_as_text(&batch)?, i == 0, &mut out)?;
-                }
+    match format {
+        Format::Csv => {
+            for (i, batch) in batches.into_iter().enumerate() {
+                csv_writer::write_batch(&dates_as_text(&batch)?, i == 0, &mut out)?;
             }
-            Format::Parquet => write_parquet(&mut out, batches)?,
         }
+        Format::Parquet => write_parquet(&mut out, batches.into_iter())?,
     }
     let file = out
         .into_inner()
@@ -223,7 +220,7 @@ fn write_stream(
     file.sync_all().map_err(|e| Error::io(path, e))
 }
 
-/// The batches (one at least) as one Parquet file, one row group or more per batch.
+/// The batches as one Parquet file, one row group or more per batch; nothing without a batch.
 fn write_parquet(
     out: &mut std::io::BufWriter<std::fs::File>,
     mut batches: impl Iterator<Item = DataFrame>,
