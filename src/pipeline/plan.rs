@@ -4,6 +4,9 @@
 
 use std::collections::HashMap;
 
+use rayon::iter::Either;
+use rayon::prelude::*;
+
 use crate::data::events::read_events;
 use crate::data::fetch::calendar_span;
 use crate::data::store::DateRange;
@@ -89,20 +92,21 @@ pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
             }
             // A row whose own windows conflict (a window too short for the CAR windows) is
             // that row's problem: it is excluded with its reason, the others run.
-            let mut valid = Vec::with_capacity(specs.len());
-            for spec in specs {
-                match study.validate_event(&spec) {
-                    Ok(()) => valid.push(spec),
-                    Err(e) => rejected.push(Exclusion {
+            let (valid, excluded): (Vec<EventSpec>, Vec<Exclusion>) =
+                specs.into_par_iter().partition_map(|spec| {
+                    let Err(e) = study.validate_event(&spec) else {
+                        return Either::Left(spec);
+                    };
+                    Either::Right(Exclusion {
                         ticker: spec.ticker.to_string(),
                         event_date: Some(spec.date),
                         label: spec.label.clone(),
                         row: spec.row,
                         reason: e.to_string(),
                         exit_code: e.exit_code(),
-                    }),
-                }
-            }
+                    })
+                });
+            rejected.extend(excluded);
             (valid, rejected)
         }
     };
