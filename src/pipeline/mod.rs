@@ -124,8 +124,7 @@ fn study_and_write_here(
     let mut aggregate: Option<crate::report::AggregateReport> = aggregate.as_ref().map(Into::into);
     if let Some(a) = aggregate.as_mut() {
         (a.bhar, a.bhar_path) = study::long_horizon(&studied, &options.study);
-        let reports: Vec<&crate::report::EventReport> =
-            studied.events.iter().map(|s| &s.report).collect();
+        let reports: Vec<&crate::report::EventReport> = studied.events.iter().collect();
         a.cross_section = study::cross_section(&reports, &options.study)?;
     } else if !options.study.cross_section.is_empty() {
         console.warn(&crate::note::Warning::NoCrossSection {
@@ -137,7 +136,7 @@ fn study_and_write_here(
         conventions: options.study.conventions(),
         source,
         fetched,
-        events: studied.events.into_iter().map(|s| s.report).collect(),
+        events: studied.events,
         excluded: studied.excluded,
         aggregate,
         tables: export::table_paths(

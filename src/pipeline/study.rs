@@ -27,16 +27,11 @@ use crate::study::stats::student_t_critical;
 use crate::study::{self, EventResult, RelWindow, StudyDesign, TradingCalendar, WindowSpec};
 use chrono::NaiveDate;
 
-/// One event that ran: its report (its estimation residuals already pooled, the engine's
-/// result dropped; the report holds every number the aggregate reads).
-pub struct StudiedEvent {
-    pub report: EventReport,
-}
-
-/// The aggregate reads an event's numbers from its report: a large run keeps them once.
-impl EventView for StudiedEvent {
+/// The aggregate reads an event's numbers from its report (its estimation residuals already
+/// pooled, the engine's result dropped): a large run keeps them once.
+impl EventView for EventReport {
     fn day(&self, rel: i32) -> Option<DayMoments> {
-        let report = &self.report;
+        let report = self;
         // The first ten numbers of a day, and its (volume, abnormal volume, t) if any.
         let moments = |core: &[f64], volume: Option<&[f64]>| DayMoments {
             ar: core[DayValues::AR],
@@ -63,7 +58,7 @@ impl EventView for StudiedEvent {
     }
 
     fn car(&self, index: usize, window: RelWindow) -> Option<CarMoments> {
-        let cars = &self.report.car;
+        let cars = &self.car;
         let row = match cars.get(index) {
             Some(c) if c.rel_window == window => c,
             _ => cars.iter().find(|c| c.rel_window == window)?,
@@ -83,18 +78,18 @@ impl EventView for StudiedEvent {
     }
 
     fn dof(&self) -> f64 {
-        self.report.degrees_of_freedom as f64
+        self.degrees_of_freedom as f64
     }
 
     fn has_market_value(&self) -> bool {
-        self.report.market_value_before.is_some()
+        self.market_value_before.is_some()
     }
 }
 
 /// Every event of the plan, studied or excluded, in the plan's order, and the pooled
 /// estimation windows of those that ran.
 pub struct Studied {
-    pub events: Vec<StudiedEvent>,
+    pub events: Vec<EventReport>,
     pub excluded: Vec<Exclusion>,
     pub pool: Pool,
     /// The events' BHAR paths summed day by day (with `--bhar`), for the portfolio's chart.
@@ -103,7 +98,7 @@ pub struct Studied {
 
 /// Not boxed: the outcomes vector becomes the events' vector in place at the end (see
 /// [`study_events`]), where boxes meant a second vector of every report at the peak.
-type Outcome = std::result::Result<StudiedEvent, Exclusion>;
+type Outcome = std::result::Result<EventReport, Exclusion>;
 
 /// What one pair's events give: their outcomes by plan index, their pooled residuals and their
 /// summed BHAR paths.
@@ -193,8 +188,8 @@ pub fn study_events(
         .into_iter()
         .filter_map(|outcome| match outcome? {
             Ok(event) => {
-                for note in &event.report.notes {
-                    console.note(&event.report.display_name(false), note);
+                for note in &event.notes {
+                    console.note(&event.display_name(false), note);
                 }
                 Some(event)
             }
@@ -220,7 +215,7 @@ pub fn aggregate(studied: &Studied, car_windows: &[RelWindow]) -> Option<study::
     if events.len() < 2 {
         return None;
     }
-    let window = union_window(events.iter().map(|s| s.report.event_window));
+    let window = union_window(events.iter().map(|e| e.event_window));
     Some(study::aggregate::aggregate_pooled(
         events,
         &studied.pool,
@@ -240,10 +235,10 @@ fn union_window(windows: impl Iterator<Item = RelWindow>) -> RelWindow {
 }
 
 /// Two events of one ticker, date and label would share a folder: number the later ones.
-fn disambiguate_slugs(studied: &mut [StudiedEvent]) {
-    let slugs: Vec<String> = studied.par_iter().map(|s| s.report.slug()).collect();
+fn disambiguate_slugs(reports: &mut [EventReport]) {
+    let slugs: Vec<String> = reports.par_iter().map(EventReport::slug).collect();
     for (i, count) in repeated_slugs(&slugs) {
-        let report = &mut studied[i].report;
+        let report = &mut reports[i];
         let label = report.label.take().unwrap_or_default();
         let dash = if label.is_empty() { "" } else { "-" };
         report.label = Some(format!("{label}{dash}{count}"));
@@ -341,11 +336,7 @@ fn place_day0(study: &StudySettings, event: &EventSpec, pair: &Pair) -> Result<P
 }
 
 /// Studies one event on its pair's panel: day 0, windows, share count, engine, report.
-fn study_event(
-    context: &mut EventContext<'_>,
-    job: &EventJob,
-    pair: &Pair,
-) -> Result<StudiedEvent> {
+fn study_event(context: &mut EventContext<'_>, job: &EventJob, pair: &Pair) -> Result<EventReport> {
     let study = context.study;
     let event = &job.spec;
     let calendar = &pair.aligned.calendar;
@@ -424,7 +415,7 @@ fn study_event(
     // bounded however many events.
     let (lo, hi) = result.estimation_span;
     context.pool.add(&result, &pair.keys[lo..=hi]);
-    Ok(StudiedEvent { report })
+    Ok(report)
 }
 
 fn build_report(
@@ -613,7 +604,7 @@ pub fn long_horizon(
                 studied
                     .events
                     .iter()
-                    .filter_map(|e| e.report.bhar.get(i))
+                    .filter_map(|e| e.bhar.get(i))
                     .filter(|b| b.bhar.is_some())
             };
             let values: Vec<f64> = rows().filter_map(|b| b.bhar).collect();
