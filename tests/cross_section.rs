@@ -365,6 +365,8 @@ fn bad_columns_and_singular_designs_are_one_line_errors_that_keep_earlier_result
     batch(dir.path(), EVENTS, &["--cross-section", "ai_exposure"]).success();
     let summary = dir.path().join("out/portfolio_events/summary.json");
     let before = std::fs::read(&summary).unwrap();
+    let out = dir.path().join("out");
+    let files = every_file(&out);
 
     let words = EVENTS.replace(
         "NVDA,2025-01-27,DeepSeek,,0.9,",
@@ -412,8 +414,24 @@ fn bad_columns_and_singular_designs_are_one_line_errors_that_keep_earlier_result
 
     let e = one_line_error(batch(dir.path(), EVENTS, &["--cross-section", ","]), 2);
     assert!(e.contains("at least one column"), "{e}");
-    // None of the failed runs touched the first one's files.
+    // None of the failed runs touched the first one's files, nor left any (the singular
+    // design fails while the per-event tables are being written, in a staging folder).
     assert_eq!(std::fs::read(&summary).unwrap(), before);
+    assert_eq!(every_file(&out), files);
+}
+
+/// Every file under `dir` (its path, its bytes), hidden ones too.
+fn every_file(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(every_file(&path));
+        } else {
+            files.insert(path.clone(), std::fs::read(&path).unwrap());
+        }
+    }
+    files
 }
 
 #[test]

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use crate::chart;
 use crate::error::{Error, Result};
 use crate::export::settings::{ChartsMode, OutputSettings};
-use crate::export::tables::{write_tables, BHAR_TABLES, TABLES};
+use crate::export::tables::{write_aggregate_tables, write_event_tables, BHAR_TABLES, TABLES};
 use crate::export::{csv as csv_out, json, markdown};
 use crate::note::Warning;
-use crate::report::{EventReport, Summary};
+use crate::report::{AggregateReport, EventReport, Summary};
 use crate::util::{remove_stale_temps, replace_dir, staging_dir, write_atomic};
 
 /// The folder of one event's outputs.
@@ -24,14 +24,31 @@ pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
     out_dir.join(report.slug())
 }
 
-/// Writes the run folder and, for a small run, every event's folder. Returns a warning for
-/// each chart skipped because its data cannot be drawn.
-pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<Vec<Warning>> {
+/// Writes the run folder and, for a small run, every event's folder. `aggregate` computes the
+/// run's aggregate from the events while the run folder's per-event tables are written (they
+/// do not show it); `summary` holds it before the files that do. Nothing is written if it
+/// fails. Returns a warning for each chart skipped because its data cannot be drawn.
+pub fn write_run(
+    settings: &OutputSettings,
+    summary: &mut Summary,
+    aggregate: impl FnOnce(&[EventReport]) -> Result<Option<AggregateReport>> + Send,
+) -> Result<Vec<Warning>> {
     check_layout(settings, summary)?;
     let out = &settings.out_dir;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     // What a killed earlier run left here: temp files and staging folders (once per run).
     remove_stale_temps(out);
+    let shared: &Summary = summary;
+    let (computed, run_folder) = rayon::join(
+        || aggregate(&shared.events),
+        || -> Result<Staged> {
+            let run_folder = Staged::new(&out.join(&settings.portfolio_name))?;
+            write_event_tables(&run_folder.dir().join("tables"), shared, settings.tables)?;
+            Ok(run_folder)
+        },
+    );
+    let run_folder = run_folder?;
+    summary.aggregate = computed?;
     let mut skipped = Vec::new();
     if !summary.compact {
         for event in &summary.events {
@@ -43,7 +60,9 @@ pub fn write_run(settings: &OutputSettings, summary: &Summary) -> Result<Vec<War
             }
         }
     }
-    for why in write_portfolio(settings, summary)? {
+    let charts = run_files(settings, summary, run_folder.dir())?;
+    run_folder.finish()?;
+    for why in charts {
         skipped.push(Warning::ChartSkipped {
             subject: settings.portfolio_name.clone(),
             why,
@@ -89,19 +108,49 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, bytes).map_err(|e| Error::io(path, e))
 }
 
-/// Builds the folder `target` beside it (in a hidden staging folder), then swaps it in whole:
-/// a reader sees the old set of files or the new one, and no file of an earlier run survives.
+/// A folder built beside its target, in a hidden staging folder, then swapped in whole by
+/// [`Staged::finish`]: a reader sees the old set of files or the new one, and no file of an
+/// earlier run survives. Dropped unfinished (after a failure), it is removed.
+struct Staged {
+    staging: PathBuf,
+    target: PathBuf,
+}
+
+impl Staged {
+    fn new(target: &Path) -> Result<Staged> {
+        let staging = staging_dir(target);
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(Staged {
+            staging,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Where its files are written.
+    fn dir(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Swaps it in; the old folder is removed when `self` drops.
+    fn finish(self) -> Result<()> {
+        replace_dir(&self.staging, &self.target).map_err(|e| Error::io(&self.target, e))
+    }
+}
+
+impl Drop for Staged {
+    /// The old folder (after a swap) or the unfinished new one (after a failure).
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
+
+/// Builds the folder `target` with `build` and swaps it in (see [`Staged`]).
 fn build_folder<T>(target: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-    let staging = staging_dir(target);
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-    let built = build(&staging).and_then(|value| {
-        replace_dir(&staging, target).map_err(|e| Error::io(target, e))?;
-        Ok(value)
-    });
-    // The old folder (after a swap) or the unfinished new one (after a failure).
-    let _ = std::fs::remove_dir_all(&staging);
-    built
+    let staged = Staged::new(target)?;
+    let value = build(staged.dir())?;
+    staged.finish()?;
+    Ok(value)
 }
 
 fn write_event(
@@ -151,18 +200,14 @@ fn event_files(
     }
 }
 
-fn write_portfolio(settings: &OutputSettings, summary: &Summary) -> Result<Vec<String>> {
-    build_folder(&settings.out_dir.join(&settings.portfolio_name), |dir| {
-        run_files(settings, summary, dir)
-    })
-}
-
+/// The run folder's files besides the per-event tables: the summary, the aggregate's tables,
+/// the report and the portfolio charts.
 fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result<Vec<String>> {
     write_file(
         &dir.join("summary.json"),
         (json::summary_json(summary)? + "\n").as_bytes(),
     )?;
-    write_tables(&dir.join("tables"), summary, settings.tables)?;
+    write_aggregate_tables(&dir.join("tables"), summary, settings.tables)?;
     let Some(aggregate) = &summary.aggregate else {
         return Ok(Vec::new());
     };

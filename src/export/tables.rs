@@ -43,16 +43,43 @@ const BATCH_EVENTS: usize = 25_000;
 /// 1.87 to 2.03 s against 2.07 to 2.28 s. Every Parquet reader reads Snappy.
 const TABLE_CODEC: ParquetCompression = ParquetCompression::Snappy;
 
-/// Writes every table of `summary` into `dir` in `formats`, each file atomically: written to
-/// a temp file, synced, renamed into place. The syncs and renames run on a thread of their own,
-/// so one table's wait for the disk overlaps the next table's formatting; every file is in
-/// place (or its temp file removed) when this returns.
-pub fn write_tables(dir: &Path, summary: &Summary, formats: TableFormats) -> Result<()> {
+/// Writes the per-event tables of `summary` (`events`, `days`, `cars`, with `--bhar` `bhar`)
+/// into `dir` in `formats`, each file atomically: written to a temp file, synced, renamed into
+/// place. They need no aggregate, so they can be written while it is computed.
+pub fn write_event_tables(dir: &Path, summary: &Summary, formats: TableFormats) -> Result<()> {
+    with_finisher(dir, |written| {
+        write_each_event_table(dir, summary, formats, written)
+    })
+}
+
+/// Writes the aggregate's tables (`aggregate_days`, `aggregate_cars`, with `--bhar`
+/// `aggregate_bhar`), if the run has an aggregate, as [`write_event_tables`] does.
+pub fn write_aggregate_tables(dir: &Path, summary: &Summary, formats: TableFormats) -> Result<()> {
+    let Some(a) = &summary.aggregate else {
+        return Ok(());
+    };
+    with_finisher(dir, |written| {
+        let table = |name: &str, frame: Result<DataFrame>| {
+            write_batched(dir, formats, written, name, std::iter::once(frame))
+        };
+        table("aggregate_days", aggregate_days_frame(a))?;
+        table("aggregate_cars", aggregate_car_frame(a))?;
+        if summary.tables.contains_key("bhar") {
+            table("aggregate_bhar", aggregate_bhar_frame(a))?;
+        }
+        Ok(())
+    })
+}
+
+/// Runs `write` with a thread that syncs each file it hands over and renames it into place:
+/// one table's wait for the disk overlaps the next table's formatting. Every file is in place
+/// (or its temp file removed) when this returns.
+fn with_finisher(dir: &Path, write: impl FnOnce(&Sender<Written>) -> Result<()>) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     std::thread::scope(|scope| {
         let (written, to_finish) = std::sync::mpsc::channel();
         let finisher = scope.spawn(move || finish(to_finish));
-        let tables = write_each_table(dir, summary, formats, &written);
+        let tables = write(&written);
         drop(written);
         tables.and(joined(finisher))
     })
@@ -92,7 +119,7 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> 
         .unwrap_or_else(|_| Err(Error::Internal("a table writer panicked".into())))
 }
 
-fn write_each_table(
+fn write_each_event_table(
     dir: &Path,
     summary: &Summary,
     formats: TableFormats,
@@ -128,22 +155,6 @@ fn write_each_table(
         .filter(|x| !x.is_empty())
         .map(|x| events_table(&[], x, windows));
     write_batched(dir, formats, written, "events", ran.chain(excluded))?;
-    if let Some(a) = &summary.aggregate {
-        write_batched(
-            dir,
-            formats,
-            written,
-            "aggregate_days",
-            std::iter::once(aggregate_days_frame(a)),
-        )?;
-        write_batched(
-            dir,
-            formats,
-            written,
-            "aggregate_cars",
-            std::iter::once(aggregate_car_frame(a)),
-        )?;
-    }
     if summary.tables.contains_key("bhar") {
         write_batched(
             dir,
@@ -152,15 +163,6 @@ fn write_each_table(
             "bhar",
             batches(events).map(bhar_table),
         )?;
-        if let Some(a) = &summary.aggregate {
-            write_batched(
-                dir,
-                formats,
-                written,
-                "aggregate_bhar",
-                std::iter::once(aggregate_bhar_frame(a)),
-            )?;
-        }
     }
     Ok(())
 }

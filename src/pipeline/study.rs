@@ -210,15 +210,18 @@ pub fn study_events(
 }
 
 /// The aggregate of the events that ran (two at least), on the union of their event windows.
-pub fn aggregate(studied: &Studied, car_windows: &[RelWindow]) -> Option<study::Aggregate> {
-    let events = &studied.events;
+pub fn aggregate(
+    events: &[EventReport],
+    pool: &Pool,
+    car_windows: &[RelWindow],
+) -> Option<study::Aggregate> {
     if events.len() < 2 {
         return None;
     }
     let window = union_window(events.iter().map(|e| e.event_window));
     Some(study::aggregate::aggregate_pooled(
         events,
-        &studied.pool,
+        pool,
         window,
         car_windows,
     ))
@@ -588,7 +591,8 @@ fn buy_and_hold_rows(
 /// The portfolio's BHAR windows: each window's tests over the events with a BHAR, its
 /// cut-short count and dollars; and the mean path for the chart.
 pub fn long_horizon(
-    studied: &Studied,
+    events: &[EventReport],
+    bhar_path: &PathSums,
     study: &StudySettings,
 ) -> (Vec<AggregateBharRow>, Option<MeanBharPath>) {
     if study.bhar_windows.is_empty() {
@@ -601,8 +605,7 @@ pub fn long_horizon(
         .enumerate()
         .map(|(i, &window)| {
             let rows = || {
-                studied
-                    .events
+                events
                     .iter()
                     .filter_map(|e| e.bhar.get(i))
                     .filter(|b| b.bhar.is_some())
@@ -621,14 +624,14 @@ pub fn long_horizon(
             )
         })
         .collect();
-    (rows, Some(MeanBharPath::from_sums(&studied.bhar_path)))
+    (rows, Some(MeanBharPath::from_sums(bhar_path)))
 }
 
 /// The `--cross-section` regression of each CAR window's CARs on the batch file's columns,
 /// over the events with the CAR and every column; a window that cannot be fitted (a singular
 /// design, too few events) is a usage error naming it.
 pub fn cross_section(
-    events: &[&EventReport],
+    events: &[EventReport],
     study: &StudySettings,
 ) -> Result<Vec<CrossSectionReport>> {
     let names = &study.cross_section;
