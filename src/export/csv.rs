@@ -100,17 +100,64 @@ pub(super) fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> 
         .into())
 }
 
+/// A column of numbers, null where `None`. A column without a null (most) or with nothing
+/// else is made whole, without a builder's push per value.
 pub(super) fn float(name: &str, values: Vec<Option<f64>>) -> Column {
-    Series::new(name.into(), values).into()
+    let present = values.iter().filter(|v| v.is_some()).count();
+    let column = if present == values.len() {
+        Float64Chunked::from_vec(name.into(), values.into_iter().flatten().collect())
+    } else if present == 0 {
+        Float64Chunked::full_null(name.into(), values.len())
+    } else {
+        Float64Chunked::from_iter_options(name.into(), values.into_iter())
+    };
+    column.into_column()
 }
 
 fn text(name: &str, values: Vec<String>) -> Column {
     Series::new(name.into(), values).into()
 }
 
-/// The `ticker` column of a table with many rows per event, without a `String` per row.
-fn tickers<'a>(values: impl Iterator<Item = &'a str>) -> Column {
-    Series::new("ticker".into(), values.collect::<Vec<&str>>()).into()
+/// The `ticker` column of a table with many rows per event (see [`repeated_text`]).
+fn tickers<'a>(values: impl Iterator<Item = &'a str>) -> Result<Column> {
+    repeated_text("ticker", values.map(Some))
+}
+
+/// A text column of many rows and few values in a row (an event's ticker on each of its rows,
+/// the run's CAR windows on each event's, `ok` on every event's), null where `None`: each value
+/// is stored once for the rows in a row that repeat it, and the column gathered from them,
+/// which copies polars' 16-byte views rather than pushing a string per row (a second of the
+/// million-event run's tables).
+pub(super) fn repeated_text<'a>(
+    name: &str,
+    values: impl Iterator<Item = Option<&'a str>>,
+) -> Result<Column> {
+    /// How many of the latest stored values a row is compared with.
+    const RECENT: usize = 8;
+    let mut stored: Vec<&str> = Vec::new();
+    let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(values.size_hint().0);
+    for value in values {
+        rows.push(value.map(|value| {
+            let recent = stored.len().saturating_sub(RECENT)..stored.len();
+            let at = recent
+                .rev()
+                .find(|&i| stored[i] == value)
+                .unwrap_or_else(|| {
+                    stored.push(value);
+                    stored.len() - 1
+                });
+            at as IdxSize
+        }));
+    }
+    let rows = if rows.iter().all(Option::is_some) {
+        IdxCa::from_vec("".into(), rows.into_iter().flatten().collect())
+    } else {
+        IdxCa::from_iter_options("".into(), rows.into_iter())
+    };
+    let column = StringChunked::from_slice(name.into(), &stored)
+        .take(&rows)
+        .map_err(|e| polars_err(name, e))?;
+    Ok(column.into_column())
 }
 
 /// One row per event day of every event.
@@ -138,7 +185,10 @@ pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
         Vec::with_capacity(n),
     );
     let (mut rels, mut dates) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut values: Vec<Vec<f64>> = (0..numbers).map(|_| Vec::with_capacity(n)).collect();
+    // The numbers are stored by row index into columns made whole up front: a push per
+    // number, with its capacity check, was most of building a large run's table.
+    let mut values: Vec<Vec<f64>> = (0..numbers).map(|_| vec![0.0; n]).collect();
+    let mut row = 0;
     for e in events {
         let event_date = epoch_days(e.event_date);
         for d in e.day_values() {
@@ -148,15 +198,16 @@ pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
             rels.push(d.rel);
             dates.push(epoch_days(d.date));
             for (column, &i) in values.iter_mut().zip(&kept) {
-                column.push(d.values[i]);
+                column[row] = d.values[i];
             }
+            row += 1;
         }
     }
     let mut columns = Vec::with_capacity(numbers + 5);
     if tidy {
         columns.push(Column::from(Series::new("id".into(), ids)));
     }
-    columns.push(tickers(tickers_.into_iter()));
+    columns.push(tickers(tickers_.into_iter())?);
     columns.push(day_column("event_date", event_dates)?);
     columns.push(Series::new("rel".into(), rels).into());
     columns.push(day_column("date", dates)?);
@@ -200,15 +251,12 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
         rows.iter().map(|(_, c)| get(c)).collect::<Vec<_>>()
     };
     let columns = vec![
-        tickers(rows.iter().map(|(e, _)| e.ticker.as_str())),
+        tickers(rows.iter().map(|(e, _)| e.ticker.as_str()))?,
         date_series(
             "event_date",
             rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
         )?,
-        text(
-            "window",
-            rows.iter().map(|(_, c)| c.window.clone()).collect(),
-        ),
+        repeated_text("window", rows.iter().map(|(_, c)| Some(c.window.as_str())))?,
         date_series("start", rows.iter().map(|(_, c)| c.start).collect())?,
         date_series("end", rows.iter().map(|(_, c)| c.end).collect())?,
         Series::new(
@@ -245,15 +293,12 @@ pub fn bhar_frame(events: &[EventReport]) -> Result<DataFrame> {
         rows.iter().map(|(_, b)| get(b)).collect::<Vec<_>>()
     };
     let columns = vec![
-        tickers(rows.iter().map(|(e, _)| e.ticker.as_str())),
+        tickers(rows.iter().map(|(e, _)| e.ticker.as_str()))?,
         date_series(
             "event_date",
             rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
         )?,
-        text(
-            "window",
-            rows.iter().map(|(_, b)| b.window.clone()).collect(),
-        ),
+        repeated_text("window", rows.iter().map(|(_, b)| Some(b.window.as_str())))?,
         date_series("start", rows.iter().map(|(_, b)| b.start).collect())?,
         date_series("end", rows.iter().map(|(_, b)| b.end).collect())?,
         Series::new(
@@ -538,4 +583,59 @@ pub fn to_csv(df: &mut DataFrame) -> Result<Vec<u8>> {
         .finish(df)
         .map_err(|e| polars_err("writing CSV", e))?;
     Ok(buffer)
+}
+
+#[cfg(test)]
+mod repeated_text_tests {
+    use super::*;
+
+    /// The column polars builds from the values one by one.
+    fn plain(values: &[Option<&str>]) -> Series {
+        Series::new("t".into(), values.to_vec())
+    }
+
+    #[test]
+    fn a_gathered_column_is_the_column_of_its_values() {
+        let long = "a label longer than twelve bytes";
+        let cycle = ["0:0", "-1:1", "0:1", "-5:5"];
+        let mut cases: Vec<Vec<Option<&str>>> = vec![
+            vec![],
+            vec![None, None],
+            vec![Some(""), Some(""), None, Some("x")],
+            // A ticker on each of its event's rows.
+            ["NVDA", "NVDA", "AVGO", "AVGO", "NVDA", long, long]
+                .iter()
+                .map(|s| Some(*s))
+                .collect(),
+            // The run's windows on each event's rows.
+            cycle.iter().cycle().take(40).map(|s| Some(*s)).collect(),
+        ];
+        // More distinct values in turn than are compared with (each stored again).
+        let many: Vec<String> = (0..30).map(|i| format!("W{i}")).collect();
+        cases.push(many.iter().cycle().take(95).map(|s| Some(s.as_str())).collect());
+        for values in cases {
+            let column = repeated_text("t", values.iter().copied()).unwrap();
+            let series = column.as_materialized_series();
+            assert_eq!(series.dtype(), &DataType::String);
+            assert_eq!(series.len(), values.len());
+            assert!(series.equals_missing(&plain(&values)), "{values:?}");
+        }
+    }
+
+    #[test]
+    fn floats_are_null_exactly_where_missing() {
+        for values in [
+            vec![Some(1.5), Some(f64::NAN), Some(-0.0)],
+            vec![None, None],
+            vec![Some(2.0), None, Some(f64::INFINITY)],
+            vec![],
+        ] {
+            let column = float("x", values.clone());
+            let got: Vec<Option<f64>> = column.f64().unwrap().iter().collect();
+            let bits = |v: &[Option<f64>]| -> Vec<Option<u64>> {
+                v.iter().map(|x| x.map(f64::to_bits)).collect()
+            };
+            assert_eq!(bits(&got), bits(&values));
+        }
+    }
 }

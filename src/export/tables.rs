@@ -21,7 +21,7 @@ use polars::prelude::*;
 use crate::error::{polars_err, Error, Result};
 use crate::export::csv::{
     aggregate_bhar_frame, aggregate_car_frame, aggregate_days_frame, bhar_frame, car_frame,
-    daily_frame, date_series, float,
+    daily_frame, date_series, float, repeated_text,
 };
 use crate::export::{csv_writer, TableFormats};
 use crate::report::{EventReport, Exclusion, Summary};
@@ -368,9 +368,9 @@ fn of<'e>(e: &'e EventReport, i: usize, w: &str) -> Option<&'e crate::report::Ca
 }
 
 /// One row per event that ran, then one per excluded event (its fit and windows null).
-fn events_table(
-    events: &[EventReport],
-    excluded: &[Exclusion],
+fn events_table<'e>(
+    events: &'e [EventReport],
+    excluded: &'e [Exclusion],
     (windows, bhar_windows): (&[String], &[String]),
 ) -> Result<DataFrame> {
     let n = events.len() + excluded.len();
@@ -388,12 +388,11 @@ fn events_table(
             .chain(std::iter::repeat_n(None, excluded.len()))
             .collect::<Vec<_>>()
     };
-    let text = |name: &str, ran: Vec<Option<String>>, out: Vec<Option<String>>| -> Column {
-        Series::new(
-            name.into(),
-            ran.into_iter().chain(out).collect::<Vec<Option<String>>>(),
-        )
-        .into()
+    let text = |name: &str,
+                ran: &dyn Fn(&'e EventReport) -> Option<&'e str>,
+                out: &dyn Fn(&'e Exclusion) -> Option<&'e str>| {
+        let ran = events.iter().map(ran);
+        repeated_text(name, ran.chain(excluded.iter().map(out)))
     };
     let mut columns = vec![
         Column::from(Series::new(
@@ -413,29 +412,10 @@ fn events_table(
                 .collect::<Vec<Option<u32>>>(),
         )
         .into(),
-        text(
-            "ticker",
-            events.iter().map(|e| Some(e.ticker.clone())).collect(),
-            excluded.iter().map(|x| Some(x.ticker.clone())).collect(),
-        ),
-        text(
-            "label",
-            events.iter().map(|e| e.label.clone()).collect(),
-            excluded.iter().map(|x| x.label.clone()).collect(),
-        ),
-        text(
-            "status",
-            events.iter().map(|_| Some("ok".to_string())).collect(),
-            excluded
-                .iter()
-                .map(|_| Some("excluded".to_string()))
-                .collect(),
-        ),
-        text(
-            "reason",
-            events.iter().map(|_| None).collect(),
-            excluded.iter().map(|x| Some(x.reason.clone())).collect(),
-        ),
+        text("ticker", &|e| Some(&e.ticker), &|x| Some(&x.ticker))?,
+        text("label", &|e| e.label.as_deref(), &|x| x.label.as_deref())?,
+        text("status", &|_| Some("ok"), &|_| Some("excluded"))?,
+        text("reason", &|_| None, &|x| Some(&x.reason))?,
         date_series(
             "event_date",
             events
@@ -444,30 +424,11 @@ fn events_table(
                 .chain(excluded.iter().map(|x| x.event_date))
                 .collect(),
         )?,
-        text(
-            "event_time",
-            events.iter().map(|e| e.event_time.clone()).collect(),
-            excluded.iter().map(|_| None).collect(),
-        ),
+        text("event_time", &|e| e.event_time.as_deref(), &|_| None)?,
         date_series("day0", ran_dates(&|e| Some(e.day0)))?,
-        text(
-            "day0_rule",
-            events
-                .iter()
-                .map(|e| Some(e.day0_rule.to_string()))
-                .collect(),
-            excluded.iter().map(|_| None).collect(),
-        ),
-        text(
-            "benchmark",
-            events.iter().map(|e| Some(e.benchmark.clone())).collect(),
-            excluded.iter().map(|_| None).collect(),
-        ),
-        text(
-            "model",
-            events.iter().map(|e| Some(e.model.to_string())).collect(),
-            excluded.iter().map(|_| None).collect(),
-        ),
+        text("day0_rule", &|e| Some(e.day0_rule.as_str()), &|_| None)?,
+        text("benchmark", &|e| Some(&e.benchmark), &|_| None)?,
+        text("model", &|e| Some(e.model.name()), &|_| None)?,
         float("alpha", ran(&|e| e.alpha)),
         float("beta", ran(&|e| e.beta)),
         float("sigma", ran(&|e| e.sigma)),
