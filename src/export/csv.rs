@@ -612,7 +612,13 @@ mod repeated_text_tests {
         ];
         // More distinct values in turn than are compared with (each stored again).
         let many: Vec<String> = (0..30).map(|i| format!("W{i}")).collect();
-        cases.push(many.iter().cycle().take(95).map(|s| Some(s.as_str())).collect());
+        cases.push(
+            many.iter()
+                .cycle()
+                .take(95)
+                .map(|s| Some(s.as_str()))
+                .collect(),
+        );
         for values in cases {
             let column = repeated_text("t", values.iter().copied()).unwrap();
             let series = column.as_materialized_series();

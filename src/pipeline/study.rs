@@ -477,7 +477,7 @@ fn build_report(
         .cars
         .iter()
         .map(|c| CarRow {
-            window: c.window.to_string(),
+            window: c.window.label(),
             rel_window: c.window,
             start: c.span.map(|(s, _)| calendar.date(s)),
             end: c.span.map(|(_, e)| calendar.date(e)),
@@ -504,10 +504,10 @@ fn build_report(
         id: job.id,
         label: event.label.clone(),
         row: event.row,
-        ticker: event.ticker.to_string(),
+        ticker: event.ticker.as_str().to_owned(),
         event_date: event.date,
         day0: calendar.date(r.day0),
-        benchmark: event.benchmark.to_string(),
+        benchmark: event.benchmark.as_str().to_owned(),
         model: r.model.kind,
         factor_betas: design
             .model
@@ -566,7 +566,7 @@ fn buy_and_hold_rows(
             });
         }
         report.bhar.push(BharRow {
-            window: window.to_string(),
+            window: window.label(),
             rel_window: window,
             start: r.span.map(|(s, _)| calendar.date(s)),
             end: r.span.map(|(_, e)| calendar.date(e)),
