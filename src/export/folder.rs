@@ -25,9 +25,10 @@ pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
 }
 
 /// Writes the run folder and, for a small run, every event's folder. `aggregate` computes the
-/// run's aggregate from the events while the run folder's per-event tables are written (they
-/// do not show it); `summary` holds it before the files that do. Nothing is written if it
-/// fails. Returns a warning for each chart skipped because its data cannot be drawn.
+/// run's aggregate from the events while the run folder's per-event tables are written in its
+/// staging folder (they do not show it); `summary` holds it before the files that do. If it
+/// fails, nothing is written. Returns a warning for each chart skipped because its data cannot
+/// be drawn.
 pub fn write_run(
     settings: &OutputSettings,
     summary: &mut Summary,

@@ -27,7 +27,7 @@ use crate::export::{csv_writer, TableFormats};
 use crate::report::{EventReport, Exclusion, Summary};
 use crate::util::temp_sibling;
 
-/// The tables' names, in the order they are written.
+/// The tables' names, as the summary lists them.
 pub const TABLES: [&str; 5] = ["events", "days", "cars", "aggregate_days", "aggregate_cars"];
 
 /// The tables of a run with `--bhar`, besides [`TABLES`].
@@ -217,7 +217,7 @@ fn write_batched(
             for (file, tmp, path) in files {
                 if let (Some(file), Some(tmp), Some(path)) = (file, tmp, path) {
                     // The finisher drains every file it is sent, so a send fails only if it
-                    // panicked, which `write_tables` reports.
+                    // panicked, which `with_finisher` reports.
                     let _ = written.send(Written { file, tmp, path });
                 }
             }
