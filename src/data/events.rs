@@ -67,16 +67,24 @@ pub fn read_events(
             ));
         }
     }
-    // Every cell is text (no schema was inferred): each column is read as one string array.
-    let texts: Vec<StringChunked> = names
+    // Every cell is text (no schema was inferred): each column read is one string array;
+    // columns the study does not read are left alone.
+    let read =
+        |name: &str| KNOWN.contains(&name) || defaults.characteristics.iter().any(|c| c == name);
+    let texts: Vec<Option<StringChunked>> = names
         .iter()
         .zip(df.columns())
         .map(|(name, c)| {
+            if !read(name) {
+                return Ok(None);
+            }
             let c = c.cast(&DataType::String).map_err(|e| polars_err(name, e))?;
-            Ok(c.str()
-                .map_err(|e| polars_err(name, e))?
-                .rechunk()
-                .into_owned())
+            Ok(Some(
+                c.str()
+                    .map_err(|e| polars_err(name, e))?
+                    .rechunk()
+                    .into_owned(),
+            ))
         })
         .collect::<Result<_>>()?;
     let column = |name: &str| cells(&names, &texts, name);
@@ -95,10 +103,15 @@ pub fn read_events(
 }
 
 /// The column `name`'s cells, trimmed, or `None` without such a column.
-fn cells<'a>(names: &[String], texts: &'a [StringChunked], name: &str) -> Option<Cells<'a>> {
+fn cells<'a>(
+    names: &[String],
+    texts: &'a [Option<StringChunked>],
+    name: &str,
+) -> Option<Cells<'a>> {
     let i = names.iter().position(|n| n == name)?;
     Some(
         texts[i]
+            .as_ref()?
             .iter()
             .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
             .collect(),
