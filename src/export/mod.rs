@@ -4,6 +4,7 @@
 
 pub mod csv;
 mod csv_writer;
+mod direct;
 mod folder;
 pub mod json;
 pub mod markdown;

@@ -23,6 +23,7 @@ use crate::export::csv::{
     aggregate_bhar_frame, aggregate_car_frame, aggregate_days_frame, bhar_frame, car_frame,
     daily_frame, date_series, float, repeated_text,
 };
+use crate::export::direct::DirectFile;
 use crate::export::{csv_writer, TableFormats};
 use crate::report::{EventReport, Exclusion, Summary};
 use crate::util::temp_sibling;
@@ -280,8 +281,7 @@ enum Format {
 /// Writes every batch received into `path` in `format`; returns the file, flushed but not yet
 /// synced. With no batch at all (the producer failed first) the file is left empty.
 fn write_stream(path: &Path, batches: Receiver<DataFrame>, format: Format) -> Result<File> {
-    let file = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut out = DirectFile::create(path).map_err(|e| Error::io(path, e))?;
     match format {
         Format::Csv => {
             for (i, batch) in batches.into_iter().enumerate() {
@@ -290,15 +290,11 @@ fn write_stream(path: &Path, batches: Receiver<DataFrame>, format: Format) -> Re
         }
         Format::Parquet => write_parquet(&mut out, batches.into_iter())?,
     }
-    out.into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))
+    out.finish().map_err(|e| Error::io(path, e))
 }
 
 /// The batches as one Parquet file, one row group or more per batch; nothing without a batch.
-fn write_parquet(
-    out: &mut std::io::BufWriter<std::fs::File>,
-    mut batches: impl Iterator<Item = DataFrame>,
-) -> Result<()> {
+fn write_parquet(out: &mut DirectFile, mut batches: impl Iterator<Item = DataFrame>) -> Result<()> {
     let what = "writing Parquet";
     let Some(first) = batches.next() else {
         return Ok(());
