@@ -133,18 +133,29 @@ pub(super) fn repeated_text<'a>(
     name: &str,
     values: impl Iterator<Item = Option<&'a str>>,
 ) -> Result<Column> {
+    repeated_text_by(name, values.map(|v| v.map(|text| (SameText(text), text))))
+}
+
+/// [`repeated_text`] of rows that each carry a key standing for their text (one key, one
+/// text): rows are compared by key, and a text is read only when its key is new among the
+/// latest. A CAR window's label lives in its own allocation in each event's row, cold by the
+/// time the tables are written; its `RelWindow` sits in the row itself.
+pub(super) fn repeated_text_by<'a, K: PartialEq + Copy>(
+    name: &str,
+    values: impl Iterator<Item = Option<(K, &'a str)>>,
+) -> Result<Column> {
     /// How many of the latest stored values a row is compared with.
     const RECENT: usize = 8;
-    let mut stored: Vec<&str> = Vec::new();
+    let mut stored: Vec<(K, &str)> = Vec::new();
     let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(values.size_hint().0);
     for value in values {
-        rows.push(value.map(|value| {
+        rows.push(value.map(|(key, text)| {
             let recent = stored.len().saturating_sub(RECENT)..stored.len();
             let at = recent
                 .rev()
-                .find(|&i| stored[i] == value)
+                .find(|&i| stored[i].0 == key)
                 .unwrap_or_else(|| {
-                    stored.push(value);
+                    stored.push((key, text));
                     stored.len() - 1
                 });
             at as IdxSize
@@ -155,10 +166,22 @@ pub(super) fn repeated_text<'a>(
     } else {
         IdxCa::from_iter_options("".into(), rows.into_iter())
     };
-    let column = StringChunked::from_slice(name.into(), &stored)
+    let texts: Vec<&str> = stored.iter().map(|&(_, text)| text).collect();
+    let column = StringChunked::from_slice(name.into(), &texts)
         .take(&rows)
         .map_err(|e| polars_err(name, e))?;
     Ok(column.into_column())
+}
+
+/// A text compared by address and length first: the rows of one event hold the very same
+/// string (its ticker), which then needs no byte compared.
+#[derive(Clone, Copy)]
+struct SameText<'a>(&'a str);
+
+impl PartialEq for SameText<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0) || self.0 == other.0
+    }
 }
 
 /// One row per event day of every event.
@@ -257,7 +280,11 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
             "event_date",
             rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
         )?,
-        repeated_text("window", rows.iter().map(|(_, c)| Some(c.window.as_str())))?,
+        repeated_text_by(
+            "window",
+            rows.iter()
+                .map(|(_, c)| Some((c.rel_window, c.window.as_str()))),
+        )?,
         date_series("start", rows.iter().map(|(_, c)| c.start).collect())?,
         date_series("end", rows.iter().map(|(_, c)| c.end).collect())?,
         Series::new(
@@ -299,7 +326,11 @@ pub fn bhar_frame(events: &[EventReport]) -> Result<DataFrame> {
             "event_date",
             rows.iter().map(|(e, _)| Some(e.event_date)).collect(),
         )?,
-        repeated_text("window", rows.iter().map(|(_, b)| Some(b.window.as_str())))?,
+        repeated_text_by(
+            "window",
+            rows.iter()
+                .map(|(_, b)| Some((b.rel_window, b.window.as_str()))),
+        )?,
         date_series("start", rows.iter().map(|(_, b)| b.start).collect())?,
         date_series("end", rows.iter().map(|(_, b)| b.end).collect())?,
         Series::new(
@@ -589,6 +620,7 @@ pub fn to_csv(df: &mut DataFrame) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::study::RelWindow;
 
     /// The column polars builds from the values one by one.
     fn plain(values: &[Option<&str>]) -> Series {
@@ -620,6 +652,17 @@ mod tests {
                 .map(|s| Some(s.as_str()))
                 .collect(),
         );
+        // Equal texts in their own allocations, and a text that starts where another does.
+        let owned: Vec<String> = ["NVDA", "NVDA", "NVDAX", "NVDA"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        cases.push(owned.iter().map(|s| Some(s.as_str())).collect());
+        cases.push(vec![
+            Some(&owned[2][..4]),
+            Some(&owned[2]),
+            Some(&owned[2][..4]),
+        ]);
         for values in cases {
             let column = repeated_text("t", values.iter().copied()).unwrap();
             let series = column.as_materialized_series();
@@ -627,6 +670,35 @@ mod tests {
             assert_eq!(series.len(), values.len());
             assert!(series.equals_missing(&plain(&values)), "{values:?}");
         }
+    }
+
+    /// Rows compared by their window, each window's label in a string of each row's own: the
+    /// column of the labels.
+    #[test]
+    fn a_column_gathered_by_key_is_the_column_of_its_texts() {
+        let windows: Vec<RelWindow> = [(0, 0), (-1, 1), (0, 1), (-5, 5)]
+            .iter()
+            .map(|&(a, b)| RelWindow::new(a, b).unwrap())
+            .collect();
+        let rows: Vec<(RelWindow, String)> = (0..60)
+            .map(|i| windows[(i + i / 7) % 4])
+            .map(|w| (w, w.label()))
+            .collect();
+        let column = repeated_text_by(
+            "t",
+            rows.iter()
+                .enumerate()
+                .map(|(i, (w, label))| (i % 11 != 3).then_some((*w, label.as_str()))),
+        )
+        .unwrap();
+        let values: Vec<Option<&str>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, label))| (i % 11 != 3).then_some(label.as_str()))
+            .collect();
+        assert!(column
+            .as_materialized_series()
+            .equals_missing(&plain(&values)));
     }
 
     #[test]
