@@ -84,6 +84,18 @@ impl EventView for EventReport {
     fn has_market_value(&self) -> bool {
         self.market_value_before.is_some()
     }
+
+    fn prefetch_day(&self, position: usize) {
+        if let Some(day) = self.day_values.get(position..=position) {
+            crate::util::prefetch(day);
+        }
+    }
+
+    fn prefetch_car(&self, index: usize) {
+        if let Some(car) = self.car.get(index..=index) {
+            crate::util::prefetch(car);
+        }
+    }
 }
 
 /// Every event of the plan, studied or excluded, in the plan's order, and the pooled
