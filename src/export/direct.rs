@@ -143,8 +143,7 @@ impl DirectFile {
             Ok(())
         } else {
             // The writer stopped on an error: it is the one to tell.
-            self.stop_writer()
-                .and(Err(io::Error::other("the table writer stopped")))
+            self.stop_writer().and(Err(stopped()))
         }
     }
 
@@ -155,7 +154,7 @@ impl DirectFile {
             Some(writer) => writer
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the table writer panicked"))),
-            None => Err(io::Error::other("the table writer stopped")),
+            None => Err(stopped()),
         }
     }
 
@@ -170,11 +169,7 @@ impl DirectFile {
             }
             Err(_) => match self.written.recv() {
                 Ok(block) => block,
-                Err(_) => {
-                    return self
-                        .stop_writer()
-                        .and(Err(io::Error::other("the table writer stopped")))
-                }
+                Err(_) => return self.stop_writer().and(Err(stopped())),
             },
         };
         empty.truncate(0);
@@ -202,6 +197,12 @@ impl Drop for DirectFile {
         // Unfinished (an error elsewhere): let the writer end; the caller removes the file.
         let _ = self.stop_writer();
     }
+}
+
+/// The error of a file whose writer thread has ended: after its own error, which is the one
+/// reported.
+fn stopped() -> io::Error {
+    io::Error::other("the table writer stopped")
 }
 
 /// Where the writer thread's blocks go.

@@ -365,14 +365,13 @@ fn prepend(df: &mut DataFrame, name: &str, values: Vec<u32>) -> Result<()> {
         .map_err(|e| polars_err(name, e))
 }
 
-/// An event's CAR window by its position among the run's windows, checked by name (`-1:1`):
-/// every event has the run's windows in the run's order, so the search is the fallback.
-/// A column window of the `events` table: its label and the window it stands for.
+/// A column window of the `events` table: its label (`-1:1`) and the window it stands for.
 type Window = (String, RelWindow);
 
-/// Event `e`'s CAR row of window `w`, the `i`-th window of the run. Found by the typed window,
-/// which sits in the row: the label is a string of its own, cold by the time the table is
-/// made (its compare was 2.5% of the million-event write stage's samples).
+/// Event `e`'s CAR row of window `w`, the run's `i`-th: every event has the run's windows in
+/// the run's order, so the search is the fallback. Checked by the typed window, which sits in
+/// the row, not by the label, a string of its own and cold by the time the table is made (its
+/// compare was 2.5% of the million-event write stage's samples).
 fn of(e: &EventReport, i: usize, w: RelWindow) -> Option<&crate::report::CarRow> {
     match e.car.get(i) {
         Some(c) if c.rel_window == w => Some(c),
@@ -455,7 +454,8 @@ fn events_table<'e>(
         float("shares_outstanding", ran(&|e| e.shares_outstanding)),
         float("market_value_before", ran(&|e| e.market_value_before)),
     ];
-    for (i, &(ref label, w)) in windows.iter().enumerate() {
+    for (i, (label, w)) in windows.iter().enumerate() {
+        let w = *w;
         columns.push(float(&format!("car_{label}"), ran(&|e| of(e, i, w)?.car)));
         columns.push(float(&format!("t_{label}"), ran(&|e| of(e, i, w)?.t)));
         columns.push(float(&format!("p_{label}"), ran(&|e| of(e, i, w)?.p)));
@@ -464,8 +464,8 @@ fn events_table<'e>(
             ran(&|e| of(e, i, w)?.abnormal_market_value_change),
         ));
     }
-    for (i, &(ref label, w)) in bhar_windows.iter().enumerate() {
-        let bhar = |e: &EventReport| e.bhar.get(i).filter(|b| b.rel_window == w)?.bhar;
+    for (i, (label, w)) in bhar_windows.iter().enumerate() {
+        let bhar = |e: &EventReport| e.bhar.get(i).filter(|b| b.rel_window == *w)?.bhar;
         columns.push(float(&format!("bhar_{label}"), ran(&bhar)));
     }
     DataFrame::new(n, columns).map_err(|e| polars_err("events table", e))

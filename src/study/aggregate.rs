@@ -262,9 +262,10 @@ pub trait EventView: Sync {
     fn dof(&self) -> f64;
     /// Whether it has a market value (share count): dollars are summed over those.
     fn has_market_value(&self) -> bool;
-    /// A hint that the day at `position` of its window (the day usually there) and the
-    /// `index`-th CAR window will be read soon; it changes nothing.
+    /// A hint that the day at `position` of its window (the day usually there) will be read
+    /// soon; it changes nothing.
     fn prefetch_day(&self, _position: usize) {}
+    /// A hint that its `index`-th CAR window will be read soon; it changes nothing.
     fn prefetch_car(&self, _index: usize) {}
 }
 
