@@ -431,6 +431,20 @@ impl<T: Default + Clone> Dense<T> {
         &mut self.values[first..=first + (hi - lo) as usize]
     }
 
+    /// `add(mine, theirs)` for each of `other`'s slots, into the slot of the same key (created
+    /// as needed): one span for all of them, not a lookup per key (a pool of a firm's events
+    /// has a calendar slot for every day of its years).
+    fn add_each(&mut self, other: &Dense<T>, add: impl Fn(&mut T, &T)) {
+        let theirs = &other.values[other.start..];
+        if theirs.is_empty() {
+            return;
+        }
+        let mine = self.span_mut(other.base, other.base + theirs.len() as i64 - 1);
+        for (mine, theirs) in mine.iter_mut().zip(theirs) {
+            add(mine, theirs);
+        }
+    }
+
     /// (key, value) in ascending key order.
     fn iter(&self) -> impl Iterator<Item = (i64, &T)> {
         self.values[self.start..]
@@ -623,21 +637,17 @@ impl Pool {
         self.valid += other.valid;
         self.events += other.events;
         self.estimation_days += other.estimation_days;
-        for (key, t) in other.estimation_by_rel.iter() {
-            let mine = self.estimation_by_rel.slot(key);
+        let add_tally = |mine: &mut Tally, t: &Tally| {
             mine.0 += t.0;
             mine.1 += t.1;
-        }
-        for (key, t) in other.rank_by_rel.iter() {
-            let mine = self.rank_by_rel.slot(key);
-            mine.0 += t.0;
-            mine.1 += t.1;
-        }
-        for (key, s) in other.calendar.iter() {
-            let mine = self.calendar.slot(key);
+        };
+        self.estimation_by_rel
+            .add_each(&other.estimation_by_rel, add_tally);
+        self.rank_by_rel.add_each(&other.rank_by_rel, add_tally);
+        self.calendar.add_each(&other.calendar, |mine, s| {
             mine.0 += s.0;
             mine.1 += s.1;
-        }
+        });
     }
 
     /// Kolari-Pynnönen's r: sum_t (S_t^2 - Q_t) / (N (N - 1) Lbar), exact and in one pass.
@@ -1132,12 +1142,16 @@ mod tests {
             let pool = if i % 2 == 0 { &mut left } else { &mut right };
             pool.add(s.result, s.estimation_keys);
         }
-        left.merge(&right);
+        // Into an empty pool, the later events first: the second merge reaches below the
+        // first's keys.
+        let mut both = Pool::default();
+        both.merge(&right);
+        both.merge(&left);
         let moments: Vec<EventMoments> = samples
             .iter()
             .map(|s| EventMoments::new(s.result, s.has_market_value))
             .collect();
-        let merged = aggregate_pooled(&moments, &left, design().window, &design().car_windows);
+        let merged = aggregate_pooled(&moments, &both, design().window, &design().car_windows);
         assert!((whole.residual_correlation - merged.residual_correlation).abs() < 1e-12);
         assert!((whole.positive_share - merged.positive_share).abs() < 1e-15);
         for (a, b) in whole.days.iter().zip(&merged.days) {
