@@ -56,10 +56,10 @@ fn main() {
     let stats: Vec<[f64; 17]> = (0..64)
         .map(|_| std::array::from_fn(|_| 1.5 * normal(&mut rng)))
         .collect();
-    let mut ps = [0.0; 17];
     let ns = time(100_000, |i| {
-        student.p_many(black_box(&stats[i % 64]), &mut ps);
-        black_box(&ps);
+        for &t in &stats[i % 64] {
+            black_box(student.p(black_box(t)));
+        }
     });
     println!("17 p-values of Student t(238): {ns:.0} ns");
 }

@@ -294,20 +294,14 @@ pub fn run_event(
     })
 }
 
-/// Every p-value of the event (its days' ARs, its windows' CARs both ways), computed together:
-/// they share one Student t, whose [`StudentT::p_many`] overlaps them.
+/// Every p-value of the event: its days' ARs, its windows' CARs both ways, all at the one
+/// Student t of the event's degrees of freedom.
 fn add_p_values(student: &StudentT, days: &mut [DayResult], cars: &mut [CarResult]) {
-    let mut ts = Vec::with_capacity(days.len() + 2 * cars.len());
-    ts.extend(days.iter().map(|d| d.ar_t));
-    ts.extend(cars.iter().flat_map(|c| [c.t, c.t_simple]));
-    let mut ps = vec![0.0; ts.len()];
-    student.p_many(&ts, &mut ps);
-    let (day_ps, car_ps) = ps.split_at(days.len());
-    for (d, &p) in days.iter_mut().zip(day_ps) {
-        d.ar_p = p;
+    for d in days.iter_mut() {
+        d.ar_p = student.p(d.ar_t);
     }
-    for (c, p) in cars.iter_mut().zip(car_ps.chunks_exact(2)) {
-        (c.p, c.p_simple) = (p[0], p[1]);
+    for c in cars.iter_mut() {
+        (c.p, c.p_simple) = (student.p(c.t), student.p(c.t_simple));
     }
 }
 

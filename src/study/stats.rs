@@ -49,14 +49,6 @@ impl StudentT {
         (2.0 * sf).min(1.0)
     }
 
-    /// The p-values of `ts` into `ps` (of the same length), each [`p`](Self::p).
-    pub fn p_many(&self, ts: &[f64], ps: &mut [f64]) {
-        assert_eq!(ts.len(), ps.len(), "one p-value per statistic");
-        for (&t, p) in ts.iter().zip(ps) {
-            *p = self.p(t);
-        }
-    }
-
     /// The regularized incomplete beta I_x(dof / 2, 1/2), by statrs' continued fraction (the
     /// same terms, the same stopping rule) evaluated by its forward recurrence rather than
     /// statrs' modified Lentz.
@@ -288,20 +280,6 @@ mod tests {
                     ((p - statrs) / statrs).abs() <= tolerance,
                     "dof {dof}, t {t}: {p:e} against statrs' {statrs:e}"
                 );
-            }
-        }
-    }
-
-    /// `p_many` is `p` of each statistic, missing and infinite ones too.
-    #[test]
-    fn p_many_is_p_of_each() {
-        let ts = [0.0, 1.71, -1.72, f64::NAN, 40.0, f64::INFINITY, -1e-9, 1e8];
-        for dof in [1.0, 238.0, f64::INFINITY, 0.0, f64::NAN] {
-            let student = StudentT::new(dof);
-            let mut ps = vec![0.0; ts.len()];
-            student.p_many(&ts, &mut ps);
-            for (&t, p) in ts.iter().zip(&ps) {
-                assert_eq!(p.to_bits(), student.p(t).to_bits(), "dof {dof}, t {t}");
             }
         }
     }
