@@ -530,15 +530,15 @@ impl Pool {
         }
     }
 
-    /// One pass over the estimation residuals (relative day `first_rel` first): their sums by
-    /// relative day, their sum of squares and how many are positive; then the valid ones with
-    /// their relative days into `scratch` (cleared first), to rank. Returns the sum of squares
-    /// and the positive count.
+    /// The estimation residuals (relative day `first_rel` first): their sums by relative day,
+    /// then their sum of squares and how many are positive, then the valid ones with their
+    /// relative days into `scratch` (cleared first), to rank. Returns the sum of squares and
+    /// the positive count.
     ///
     /// The sums are taken in the residuals' order, as ever, so they are the same to the bit. A
     /// missing residual adds +0.0 rather than being skipped: no sum here can be -0.0 (they
     /// start at +0.0, and in round-to-nearest only -0.0 + -0.0 is -0.0), and x + 0.0 is x
-    /// for every other x. Without a branch per value the pass takes about half the
+    /// for every other x. Without a branch per value the passes take about half the
     /// instructions; the valid values are a plain copy when none is missing, as in most
     /// windows.
     fn add_residuals(

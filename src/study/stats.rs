@@ -14,8 +14,9 @@ pub fn student_t_p(t: f64, dof: f64) -> f64 {
 ///
 /// `p` is statrs' `StudentsT::sf` (statrs 0.19, `beta::checked_beta_reg`, MIT licence) with that
 /// constant hoisted and its continued fraction evaluated by the forward recurrence (see
-/// `beta_reg`): the same p-values to 1e-13 relative, which unit tests check against statrs and
-/// against exact values.
+/// `beta_reg`): statrs' p-values to their rounding (1e-13 relative down to p = 1e-22), and
+/// nearer the exact ones for |t| below 0.1 (see `fraction`), which unit tests check against
+/// statrs and against exact values.
 #[derive(Debug, Clone, Copy)]
 pub struct StudentT {
     dof: f64,
@@ -56,10 +57,11 @@ impl StudentT {
     /// Lentz divides six times a step, and the divisions' latency bounded the p-values (a
     /// fifth of a large run's engine time, even with four fractions stepped side by side); the
     /// recurrence divides twice a step (the terms, which do not wait on each other) and once
-    /// at the end. An event's 17 p-values went from 3.2 to 1.6 µs (`cargo bench --bench
+    /// at the end. An event's 17 p-values went from 3.2 to 1.5 to 1.7 µs (`cargo bench --bench
     /// kernels`). The values differ from statrs' in their last bits, as much as statrs' own
     /// differ from the exact value; a test checks both.
     fn beta_reg(&self, t2: f64) -> f64 {
+        // statrs' F64_PREC, half the machine epsilon.
         let eps = f64::EPSILON / 2.0;
         let Fraction {
             a,
