@@ -1005,32 +1005,49 @@ mod tests {
     }
 
     /// A missing or infinite residual counts nowhere: the sign counts, the sums by relative
-    /// day (to the bit, in event order) and the ranks' tallies are those of the finite ones.
+    /// day (to the bit, in event order) and the rank deviations by relative day (to the bit,
+    /// against ranks by their definition, with a tie and -0 beside +0) are those of the finite
+    /// ones.
     #[test]
     fn only_finite_residuals_are_pooled() {
         let mut results = events(&[120, 130, 140]);
         results[2].estimation_residuals[5] = f64::INFINITY;
         results[2].estimation_residuals[6] = f64::NEG_INFINITY;
+        // A tie, and -0 beside +0 (equal, hence tied too).
+        results[0].estimation_residuals[3] = results[0].estimation_residuals[4];
+        results[1].estimation_residuals[7] = 0.0;
+        results[1].estimation_residuals[8] = -0.0;
         let keys = keys();
         let mut pool = Pool::default();
         let mut sums: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
-        let mut ranked: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut ranked: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
         let (mut valid, mut positive) = (0, 0);
         for r in &results {
             pool.add(r, &keys[r.estimation_span.0..=r.estimation_span.1]);
             let first_rel = r.estimation_span.0 as i64 - r.day0 as i64;
+            let mut sample: Vec<(i64, f64)> = Vec::new();
             for (rel, &e) in (first_rel..).zip(&r.estimation_residuals) {
                 if e.is_finite() {
                     let sum = sums.entry(rel).or_default();
                     sum.0 += e;
                     sum.1 += 1;
-                    *ranked.entry(rel).or_default() += 1;
+                    sample.push((rel, e));
                     valid += 1;
                     positive += usize::from(e > 0.0);
                 }
             }
             for d in r.days.iter().filter(|d| d.ar.is_finite()) {
-                *ranked.entry(d.rel as i64).or_default() += 1;
+                sample.push((d.rel as i64, d.ar));
+            }
+            // Corrado-Zivney by definition: rank = #below + (#equal + 1) / 2, over M + 1.
+            let scale = sample.len() as f64 + 1.0;
+            for &(rel, v) in &sample {
+                let below = sample.iter().filter(|s| s.1 < v).count();
+                let equal = sample.iter().filter(|s| s.1 == v).count();
+                let rank = below as f64 + (equal + 1) as f64 / 2.0;
+                let tally = ranked.entry(rel).or_default();
+                tally.0 += rank / scale - 0.5;
+                tally.1 += 1;
             }
         }
         assert_eq!(
@@ -1050,13 +1067,18 @@ mod tests {
             .map(|(&rel, t)| (rel, t.0.to_bits(), t.1))
             .collect();
         assert_eq!(pooled, direct);
-        let tallies: Vec<(i64, usize)> = pool
+        // The rank deviations by relative day, to the bit.
+        let tallies: Vec<(i64, u64, usize)> = pool
             .rank_by_rel
             .iter()
             .filter(|(_, t)| t.1 > 0)
-            .map(|(rel, t)| (rel, t.1))
+            .map(|(rel, t)| (rel, t.0.to_bits(), t.1))
             .collect();
-        assert_eq!(tallies, ranked.into_iter().collect::<Vec<_>>());
+        let direct: Vec<(i64, u64, usize)> = ranked
+            .iter()
+            .map(|(&rel, t)| (rel, t.0.to_bits(), t.1))
+            .collect();
+        assert_eq!(tallies, direct);
     }
 
     #[test]
