@@ -309,6 +309,14 @@ impl FittedModel {
         let mut x_mean = [0.0; MAX_REGRESSORS];
         // Each regressor's raw sum of squares: the level its variation is judged against.
         let mut x_level = [0.0; MAX_REGRESSORS];
+        // Most windows have no gap: then the one-regressor loops below test no day. The test
+        // is the same `all_valid ||` in each, which the compiler hoists out of the loop (two
+        // versions of each); valgrind, 10,000-event engine bench: the fit's instructions from
+        // 322 to 235 million, the same sums in the same order.
+        let all_valid = M == 1
+            && y.iter()
+                .zip(columns[0])
+                .fold(true, |ok, (&yi, &xi)| ok & yi.is_finite() & xi.is_finite());
         if M == 1 {
             // One regressor (the market model, the default): the same sums in the same order,
             // by zipped loops the compiler keeps in registers, where the indexed loops below
@@ -316,7 +324,7 @@ impl FittedModel {
             // from 458 to 362 million, with the columns cut to length and the residuals
             // extended).
             for (&yi, &xi) in y.iter().zip(columns[0]) {
-                if yi.is_finite() & xi.is_finite() {
+                if all_valid || (yi.is_finite() & xi.is_finite()) {
                     n += 1;
                     y_mean += yi;
                     x_mean[0] += xi;
@@ -348,7 +356,7 @@ impl FittedModel {
         if M == 1 {
             let (mut s00, mut sxy0) = (0.0, 0.0);
             for (&yi, &xi) in y.iter().zip(columns[0]) {
-                if yi.is_finite() & xi.is_finite() {
+                if all_valid || (yi.is_finite() & xi.is_finite()) {
                     let da = xi - x_mean[0];
                     sxy0 += da * (yi - y_mean);
                     s00 += da * da;
@@ -410,7 +418,7 @@ impl FittedModel {
             // call's loop over the kind's regressors cost 30 instructions a residual.
             let (alpha, beta) = (model.alpha, model.betas[0]);
             residuals.extend(y.iter().zip(columns[0]).map(|(&yi, &xi)| {
-                if yi.is_finite() & xi.is_finite() {
+                if all_valid || (yi.is_finite() & xi.is_finite()) {
                     let e = yi - (alpha + beta * xi);
                     ssr += e * e;
                     e
