@@ -1019,8 +1019,8 @@ mod tests {
         results[1].estimation_residuals[8] = -0.0;
         let keys = keys();
         let mut pool = Pool::default();
-        let mut sums: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
-        let mut ranked: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
+        let mut sums: BTreeMap<i64, Tally> = BTreeMap::new();
+        let mut ranked: BTreeMap<i64, Tally> = BTreeMap::new();
         let (mut valid, mut positive) = (0, 0);
         for r in &results {
             pool.add(r, &keys[r.estimation_span.0..=r.estimation_span.1]);
@@ -1056,29 +1056,20 @@ mod tests {
             "firm 1's three gaps, the two infinite"
         );
         assert_eq!((pool.valid, pool.positive), (valid, positive));
-        let pooled: Vec<(i64, u64, usize)> = pool
-            .estimation_by_rel
-            .iter()
-            .filter(|(_, t)| t.1 > 0)
-            .map(|(rel, t)| (rel, t.0.to_bits(), t.1))
-            .collect();
-        let direct: Vec<(i64, u64, usize)> = sums
-            .iter()
-            .map(|(&rel, t)| (rel, t.0.to_bits(), t.1))
-            .collect();
-        assert_eq!(pooled, direct);
-        // The rank deviations by relative day, to the bit.
-        let tallies: Vec<(i64, u64, usize)> = pool
-            .rank_by_rel
-            .iter()
-            .filter(|(_, t)| t.1 > 0)
-            .map(|(rel, t)| (rel, t.0.to_bits(), t.1))
-            .collect();
-        let direct: Vec<(i64, u64, usize)> = ranked
-            .iter()
-            .map(|(&rel, t)| (rel, t.0.to_bits(), t.1))
-            .collect();
-        assert_eq!(tallies, direct);
+        // Each tally as (relative day, the sum's bits, the count): equal to the bit.
+        let pooled = |d: &Dense<Tally>| -> Vec<(i64, u64, usize)> {
+            d.iter()
+                .filter(|(_, t)| t.1 > 0)
+                .map(|(rel, t)| (rel, t.0.to_bits(), t.1))
+                .collect()
+        };
+        let direct = |m: &BTreeMap<i64, Tally>| -> Vec<(i64, u64, usize)> {
+            m.iter()
+                .map(|(&rel, t)| (rel, t.0.to_bits(), t.1))
+                .collect()
+        };
+        assert_eq!(pooled(&pool.estimation_by_rel), direct(&sums));
+        assert_eq!(pooled(&pool.rank_by_rel), direct(&ranked));
     }
 
     #[test]
