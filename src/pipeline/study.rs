@@ -85,15 +85,17 @@ impl EventView for EventReport {
         self.market_value_before.is_some()
     }
 
-    fn prefetch_day(&self, position: usize) {
-        if let Some(day) = self.day_values.get(position..=position) {
-            crate::util::prefetch(day);
+    fn prefetch_days(&self, positions: std::ops::Range<usize>) {
+        let end = positions.end.min(self.day_values.len());
+        if let Some(days) = self.day_values.get(positions.start..end) {
+            crate::util::prefetch(days);
         }
     }
 
-    fn prefetch_car(&self, index: usize) {
-        if let Some(car) = self.car.get(index..=index) {
-            crate::util::prefetch(car);
+    fn prefetch_cars(&self, indices: std::ops::Range<usize>) {
+        let end = indices.end.min(self.car.len());
+        if let Some(cars) = self.car.get(indices.start..end) {
+            crate::util::prefetch(cars);
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::study::significance::{
 use crate::study::stats::chi_square_p;
 use crate::study::window::RelWindow;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// One event as the aggregate sees it.
 #[derive(Debug, Clone, Copy)]
@@ -262,11 +263,11 @@ pub trait EventView: Sync {
     fn dof(&self) -> f64;
     /// Whether it has a market value (share count): dollars are summed over those.
     fn has_market_value(&self) -> bool;
-    /// A hint that the day at `position` of its window (the day usually there) will be read
-    /// soon; it changes nothing.
-    fn prefetch_day(&self, _position: usize) {}
-    /// A hint that its `index`-th CAR window will be read soon; it changes nothing.
-    fn prefetch_car(&self, _index: usize) {}
+    /// A hint that the days at `positions` of its window (the days usually there) will be
+    /// read soon; it changes nothing.
+    fn prefetch_days(&self, _positions: Range<usize>) {}
+    /// A hint that its CAR windows `indices` will be read soon; it changes nothing.
+    fn prefetch_cars(&self, _indices: Range<usize>) {}
 }
 
 /// How many events ahead the aggregate's passes hint at the event they will read: a large
@@ -274,21 +275,161 @@ pub trait EventView: Sync {
 const PREFETCH_AHEAD: usize = 8;
 
 /// `read` of each event, in order, hinting `prefetch` at the one [`PREFETCH_AHEAD`] later.
-fn read_each<E: EventView, T>(
+fn for_each_event<E: EventView>(events: &[E], prefetch: impl Fn(&E), mut read: impl FnMut(&E)) {
+    for (k, e) in events.iter().enumerate() {
+        if let Some(ahead) = events.get(k + PREFETCH_AHEAD) {
+            prefetch(ahead);
+        }
+        read(e);
+    }
+}
+
+/// `work` on `items` cut into one contiguous chunk per thread, the chunks in parallel; the
+/// results in the items' order.
+fn per_thread_chunks<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let size = items
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    items.par_chunks(size).flat_map_iter(&work).collect()
+}
+
+/// A sum of the finite values added, in their order; NaN when there is none.
+#[derive(Debug, Clone, Copy, Default)]
+struct FiniteSum(Option<f64>);
+
+impl FiniteSum {
+    fn add(&mut self, v: f64) {
+        if v.is_finite() {
+            self.0 = Some(self.0.unwrap_or(0.0) + v);
+        }
+    }
+
+    fn value(self) -> f64 {
+        self.0.unwrap_or(f64::NAN)
+    }
+}
+
+fn sum_finite(values: impl Iterator<Item = f64>) -> f64 {
+    let mut total = FiniteSum::default();
+    values.for_each(|v| total.add(v));
+    total.value()
+}
+
+/// One day's or CAR window's numbers across the events: a column per number, one value per
+/// event (NaN where the event lacks the day or window), and the dollar sums over the events
+/// with a market value.
+#[derive(Debug, Clone, Default)]
+struct CrossSection {
+    /// AR or CAR.
+    raw: Vec<f64>,
+    /// SAR or SCAR.
+    standardized: Vec<f64>,
+    /// A day's CAR so far (a missing day carries the event's CAR so far).
+    car: Vec<f64>,
+    /// A window's mean U and its days (0 where missing).
+    volatility: Vec<(f64, usize)>,
+    av: Vec<f64>,
+    av_t: Vec<f64>,
+    market_value_change: FiniteSum,
+    abnormal_market_value_change: FiniteSum,
+}
+
+impl CrossSection {
+    fn with_capacity(n: usize, day: bool) -> Self {
+        let column = |wanted: bool| Vec::with_capacity(if wanted { n } else { 0 });
+        CrossSection {
+            raw: column(true),
+            standardized: column(true),
+            car: column(day),
+            volatility: Vec::with_capacity(if day { 0 } else { n }),
+            av: column(true),
+            av_t: column(true),
+            ..CrossSection::default()
+        }
+    }
+
+    fn add_day(&mut self, day: Option<DayMoments>, has_market_value: bool) {
+        let d = day.unwrap_or(DayMoments::MISSING);
+        self.raw.push(d.ar);
+        self.standardized.push(d.sar);
+        self.car.push(d.car);
+        self.av.push(d.av);
+        self.av_t.push(d.av_t);
+        if has_market_value && day.is_some() {
+            self.market_value_change.add(d.market_value_change);
+            self.abnormal_market_value_change
+                .add(d.abnormal_market_value_change);
+        }
+    }
+
+    fn add_car(&mut self, car: Option<CarMoments>, has_market_value: bool) {
+        let c = car.unwrap_or(CarMoments::MISSING);
+        self.raw.push(c.car);
+        self.standardized.push(c.scar);
+        self.volatility.push((c.volatility_ratio, c.days));
+        self.av.push(c.av);
+        self.av_t.push(c.av_t);
+        if has_market_value && car.is_some() {
+            self.market_value_change.add(c.market_value_change);
+            self.abnormal_market_value_change
+                .add(c.abnormal_market_value_change);
+        }
+    }
+}
+
+/// Every event's days `rels` (consecutive, from `first_position` of the window), in one pass
+/// over the events: a large run reads each event's memory once for all its days rather than
+/// once a day.
+fn gather_days<E: EventView>(
     events: &[E],
-    prefetch: impl Fn(&E),
-    read: impl Fn(&E) -> T,
-) -> Vec<T> {
-    events
+    rels: &[i32],
+    first_position: usize,
+) -> Vec<CrossSection> {
+    let mut days: Vec<CrossSection> = rels
         .iter()
-        .enumerate()
-        .map(|(k, e)| {
-            if let Some(ahead) = events.get(k + PREFETCH_AHEAD) {
-                prefetch(ahead);
+        .map(|_| CrossSection::with_capacity(events.len(), true))
+        .collect();
+    let positions = first_position..first_position + rels.len();
+    for_each_event(
+        events,
+        |e| e.prefetch_days(positions.clone()),
+        |e| {
+            let has_market_value = e.has_market_value();
+            for (day, &rel) in days.iter_mut().zip(rels) {
+                day.add_day(e.day(rel), has_market_value);
             }
-            read(e)
-        })
-        .collect()
+        },
+    );
+    days
+}
+
+/// Every event's CAR windows `windows` (the run's from `first_index`), in one pass over the
+/// events.
+fn gather_cars<E: EventView>(
+    events: &[E],
+    windows: &[RelWindow],
+    first_index: usize,
+) -> Vec<CrossSection> {
+    let mut cars: Vec<CrossSection> = windows
+        .iter()
+        .map(|_| CrossSection::with_capacity(events.len(), false))
+        .collect();
+    let indices = first_index..first_index + windows.len();
+    for_each_event(
+        events,
+        |e| e.prefetch_cars(indices.clone()),
+        |e| {
+            let has_market_value = e.has_market_value();
+            for ((car, &w), index) in cars.iter_mut().zip(windows).zip(indices.clone()) {
+                car.add_car(e.car(index, w), has_market_value);
+            }
+        },
+    );
+    cars
 }
 
 impl EventView for EventMoments {
@@ -312,6 +453,20 @@ impl EventView for EventMoments {
     fn has_market_value(&self) -> bool {
         self.has_market_value
     }
+
+    fn prefetch_days(&self, positions: Range<usize>) {
+        let end = positions.end.min(self.days.len());
+        if let Some(days) = self.days.get(positions.start..end) {
+            crate::util::prefetch(days);
+        }
+    }
+
+    fn prefetch_cars(&self, indices: Range<usize>) {
+        let end = indices.end.min(self.cars.len());
+        if let Some(cars) = self.cars.get(indices.start..end) {
+            crate::util::prefetch(cars);
+        }
+    }
 }
 
 impl EventMoments {
@@ -324,6 +479,34 @@ impl EventMoments {
             has_market_value,
         }
     }
+}
+
+impl DayMoments {
+    /// An event without the day.
+    const MISSING: DayMoments = DayMoments {
+        ar: f64::NAN,
+        sar: f64::NAN,
+        car: f64::NAN,
+        market_value_change: f64::NAN,
+        abnormal_market_value_change: f64::NAN,
+        av: f64::NAN,
+        av_t: f64::NAN,
+    };
+}
+
+impl CarMoments {
+    /// An event without the window (its window field unused).
+    const MISSING: CarMoments = CarMoments {
+        window: RelWindow { start: 0, end: 0 },
+        car: f64::NAN,
+        scar: f64::NAN,
+        market_value_change: f64::NAN,
+        abnormal_market_value_change: f64::NAN,
+        volatility_ratio: f64::NAN,
+        days: 0,
+        av: f64::NAN,
+        av_t: f64::NAN,
+    };
 }
 
 impl From<&DayResult> for DayMoments {
@@ -354,33 +537,6 @@ impl From<&CarResult> for CarMoments {
             av_t: c.abnormal_volume_t,
         }
     }
-}
-
-/// One value per event (NaN where the event lacks the day or window).
-fn column<T>(items: &[Option<T>], value: impl Fn(&T) -> f64) -> Vec<f64> {
-    items
-        .iter()
-        .map(|x| x.as_ref().map_or(f64::NAN, &value))
-        .collect()
-}
-
-/// Sums one dollar figure over the events that have a share count.
-fn dollars<E: EventView, T>(events: &[E], items: &[Option<T>], value: impl Fn(&T) -> f64) -> f64 {
-    sum_finite(
-        events
-            .iter()
-            .zip(items)
-            .filter(|(e, _)| e.has_market_value())
-            .filter_map(|(_, x)| x.as_ref().map(&value)),
-    )
-}
-
-fn sum_finite(values: impl Iterator<Item = f64>) -> f64 {
-    let mut total = None;
-    for v in values.filter(|v| v.is_finite()) {
-        total = Some(total.unwrap_or(0.0) + v);
-    }
-    total.unwrap_or(f64::NAN)
 }
 
 /// Values by an integer key (a relative day, a calendar day) in a dense vector that grows to
@@ -752,90 +908,76 @@ pub fn aggregate_pooled<E: EventView>(
     let dofs: Vec<f64> = events.iter().map(|e| e.dof()).collect();
     let cda_days = pooled.estimation_aar_days;
 
-    // Each day and window is its own cross-section: they run in parallel.
-    let days: Vec<AggregateDay> = (window.start..=window.end)
-        .into_par_iter()
-        .map(|rel| {
-            // Each event's day read once, then its columns.
-            let position = (rel - window.start) as usize;
-            let day: Vec<Option<DayMoments>> =
-                read_each(events, |e| e.prefetch_day(position), |e| e.day(rel));
-            let ar = column(&day, |d| d.ar);
-            let sar = column(&day, |d| d.sar);
-            // A missing day carries the event's CAR so far.
-            let cars = column(&day, |d| d.car);
-            let (aar, _, n) = mean_sd(&ar);
-            let (caar, car_sd, _) = mean_sd(&cars);
-            let cda = crude_dependence_t(aar, 1, pooled.aar_sd, cda_days);
-            let (tests, wilcoxon_w) =
-                battery(&ar, &sar, &dofs, &pooled, pooled.rank.window(rel, rel), cda);
-            AggregateDay {
-                rel,
-                n,
-                aar,
-                caar,
-                car_sd,
-                tests,
-                wilcoxon_w,
-                positive: ar.iter().filter(|v| **v > 0.0).count(),
-                market_value_change: dollars(events, &day, |d| d.market_value_change),
-                abnormal_market_value_change: dollars(events, &day, |d| {
-                    d.abnormal_market_value_change
-                }),
-                volatility: Volatility::from_events(sar.iter().map(|s| (s * s, 1))),
-                volume: AbnormalVolume::new(&column(&day, |d| d.av), &column(&day, |d| d.av_t)),
-            }
-        })
-        .collect();
+    // Each day and window is its own cross-section. The days (and the windows) are cut into
+    // one run per thread, each gathered in one pass over the events and then tested.
+    let rels: Vec<i32> = (window.start..=window.end).collect();
+    let days: Vec<AggregateDay> = per_thread_chunks(&rels, |chunk| {
+        let first_position = (chunk[0] - window.start) as usize;
+        let gathered = gather_days(events, chunk, first_position);
+        gathered
+            .into_iter()
+            .zip(chunk)
+            .map(|(day, &rel)| {
+                let (aar, _, n) = mean_sd(&day.raw);
+                let (caar, car_sd, _) = mean_sd(&day.car);
+                let cda = crude_dependence_t(aar, 1, pooled.aar_sd, cda_days);
+                let rank = pooled.rank.window(rel, rel);
+                let (tests, wilcoxon_w) =
+                    battery(&day.raw, &day.standardized, &dofs, &pooled, rank, cda);
+                AggregateDay {
+                    rel,
+                    n,
+                    aar,
+                    caar,
+                    car_sd,
+                    tests,
+                    wilcoxon_w,
+                    positive: day.raw.iter().filter(|v| **v > 0.0).count(),
+                    market_value_change: day.market_value_change.value(),
+                    abnormal_market_value_change: day.abnormal_market_value_change.value(),
+                    volatility: Volatility::from_events(
+                        day.standardized.iter().map(|s| (s * s, 1)),
+                    ),
+                    volume: AbnormalVolume::new(&day.av, &day.av_t),
+                }
+            })
+            .collect()
+    });
 
-    let cars = car_windows
-        .par_iter()
-        .enumerate()
-        .map(|(i, &w)| {
-            let car_of: Vec<Option<CarMoments>> =
-                read_each(events, |e| e.prefetch_car(i), |e| e.car(i, w));
-            let car = column(&car_of, |c| c.car);
-            let scar = column(&car_of, |c| c.scar);
-            let (caar, _, n) = mean_sd(&car);
-            // The window's AARs, as the daily rows computed them (CAR windows lie inside).
-            let aar_sum = sum_finite(
-                days.iter()
-                    .filter(|d: &&AggregateDay| d.rel >= w.start && d.rel <= w.end)
-                    .map(|d| d.aar),
-            );
-            let cda = crude_dependence_t(aar_sum, w.len(), pooled.aar_sd, cda_days);
-            let (tests, wilcoxon_w) = battery(
-                &car,
-                &scar,
-                &dofs,
-                &pooled,
-                pooled.rank.window(w.start, w.end),
-                cda,
-            );
-            AggregateCar {
-                window: w,
-                n,
-                caar,
-                tests,
-                wilcoxon_w,
-                positive: car.iter().filter(|v| **v > 0.0).count(),
-                market_value_change: dollars(events, &car_of, |c| c.market_value_change),
-                abnormal_market_value_change: dollars(events, &car_of, |c| {
-                    c.abnormal_market_value_change
-                }),
-                volatility: Volatility::from_events(
-                    car_of
-                        .iter()
-                        .flatten()
-                        .map(|c| (c.volatility_ratio, c.days)),
-                ),
-                volume: AbnormalVolume::new(
-                    &column(&car_of, |c| c.av),
-                    &column(&car_of, |c| c.av_t),
-                ),
-            }
-        })
-        .collect();
+    let indexed: Vec<(usize, RelWindow)> = car_windows.iter().copied().enumerate().collect();
+    let cars = per_thread_chunks(&indexed, |chunk| {
+        let windows: Vec<RelWindow> = chunk.iter().map(|&(_, w)| w).collect();
+        let gathered = gather_cars(events, &windows, chunk[0].0);
+        gathered
+            .into_iter()
+            .zip(windows)
+            .map(|(car, w)| {
+                let (caar, _, n) = mean_sd(&car.raw);
+                // The window's AARs, as the daily rows computed them (CAR windows lie inside).
+                let aar_sum = sum_finite(
+                    days.iter()
+                        .filter(|d| d.rel >= w.start && d.rel <= w.end)
+                        .map(|d| d.aar),
+                );
+                let cda = crude_dependence_t(aar_sum, w.len(), pooled.aar_sd, cda_days);
+                let rank = pooled.rank.window(w.start, w.end);
+                let (tests, wilcoxon_w) =
+                    battery(&car.raw, &car.standardized, &dofs, &pooled, rank, cda);
+                AggregateCar {
+                    window: w,
+                    n,
+                    caar,
+                    tests,
+                    wilcoxon_w,
+                    positive: car.raw.iter().filter(|v| **v > 0.0).count(),
+                    market_value_change: car.market_value_change.value(),
+                    abnormal_market_value_change: car.abnormal_market_value_change.value(),
+                    volatility: Volatility::from_events(car.volatility.iter().copied()),
+                    volume: AbnormalVolume::new(&car.av, &car.av_t),
+                }
+            })
+            .collect()
+    });
 
     Aggregate {
         n: events.len(),
