@@ -115,7 +115,9 @@ impl StudentT {
         let bt = if x == 0.0 || y == 0.0 || y.is_nan() {
             0.0
         } else {
-            (self.ln_beta - a * (t2 / self.dof).ln_1p() + b * y.ln()).exp()
+            // y^b is sqrt(y) (b = 1/2): a square root, not a logarithm and its share of
+            // the exponential.
+            (self.ln_beta - a * (t2 / self.dof).ln_1p()).exp() * y.sqrt()
         };
         let symm_transform = x >= (a + 1.0) / (a + b + 2.0);
         let (a, b, x) = if symm_transform { (b, a, y) } else { (a, b, x) };
