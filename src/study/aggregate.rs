@@ -6,7 +6,7 @@
 
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
-    average_ranks_into, cross_sectional_t, crude_dependence_t, generalized_sign_z, kolari_pynnonen,
+    cross_sectional_t, crude_dependence_t, doubled_ranks_into, generalized_sign_z, kolari_pynnonen,
     mean_sd, patell_z, sign_z, wilcoxon, RankScratch, RankTest, TestStat,
 };
 use crate::study::stats::chi_square_p;
@@ -610,22 +610,74 @@ impl<T: Default + Clone> Dense<T> {
     }
 }
 
-/// The sum of squares of the finite values (in order, as ever), how many are positive and
-/// how many are finite.
+/// What one pass over an event's estimation residuals gathers for the pool.
+#[derive(Debug, Clone, Copy)]
+struct ResidualSums {
+    /// The sum of squares of the finite residuals, in order (as ever).
+    squares: f64,
+    positive: usize,
+    finite: usize,
+    /// The smallest and largest finite residual, for the ranks, with 0 among them when one is
+    /// missing (a wider range only lengthens the ranks' runs of shared codes, and residuals
+    /// straddle 0 anyway); +inf and -inf without a residual.
+    lo: f64,
+    hi: f64,
+}
+
+/// The sum of squares of the finite values, how many are positive and how many are finite,
+/// and their range.
 ///
 /// A function of its own, never inlined: inside [`Pool::add`] the compiler kept the sum in
 /// memory, a store and a load on its chain of additions for every residual (`perf annotate`:
-/// a quarter of the pool's time).
+/// a quarter of the pool's time). The chain of additions sets the pace (about four cycles a
+/// value), so the range, which the ranks would otherwise find in a pass of their own, comes
+/// at no cost.
 #[inline(never)]
-fn square_sum_and_counts(values: &[f64]) -> (f64, usize, usize) {
+fn square_sum_and_counts(values: &[f64]) -> ResidualSums {
     let (mut squares, mut positive, mut finite) = (0.0, 0, 0);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &v in values {
-        let kept = if v.is_finite() { v } else { 0.0 };
+        let ok = v.is_finite();
+        let kept = if ok { v } else { 0.0 };
         squares += kept * kept;
         positive += usize::from(kept > 0.0);
-        finite += usize::from(v.is_finite());
+        finite += usize::from(ok);
+        lo = if kept < lo { kept } else { lo };
+        hi = if kept > hi { kept } else { hi };
     }
-    (squares, positive, finite)
+    ResidualSums {
+        squares,
+        positive,
+        finite,
+        lo,
+        hi,
+    }
+}
+
+/// rank / (M + 1) - 1/2, Corrado-Zivney's deviation, for each rank of a sample of M values
+/// (1, 1.5, 2, ... M: a tie's mean rank may be a half), by twice the rank: made once for the M
+/// of a run of events (most events of a firm have the same M), so that an event's ~250
+/// deviations are looked up, not divided (a division costs as much as the rest of a value's
+/// work). The same quotients, so the same bits. A new M costs 2M divisions, twice what the
+/// event's own would.
+#[derive(Debug, Clone, Default)]
+struct Deviations {
+    /// by_doubled_rank[2r] for rank r; its length is 2M + 1.
+    by_doubled_rank: Vec<f64>,
+}
+
+impl Deviations {
+    /// The deviations of a sample of `m` values (rebuilt when `m` changes), by twice the rank.
+    fn for_sample(&mut self, m: usize) -> &[f64] {
+        if self.by_doubled_rank.len() != 2 * m + 1 {
+            let scale = m as f64 + 1.0;
+            self.by_doubled_rank.clear();
+            // Halving a small integer is exact: rank / scale - 1/2 as ever.
+            self.by_doubled_rank
+                .extend((0..=2 * m).map(|doubled| (doubled as f64 / 2.0) / scale - 0.5));
+        }
+        &self.by_doubled_rank
+    }
 }
 
 /// A sum and a count.
@@ -658,7 +710,8 @@ struct Scratch {
     values: Vec<f64>,
     rels: Vec<i64>,
     rank: RankScratch,
-    ranks: Vec<f64>,
+    doubled_ranks: Vec<usize>,
+    deviations: Deviations,
 }
 
 impl Pool {
@@ -668,28 +721,31 @@ impl Pool {
         let residuals = &result.estimation_residuals;
         let first_rel = result.estimation_span.0 as i64 - result.day0 as i64;
         let mut scratch = std::mem::take(&mut self.scratch);
-        let (ssr, positive) = self.add_residuals(residuals, first_rel, &mut scratch);
+        let sums = self.add_residuals(residuals, first_rel, &mut scratch);
         let l = scratch.values.len();
         // Then the valid event-day ARs: every value to rank, with its relative day.
+        let (mut lo, mut hi) = (sums.lo, sums.hi);
         for d in result.days.iter().filter(|d| d.ar.is_finite()) {
             scratch.values.push(d.ar);
             scratch.rels.push(d.rel as i64);
+            lo = lo.min(d.ar);
+            hi = hi.max(d.ar);
         }
-        self.add_ranks(&mut scratch, l);
+        self.add_ranks(&mut scratch, l, (lo, hi));
         self.scratch = scratch;
         self.valid += l;
-        self.positive += positive;
+        self.positive += sums.positive;
         self.events += 1;
         self.estimation_days += l;
-        if l > 0 && ssr > 0.0 {
-            self.add_calendar(residuals, estimation_keys, (ssr / l as f64).sqrt());
+        if l > 0 && sums.squares > 0.0 {
+            self.add_calendar(residuals, estimation_keys, (sums.squares / l as f64).sqrt());
         }
     }
 
     /// The estimation residuals (relative day `first_rel` first): their sums by relative day,
     /// then their sum of squares and how many are positive, then the valid ones with their
-    /// relative days into `scratch` (cleared first), to rank. Returns the sum of squares and
-    /// the positive count.
+    /// relative days into `scratch` (cleared first), to rank. Returns the sum of squares, the
+    /// counts and the range.
     ///
     /// The sums are taken in the residuals' order, as ever, so they are the same to the bit. A
     /// missing residual adds +0.0 rather than being skipped: no sum here can be -0.0 (they
@@ -702,12 +758,13 @@ impl Pool {
         residuals: &[f64],
         first_rel: i64,
         scratch: &mut Scratch,
-    ) -> (f64, usize) {
+    ) -> ResidualSums {
         let (values, rels) = (&mut scratch.values, &mut scratch.rels);
         values.clear();
         rels.clear();
+        let sums = square_sum_and_counts(residuals);
         if residuals.is_empty() {
-            return (0.0, 0);
+            return sums;
         }
         let last_rel = first_rel + residuals.len() as i64 - 1;
         let kept = |res: f64| if res.is_finite() { res } else { 0.0 };
@@ -716,8 +773,7 @@ impl Pool {
             tally.0 += kept(res);
             tally.1 += usize::from(res.is_finite());
         }
-        let (ssr, positive, valid) = square_sum_and_counts(residuals);
-        if valid == residuals.len() {
+        if sums.finite == residuals.len() {
             values.extend_from_slice(residuals);
             rels.extend(first_rel..=last_rel);
         } else {
@@ -728,7 +784,7 @@ impl Pool {
                 }
             }
         }
-        (ssr, positive)
+        sums
     }
 
     /// Adds the event's scaled residuals z = e / `scale` to S_t and Q_t of their calendar days.
@@ -766,8 +822,8 @@ impl Pool {
 
     /// Corrado-Zivney: each value's rank among the event's values over (M + 1), less 1/2. The
     /// first `residuals` values are estimation days, the rest event days, each part in
-    /// ascending relative day.
-    fn add_ranks(&mut self, scratch: &mut Scratch, residuals: usize) {
+    /// ascending relative day; `range` is the values' (min, max).
+    fn add_ranks(&mut self, scratch: &mut Scratch, residuals: usize, range: (f64, f64)) {
         let rels = &scratch.rels;
         let (estimation, event) = rels.split_at(residuals);
         let ends = |part: &[i64]| part.first().copied().zip(part.last().copied());
@@ -777,12 +833,18 @@ impl Pool {
             (None, None) => return,
         };
         debug_assert!(rels.iter().all(|r| (lo..=hi).contains(r)));
-        average_ranks_into(&scratch.values, &mut scratch.rank, &mut scratch.ranks);
-        let scale = scratch.values.len() as f64 + 1.0;
+        let values = &scratch.values;
+        doubled_ranks_into(
+            values,
+            Some(range),
+            &mut scratch.rank,
+            &mut scratch.doubled_ranks,
+        );
+        let deviations = scratch.deviations.for_sample(values.len());
         let tallies = self.rank_by_rel.span_mut(lo, hi);
-        for (rel, rank) in rels.iter().zip(&scratch.ranks) {
+        for (rel, &doubled) in rels.iter().zip(&scratch.doubled_ranks) {
             let tally = &mut tallies[(rel - lo) as usize];
-            tally.0 += rank / scale - 0.5;
+            tally.0 += deviations[doubled];
             tally.1 += 1;
         }
     }

@@ -121,12 +121,13 @@ fn sort_key(v: f64) -> u64 {
 
 /// Average ranks (1-based) of `values`, ties sharing the mean of their ranks.
 pub fn average_ranks(values: &[f64]) -> Vec<f64> {
-    let mut ranks = Vec::new();
-    average_ranks_into(values, &mut RankScratch::default(), &mut ranks);
-    ranks
+    let mut doubled = Vec::new();
+    doubled_ranks_into(values, None, &mut RankScratch::default(), &mut doubled);
+    // Halving a small integer is exact.
+    doubled.iter().map(|&r| r as f64 / 2.0).collect()
 }
 
-/// Buffers [`average_ranks_into`] reuses: a caller ranking many small samples (one per event)
+/// Buffers [`doubled_ranks_into`] reuses: a caller ranking many small samples (one per event)
 /// keeps one and allocates nothing after the first sample.
 #[derive(Debug, Clone, Default)]
 pub struct RankScratch {
@@ -136,7 +137,12 @@ pub struct RankScratch {
     spare: Vec<u64>,
 }
 
-/// [`average_ranks`] into `ranks`, with `scratch`'s buffers.
+/// Twice the average ranks of `values` (an average rank is a whole number or a half), into
+/// `doubled`, with `scratch`'s buffers: integers, so that a caller can look up what it
+/// derives from a rank (the pool: rank / (M + 1) - 1/2, the same for every event of M values)
+/// rather than divide for each value. `range` is the values' (min, max) when the caller has it
+/// (every value then finite), saving a pass; a range that is off makes ranking slower, never
+/// wrong.
 ///
 /// Each value gets a packed key: an order-preserving code of the value in its high bits, its
 /// index in the low ones, so one sort of plain integers orders them. A sample of up to
@@ -147,12 +153,18 @@ pub struct RankScratch {
 /// are put in their exact order by a second, tiny sort of just that run, and equal ones share
 /// their mean rank, so the ranks are exactly those of a sort by value. -0 counts as +0 (they
 /// are equal, hence tied).
-pub fn average_ranks_into(values: &[f64], scratch: &mut RankScratch, ranks: &mut Vec<f64>) {
+pub fn doubled_ranks_into(
+    values: &[f64],
+    range: Option<(f64, f64)>,
+    scratch: &mut RankScratch,
+    doubled: &mut Vec<usize>,
+) {
     let n = values.len();
+    debug_assert!(range.is_none() || values.iter().all(|v| v.is_finite()));
     // Adding +0 turns -0 into +0 and leaves every other value as it is.
     let key = |v: f64| sort_key(v + 0.0);
     let order = &mut scratch.order;
-    let index_bits = if radix_by_range(values, order, &mut scratch.spare) {
+    let index_bits = if radix_by_range(values, range, order, &mut scratch.spare) {
         RADIX_INDEX_BITS
     } else {
         let index_bits = usize::BITS - n.saturating_sub(1).leading_zeros();
@@ -171,10 +183,10 @@ pub fn average_ranks_into(values: &[f64], scratch: &mut RankScratch, ranks: &mut
     let index = |packed: u64| (packed & index_mask) as usize;
     // Every value its position, then the runs of a shared code corrected: two straight passes
     // instead of a scan per value.
-    ranks.clear();
-    ranks.resize(n, 0.0);
+    doubled.clear();
+    doubled.resize(n, 0);
     for (position, &p) in order.iter().enumerate() {
-        ranks[index(p)] = (position + 1) as f64;
+        doubled[index(p)] = 2 * (position + 1);
     }
     let same_code = |a: u64, b: u64| (a ^ b) >> index_bits == 0;
     let mut i = 0;
@@ -189,14 +201,14 @@ pub fn average_ranks_into(values: &[f64], scratch: &mut RankScratch, ranks: &mut
         }
         let run = &mut order[i..j];
         run.sort_unstable_by_key(|&p| key(values[index(p)]));
-        // Ties share their mean rank, so the order among equals does not matter.
+        // Ties share their mean rank, (i + a + 1 + i + b + 1) / 2 for run positions a..=b, so
+        // the order among equals does not matter.
         for_each_tie_group(
             run.len(),
             |a, b| values[index(run[a])] == values[index(run[b])],
             |a, b| {
-                let rank = (2 * i + a + b) as f64 / 2.0 + 1.0;
                 for &p in &run[a..=b] {
-                    ranks[index(p)] = rank;
+                    doubled[index(p)] = 2 * i + a + b + 2;
                 }
             },
         );
@@ -217,20 +229,33 @@ const RADIX_INDEX_BITS: u32 = 48;
 /// (each rounding is monotone), so the keys end in value order but among equal codes, which
 /// the caller puts in exact order; equal values have equal codes.
 ///
-/// On a bell-shaped sample of 250 values about one pair of neighbours shares a code. Returns
-/// false, leaving `order` to the caller, for a sample too large for 16 bits to keep such runs
-/// short, or without a finite, nonzero range (all equal, an infinity, a NaN).
-fn radix_by_range(values: &[f64], order: &mut Vec<u64>, spare: &mut Vec<u64>) -> bool {
+/// On a bell-shaped sample of 250 values about one pair of neighbours shares a code. The range
+/// is `range` when given (a value outside it takes the nearest end's code, so a wrong range
+/// only lengthens the runs), else the sample's. Returns false, leaving `order` to the caller,
+/// for a sample too large for 16 bits to keep such runs short, or without a finite, nonzero
+/// range (all equal, an infinity, a NaN).
+fn radix_by_range(
+    values: &[f64],
+    range: Option<(f64, f64)>,
+    order: &mut Vec<u64>,
+    spare: &mut Vec<u64>,
+) -> bool {
     let n = values.len();
     if !(2..=RADIX_MAX).contains(&n) {
         return false;
     }
-    let (mut lo, mut hi, mut finite) = (values[0], values[0], true);
-    for &v in values {
-        lo = if v < lo { v } else { lo };
-        hi = if v > hi { v } else { hi };
-        finite &= v.is_finite();
-    }
+    let (lo, hi, finite) = match range {
+        Some((lo, hi)) => (lo, hi, true),
+        None => {
+            let (mut lo, mut hi, mut finite) = (values[0], values[0], true);
+            for &v in values {
+                lo = if v < lo { v } else { lo };
+                hi = if v > hi { v } else { hi };
+                finite &= v.is_finite();
+            }
+            (lo, hi, finite)
+        }
+    };
     let scale = 65535.0 / (hi - lo);
     if !(finite && scale.is_finite() && scale > 0.0) {
         return false;
@@ -634,6 +659,37 @@ mod tests {
         }
         // All equal: every rank is the middle one.
         assert_eq!(average_ranks(&[0.5; 4]), [2.5; 4]);
+    }
+
+    /// A caller's range, exact or off (too narrow, too wide), changes no rank: the doubled
+    /// ranks are twice the definition's on finite samples of every shape.
+    #[test]
+    fn a_given_range_changes_no_rank() {
+        let mut next = xorshift(0x5851_f42d_4c95_7f2du64);
+        let mut scratch = RankScratch::default();
+        let mut doubled = Vec::new();
+        for n in [2usize, 3, 17, 251, 2000] {
+            for shape in 0..5 {
+                let values: Vec<f64> = rank_sample(n, shape, &mut next)
+                    .into_iter()
+                    .filter(|v| v.is_finite())
+                    .collect();
+                let expected: Vec<usize> = ranks_by_definition(&values)
+                    .iter()
+                    .map(|r| (2.0 * r) as usize)
+                    .collect();
+                let (lo, hi) = values
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    });
+                let quarter = (hi - lo) / 4.0;
+                for range in [(lo, hi), (lo + quarter, hi - quarter), (lo - 1.0, hi + 1.0)] {
+                    doubled_ranks_into(&values, Some(range), &mut scratch, &mut doubled);
+                    assert_eq!(doubled, expected, "n {n}, shape {shape}, {range:?}");
+                }
+            }
+        }
     }
 
     /// Beyond the radix size, the one comparison sort of every key: against a sort of the values.
