@@ -296,7 +296,7 @@ fn write_stream(path: &Path, batches: Receiver<DataFrame>, format: Format) -> Re
     match format {
         Format::Csv => {
             for (i, batch) in batches.into_iter().enumerate() {
-                csv_writer::write_batch(&dates_as_text(&batch)?, i == 0, &mut out)?;
+                csv_writer::write_batch(&batch, i == 0, &mut out)?;
             }
         }
         Format::Parquet => write_parquet(&mut out, batches.into_iter())?,
@@ -320,43 +320,6 @@ fn write_parquet(out: &mut DirectFile, mut batches: impl Iterator<Item = DataFra
             .map_err(|e| polars_err(what, e))?;
     }
     writer.finish().map(|_| ()).map_err(|e| polars_err(what, e))
-}
-
-/// The batch with its date columns as text, for the CSV writer. Polars writes each date cell
-/// through chrono's `Display`, about 700 instructions a date; a batch's dates span a few
-/// thousand days, so each day is formatted once, by the same `Display`, and the cells are
-/// looked up. The text is the same, byte for byte. Net of building the text columns, this
-/// took 1% off the 10,000-event run's instructions (5.17 to 5.11 billion, valgrind).
-fn dates_as_text(batch: &DataFrame) -> Result<DataFrame> {
-    /// Wider spans (dates centuries apart) are left to polars.
-    const MAX_SPAN: i64 = 1 << 20;
-    let mut out = batch.clone();
-    for (index, column) in batch.columns().iter().enumerate() {
-        if column.dtype() != &DataType::Date {
-            continue;
-        }
-        let name = column.name().clone();
-        let days = column
-            .cast(&DataType::Int32)
-            .map_err(|e| polars_err("date column", e))?;
-        let days = days.i32().map_err(|e| polars_err("date column", e))?;
-        let (Some(lo), Some(hi)) = (days.min(), days.max()) else {
-            continue;
-        };
-        if i64::from(hi) - i64::from(lo) >= MAX_SPAN {
-            continue;
-        }
-        let texts: Vec<String> = (lo..=hi)
-            .map(|d| crate::util::from_epoch_days(d).to_string())
-            .collect();
-        let cells = days
-            .iter()
-            .map(|d| d.map(|d| texts[(d - lo) as usize].as_str()));
-        let text = StringChunked::from_iter_options(name, cells);
-        out.replace_column(index, text.into_column())
-            .map_err(|e| polars_err("date column", e))?;
-    }
-    Ok(out)
 }
 
 fn prepend(df: &mut DataFrame, name: &str, values: Vec<u32>) -> Result<()> {
