@@ -354,82 +354,52 @@ impl CrossSection {
 
     fn add_day(&mut self, day: Option<DayMoments>, has_market_value: bool) {
         let d = day.unwrap_or(DayMoments::MISSING);
-        self.raw.push(d.ar);
-        self.standardized.push(d.sar);
         self.car.push(d.car);
-        self.av.push(d.av);
-        self.av_t.push(d.av_t);
-        if has_market_value && day.is_some() {
-            self.market_value_change.add(d.market_value_change);
-            self.abnormal_market_value_change
-                .add(d.abnormal_market_value_change);
-        }
+        let dollars = (d.market_value_change, d.abnormal_market_value_change);
+        let counted = has_market_value && day.is_some();
+        self.add(d.ar, d.sar, (d.av, d.av_t), counted.then_some(dollars));
     }
 
     fn add_car(&mut self, car: Option<CarMoments>, has_market_value: bool) {
         let c = car.unwrap_or(CarMoments::MISSING);
-        self.raw.push(c.car);
-        self.standardized.push(c.scar);
         self.volatility.push((c.volatility_ratio, c.days));
-        self.av.push(c.av);
-        self.av_t.push(c.av_t);
-        if has_market_value && car.is_some() {
-            self.market_value_change.add(c.market_value_change);
-            self.abnormal_market_value_change
-                .add(c.abnormal_market_value_change);
+        let dollars = (c.market_value_change, c.abnormal_market_value_change);
+        let counted = has_market_value && car.is_some();
+        self.add(c.car, c.scar, (c.av, c.av_t), counted.then_some(dollars));
+    }
+
+    /// What days and windows share: the value, its standardized value, the abnormal volume
+    /// and its t, and the (raw, abnormal) dollars of an event they count for.
+    fn add(&mut self, raw: f64, standardized: f64, av: (f64, f64), dollars: Option<(f64, f64)>) {
+        self.raw.push(raw);
+        self.standardized.push(standardized);
+        self.av.push(av.0);
+        self.av_t.push(av.1);
+        if let Some((change, abnormal)) = dollars {
+            self.market_value_change.add(change);
+            self.abnormal_market_value_change.add(abnormal);
         }
     }
 }
 
-/// Every event's days `rels` (consecutive, from `first_position` of the window), in one pass
-/// over the events: a large run reads each event's memory once for all its days rather than
-/// once a day.
-fn gather_days<E: EventView>(
+/// `count` cross-sections (days or windows) of every event, filled in one pass over the
+/// events: a large run reads each event's memory once for all of them rather than once each.
+/// `add` adds an event (and whether it has a market value) to each; `prefetch` hints at the
+/// event it will read a few later.
+fn gather<E: EventView>(
     events: &[E],
-    rels: &[i32],
-    first_position: usize,
+    count: usize,
+    days: bool,
+    prefetch: impl Fn(&E),
+    add: impl Fn(&E, bool, &mut [CrossSection]),
 ) -> Vec<CrossSection> {
-    let mut days: Vec<CrossSection> = rels
-        .iter()
-        .map(|_| CrossSection::with_capacity(events.len(), true))
+    let mut sections: Vec<CrossSection> = (0..count)
+        .map(|_| CrossSection::with_capacity(events.len(), days))
         .collect();
-    let positions = first_position..first_position + rels.len();
-    for_each_event(
-        events,
-        |e| e.prefetch_days(positions.clone()),
-        |e| {
-            let has_market_value = e.has_market_value();
-            for (day, &rel) in days.iter_mut().zip(rels) {
-                day.add_day(e.day(rel), has_market_value);
-            }
-        },
-    );
-    days
-}
-
-/// Every event's CAR windows `windows` (the run's from `first_index`), in one pass over the
-/// events.
-fn gather_cars<E: EventView>(
-    events: &[E],
-    windows: &[RelWindow],
-    first_index: usize,
-) -> Vec<CrossSection> {
-    let mut cars: Vec<CrossSection> = windows
-        .iter()
-        .map(|_| CrossSection::with_capacity(events.len(), false))
-        .collect();
-    let indices = first_index..first_index + windows.len();
-    for_each_event(
-        events,
-        |e| e.prefetch_cars(indices.clone()),
-        |e| {
-            let has_market_value = e.has_market_value();
-            for ((car, &w), index) in cars.iter_mut().zip(windows).zip(indices.clone()) {
-                car.add_car(e.car(index, w), has_market_value);
-            }
-        },
-    );
-    cars
+    for_each_event(events, prefetch, |e| {
+        add(e, e.has_market_value(), &mut sections)
+    });
+    sections
 }
 
 impl EventView for EventMoments {
@@ -974,8 +944,20 @@ pub fn aggregate_pooled<E: EventView>(
     // one run per thread, each gathered in one pass over the events and then tested.
     let rels: Vec<i32> = (window.start..=window.end).collect();
     let days: Vec<AggregateDay> = per_thread_chunks(&rels, |chunk| {
-        let first_position = (chunk[0] - window.start) as usize;
-        let gathered = gather_days(events, chunk, first_position);
+        // The chunk's days, consecutive, are at these positions of each event's window.
+        let first = (chunk[0] - window.start) as usize;
+        let positions = first..first + chunk.len();
+        let gathered = gather(
+            events,
+            chunk.len(),
+            true,
+            |e| e.prefetch_days(positions.clone()),
+            |e, has_market_value, days| {
+                for (day, &rel) in days.iter_mut().zip(chunk) {
+                    day.add_day(e.day(rel), has_market_value);
+                }
+            },
+        );
         gathered
             .into_iter()
             .zip(chunk)
@@ -1009,7 +991,17 @@ pub fn aggregate_pooled<E: EventView>(
     let indexed: Vec<(usize, RelWindow)> = car_windows.iter().copied().enumerate().collect();
     let cars = per_thread_chunks(&indexed, |chunk| {
         let windows: Vec<RelWindow> = chunk.iter().map(|&(_, w)| w).collect();
-        let gathered = gather_cars(events, &windows, chunk[0].0);
+        let gathered = gather(
+            events,
+            chunk.len(),
+            false,
+            |e| e.prefetch_cars(chunk[0].0..chunk[0].0 + chunk.len()),
+            |e, has_market_value, cars| {
+                for (car, &(index, w)) in cars.iter_mut().zip(chunk) {
+                    car.add_car(e.car(index, w), has_market_value);
+                }
+            },
+        );
         gathered
             .into_iter()
             .zip(windows)
