@@ -6,8 +6,9 @@
 
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
-    cross_sectional_t, crude_dependence_t, doubled_ranks_into, generalized_sign_z, kolari_pynnonen,
-    mean_sd, patell_z, sign_z, wilcoxon, RankScratch, RankTest, TestStat,
+    cross_sectional_t, cross_sectional_t_of, crude_dependence_t, doubled_ranks_into,
+    generalized_sign_z_of, kolari_pynnonen, mean_sd, patell_z, wilcoxon, RankScratch, RankTest,
+    SignCounts, TestStat,
 };
 use crate::study::stats::chi_square_p;
 use crate::study::window::RelWindow;
@@ -123,11 +124,11 @@ pub struct AbnormalVolume {
 impl AbnormalVolume {
     /// From each event's abnormal log volume and its t (NaN where it has none).
     pub fn new(av: &[f64], av_t: &[f64]) -> AbnormalVolume {
-        let (aav, _, n) = mean_sd(av);
+        let moments = mean_sd(av);
         AbnormalVolume {
-            n,
-            aav,
-            csect_t: cross_sectional_t(av),
+            n: moments.2,
+            aav: moments.0,
+            csect_t: cross_sectional_t_of(moments),
             std_t: cross_sectional_t(av_t),
         }
     }
@@ -884,26 +885,30 @@ struct Pooled {
 
 /// The battery for one cross-section: raw values (AR or CAR), standardized values (SAR or
 /// SCAR) with each event's L - k, the rank statistic and the CDA statistic for the span.
+/// `raw_moments` is the caller's `mean_sd(raw)`: each statistic shared by two tests is taken
+/// once (a large run's cross-sections are a million values each).
 fn battery(
-    raw: &[f64],
+    (raw, raw_moments): (&[f64], (f64, f64, usize)),
     standardized: &[f64],
     dofs: &[f64],
     pooled: &Pooled,
     rank: TestStat,
     cda: TestStat,
 ) -> (TestBattery, f64) {
-    let bmp = cross_sectional_t(standardized);
-    let n = standardized.iter().filter(|v| v.is_finite()).count();
+    let standardized_moments = mean_sd(standardized);
+    let bmp = cross_sectional_t_of(standardized_moments);
+    let n = standardized_moments.2;
     let (w, wilcoxon_z) = wilcoxon(raw);
+    let signs = SignCounts::of(raw);
     (
         TestBattery {
-            csect_t: cross_sectional_t(raw),
+            csect_t: cross_sectional_t_of(raw_moments),
             patell_z: patell_z(standardized, dofs),
             bmp_t: bmp,
             kp_bmp_t: kolari_pynnonen(bmp, n, pooled.correlation),
             corrado_rank_z: rank,
-            generalized_sign_z: generalized_sign_z(raw, pooled.positive_share),
-            sign_z: sign_z(raw),
+            generalized_sign_z: generalized_sign_z_of(signs, pooled.positive_share),
+            sign_z: generalized_sign_z_of(signs, 0.5),
             wilcoxon_z,
             cda_t: cda,
         },
@@ -962,12 +967,19 @@ pub fn aggregate_pooled<E: EventView>(
             .into_iter()
             .zip(chunk)
             .map(|(day, &rel)| {
-                let (aar, _, n) = mean_sd(&day.raw);
+                let raw_moments = mean_sd(&day.raw);
+                let (aar, _, n) = raw_moments;
                 let (caar, car_sd, _) = mean_sd(&day.car);
                 let cda = crude_dependence_t(aar, 1, pooled.aar_sd, cda_days);
                 let rank = pooled.rank.window(rel, rel);
-                let (tests, wilcoxon_w) =
-                    battery(&day.raw, &day.standardized, &dofs, &pooled, rank, cda);
+                let (tests, wilcoxon_w) = battery(
+                    (&day.raw, raw_moments),
+                    &day.standardized,
+                    &dofs,
+                    &pooled,
+                    rank,
+                    cda,
+                );
                 AggregateDay {
                     rel,
                     n,
@@ -1006,7 +1018,8 @@ pub fn aggregate_pooled<E: EventView>(
             .into_iter()
             .zip(windows)
             .map(|(car, w)| {
-                let (caar, _, n) = mean_sd(&car.raw);
+                let raw_moments = mean_sd(&car.raw);
+                let (caar, _, n) = raw_moments;
                 // The window's AARs, as the daily rows computed them (CAR windows lie inside).
                 let aar_sum = sum_finite(
                     days.iter()
@@ -1015,8 +1028,14 @@ pub fn aggregate_pooled<E: EventView>(
                 );
                 let cda = crude_dependence_t(aar_sum, w.len(), pooled.aar_sd, cda_days);
                 let rank = pooled.rank.window(w.start, w.end);
-                let (tests, wilcoxon_w) =
-                    battery(&car.raw, &car.standardized, &dofs, &pooled, rank, cda);
+                let (tests, wilcoxon_w) = battery(
+                    (&car.raw, raw_moments),
+                    &car.standardized,
+                    &dofs,
+                    &pooled,
+                    rank,
+                    cda,
+                );
                 AggregateCar {
                     window: w,
                     n,

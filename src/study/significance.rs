@@ -41,11 +41,13 @@ fn is_positive(x: f64) -> bool {
 /// Mean and sample standard deviation (n - 1) of the finite values, with their count.
 pub fn mean_sd(values: &[f64]) -> (f64, f64, usize) {
     let finite = || values.iter().copied().filter(|v| v.is_finite());
-    let n = finite().count();
+    // Counted and summed in one pass (a large run's aggregate reads a million values a call);
+    // the sum starts at -0.0, as `Iterator::sum` does, and adds in the same order.
+    let (n, sum) = finite().fold((0usize, -0.0), |(n, sum), v| (n + 1, sum + v));
     if n == 0 {
         return (f64::NAN, f64::NAN, 0);
     }
-    let mean = finite().sum::<f64>() / n as f64;
+    let mean = sum / n as f64;
     if n < 2 {
         return (mean, f64::NAN, n);
     }
@@ -56,7 +58,11 @@ pub fn mean_sd(values: &[f64]) -> (f64, f64, usize) {
 /// Cross-sectional t: mean / (s / sqrt N), Student t with N - 1 degrees of freedom.
 /// On SARs (or SCARs) this is the BMP t of Boehmer, Musumeci & Poulsen (1991).
 pub fn cross_sectional_t(values: &[f64]) -> TestStat {
-    let (mean, sd, n) = mean_sd(values);
+    cross_sectional_t_of(mean_sd(values))
+}
+
+/// [`cross_sectional_t`] from the values' [`mean_sd`].
+pub fn cross_sectional_t_of((mean, sd, n): (f64, f64, usize)) -> TestStat {
     if n < 2 || !is_positive(sd) {
         return TestStat::MISSING;
     }
@@ -99,9 +105,29 @@ pub fn sign_z(values: &[f64]) -> TestStat {
 /// Generalized sign test (Cowan 1992): Z = (N+ - N p) / sqrt(N p (1 - p)), p the share of
 /// positive estimation-window ARs.
 pub fn generalized_sign_z(values: &[f64], p: f64) -> TestStat {
-    let nonzero = values.iter().filter(|v| v.is_finite() && **v != 0.0);
-    let n = nonzero.clone().count() as f64;
-    let positive = nonzero.filter(|v| **v > 0.0).count() as f64;
+    generalized_sign_z_of(SignCounts::of(values), p)
+}
+
+/// How many of the values are finite and nonzero (the sign tests' N), and positive (N+).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignCounts {
+    pub nonzero: usize,
+    pub positive: usize,
+}
+
+impl SignCounts {
+    pub fn of(values: &[f64]) -> SignCounts {
+        let nonzero = values.iter().filter(|v| v.is_finite() && **v != 0.0);
+        SignCounts {
+            nonzero: nonzero.clone().count(),
+            positive: nonzero.filter(|v| **v > 0.0).count(),
+        }
+    }
+}
+
+/// [`generalized_sign_z`] from the values' [`SignCounts`] (p = 1/2: the sign test).
+pub fn generalized_sign_z_of(counts: SignCounts, p: f64) -> TestStat {
+    let (n, positive) = (counts.nonzero as f64, counts.positive as f64);
     if n == 0.0 || !(p > 0.0 && p < 1.0) {
         return TestStat::MISSING;
     }
