@@ -220,6 +220,15 @@ pub fn prefetch<T>(items: &[T]) {
     let _ = items;
 }
 
+/// [`prefetch`] of `items[range]`, the range cut to the items (an event may have fewer days or
+/// windows than the run).
+pub fn prefetch_part<T>(items: &[T], range: std::ops::Range<usize>) {
+    let end = range.end.min(items.len());
+    if let Some(part) = items.get(range.start..end) {
+        prefetch(part);
+    }
+}
+
 /// 1970-01-01 as chrono counts days from the Common Era (0001-01-01 is day 1).
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
@@ -242,6 +251,17 @@ pub fn from_epoch_days(days: i32) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hint at part of a slice takes any range, however far past the slice's end (an event
+    /// with fewer days than the run's window), and reads nothing.
+    #[test]
+    fn prefetch_part_takes_ranges_past_the_end() {
+        let items = [1.0, 2.0, 3.0];
+        for range in [0..3, 1..2, 2..10, 3..4, 5..9, 0..0] {
+            prefetch_part(&items, range);
+        }
+        assert_eq!(items, [1.0, 2.0, 3.0]);
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp() {

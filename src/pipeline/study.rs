@@ -86,17 +86,11 @@ impl EventView for EventReport {
     }
 
     fn prefetch_days(&self, positions: std::ops::Range<usize>) {
-        let end = positions.end.min(self.day_values.len());
-        if let Some(days) = self.day_values.get(positions.start..end) {
-            crate::util::prefetch(days);
-        }
+        crate::util::prefetch_part(&self.day_values, positions);
     }
 
     fn prefetch_cars(&self, indices: std::ops::Range<usize>) {
-        let end = indices.end.min(self.car.len());
-        if let Some(cars) = self.car.get(indices.start..end) {
-            crate::util::prefetch(cars);
-        }
+        crate::util::prefetch_part(&self.car, indices);
     }
 }
 

@@ -426,17 +426,11 @@ impl EventView for EventMoments {
     }
 
     fn prefetch_days(&self, positions: Range<usize>) {
-        let end = positions.end.min(self.days.len());
-        if let Some(days) = self.days.get(positions.start..end) {
-            crate::util::prefetch(days);
-        }
+        crate::util::prefetch_part(&self.days, positions);
     }
 
     fn prefetch_cars(&self, indices: Range<usize>) {
-        let end = indices.end.min(self.cars.len());
-        if let Some(cars) = self.cars.get(indices.start..end) {
-            crate::util::prefetch(cars);
-        }
+        crate::util::prefetch_part(&self.cars, indices);
     }
 }
 
@@ -883,18 +877,19 @@ struct Pooled {
     estimation_aar_days: usize,
 }
 
-/// The battery for one cross-section: raw values (AR or CAR), standardized values (SAR or
-/// SCAR) with each event's L - k, the rank statistic and the CDA statistic for the span.
-/// `raw_moments` is the caller's `mean_sd(raw)`: each statistic shared by two tests is taken
-/// once (a large run's cross-sections are a million values each).
+/// The battery for one cross-section: its raw values (AR or CAR) and standardized values (SAR
+/// or SCAR) with each event's L - k, the rank statistic and the CDA statistic for the span.
+/// `raw_moments` is the caller's `mean_sd` of the raw values: each statistic shared by two
+/// tests is taken once (a large run's cross-sections are a million values each).
 fn battery(
-    (raw, raw_moments): (&[f64], (f64, f64, usize)),
-    standardized: &[f64],
+    section: &CrossSection,
+    raw_moments: (f64, f64, usize),
     dofs: &[f64],
     pooled: &Pooled,
     rank: TestStat,
     cda: TestStat,
 ) -> (TestBattery, f64) {
+    let (raw, standardized) = (&section.raw, &section.standardized);
     let standardized_moments = mean_sd(standardized);
     let bmp = cross_sectional_t_of(standardized_moments);
     let n = standardized_moments.2;
@@ -972,14 +967,7 @@ pub fn aggregate_pooled<E: EventView>(
                 let (caar, car_sd, _) = mean_sd(&day.car);
                 let cda = crude_dependence_t(aar, 1, pooled.aar_sd, cda_days);
                 let rank = pooled.rank.window(rel, rel);
-                let (tests, wilcoxon_w) = battery(
-                    (&day.raw, raw_moments),
-                    &day.standardized,
-                    &dofs,
-                    &pooled,
-                    rank,
-                    cda,
-                );
+                let (tests, wilcoxon_w) = battery(&day, raw_moments, &dofs, &pooled, rank, cda);
                 AggregateDay {
                     rel,
                     n,
@@ -1028,14 +1016,7 @@ pub fn aggregate_pooled<E: EventView>(
                 );
                 let cda = crude_dependence_t(aar_sum, w.len(), pooled.aar_sd, cda_days);
                 let rank = pooled.rank.window(w.start, w.end);
-                let (tests, wilcoxon_w) = battery(
-                    (&car.raw, raw_moments),
-                    &car.standardized,
-                    &dofs,
-                    &pooled,
-                    rank,
-                    cda,
-                );
+                let (tests, wilcoxon_w) = battery(&car, raw_moments, &dofs, &pooled, rank, cda);
                 AggregateCar {
                     window: w,
                     n,
