@@ -3,13 +3,16 @@
 //! What one event of a large run costs in the parts a profile shows on top: ranking its ~251
 //! estimation and event-day values (Corrado-Zivney), and its 17 p-values (11 days, 3 windows
 //! twice) at one Student t; and one of a large aggregate's, the Wilcoxon test of a million
-//! values. Prints the time per call, best of five rounds.
+//! values; and the CSV text of 100,000 rows shaped like the `days` table's (a million events'
+//! table has 11 million). Prints the time per call, best of five rounds.
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use eventstudy::export::csv_writer;
 use eventstudy::study::significance::{doubled_ranks_into, wilcoxon, RankScratch};
 use eventstudy::study::stats::StudentT;
+use polars::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -81,4 +84,68 @@ fn main() {
         black_box(wilcoxon(black_box(&ars)));
     });
     println!("Wilcoxon of 1,000,000 values: {:.1} ms", ns / 1e6);
+
+    // 100,000 rows of the `days` table: ids, a ticker, two dates, a relative day, ten floats
+    // and five columns all null (no shares, no volume), as a run without them writes.
+    let frame = days_like(&mut rng, 100_000);
+    let mut text = Vec::new();
+    let ns = time(5, |_| {
+        text.clear();
+        csv_writer::write_batch(black_box(&frame), true, &mut text).unwrap();
+    });
+    println!(
+        "CSV text of 100,000 days rows ({} MB): {:.1} ms",
+        text.len() / 1_000_000,
+        ns / 1e6
+    );
+}
+
+/// `rows` rows shaped like the `days` table's, 11 days an event.
+fn days_like(rng: &mut StdRng, rows: usize) -> DataFrame {
+    let event = |i: usize| i / 11;
+    let rel = |i: usize| (i % 11) as i32 - 5;
+    let event_day = |i: usize| 16_000 + (event(i) % 2_500) as i32;
+    let mut floats = |scale: f64| -> Series {
+        let values: Vec<f64> = (0..rows).map(|_| scale * normal(rng)).collect();
+        Series::new("x".into(), values)
+    };
+    let mut columns = vec![
+        Series::new(
+            "id".into(),
+            (0..rows).map(|i| event(i) as u32 + 1).collect::<Vec<_>>(),
+        ),
+        Series::new(
+            "ticker".into(),
+            (0..rows)
+                .map(|i| format!("FIRM{:05}", event(i) % 5_000))
+                .collect::<Vec<_>>(),
+        ),
+        Series::new(
+            "event_date".into(),
+            (0..rows).map(event_day).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap(),
+        Series::new("rel".into(), (0..rows).map(rel).collect::<Vec<_>>()),
+        Series::new(
+            "date".into(),
+            (0..rows).map(|i| event_day(i) + rel(i)).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .unwrap(),
+    ];
+    for (i, scale) in [0.02, 0.01, 0.02, 0.015, 1.0, 0.3, 0.03, 0.02, 1e-4, 1.0]
+        .into_iter()
+        .enumerate()
+    {
+        columns.push(floats(scale).with_name(format!("f{i}").into()));
+    }
+    for i in 0..5 {
+        columns.push(Series::full_null(
+            format!("null{i}").into(),
+            rows,
+            &DataType::Float64,
+        ));
+    }
+    DataFrame::new(rows, columns.into_iter().map(Column::from).collect()).unwrap()
 }

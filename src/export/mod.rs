@@ -3,7 +3,7 @@
 //! It takes the report types and its own settings, never the command line's.
 
 pub mod csv;
-mod csv_writer;
+pub mod csv_writer;
 mod direct;
 mod folder;
 pub mod json;
