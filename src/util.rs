@@ -248,6 +248,22 @@ pub fn from_epoch_days(days: i32) -> NaiveDate {
         .expect("a calendar key within chrono's dates")
 }
 
+/// A column of numbers, null where `None`. One without a null (most), or with nothing else
+/// (the dollars without a share count, a volume a file lacks), is made whole, without a
+/// builder's push per value: tables and price files have millions of rows.
+pub fn float_column(name: &str, values: Vec<Option<f64>>) -> polars::prelude::Column {
+    use polars::prelude::*;
+    let present = values.iter().filter(|v| v.is_some()).count();
+    let column = if present == values.len() {
+        Float64Chunked::from_vec(name.into(), values.into_iter().flatten().collect())
+    } else if present == 0 {
+        Float64Chunked::full_null(name.into(), values.len())
+    } else {
+        Float64Chunked::from_iter_options(name.into(), values.into_iter())
+    };
+    column.into_column()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

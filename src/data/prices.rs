@@ -59,9 +59,9 @@ impl PriceFrame {
             n,
             vec![
                 date.into(),
-                Series::new(col::CLOSE.into(), close).into(),
-                Series::new(col::ADJ_CLOSE.into(), adj_close).into(),
-                Series::new(col::VOLUME.into(), volume).into(),
+                crate::util::float_column(col::CLOSE, close),
+                crate::util::float_column(col::ADJ_CLOSE, adj_close),
+                crate::util::float_column(col::VOLUME, volume),
             ],
         )
         .map_err(|e| polars_err("price table", e))?;
@@ -151,6 +151,10 @@ pub(crate) fn day_numbers(df: &DataFrame, name: &str) -> Result<Vec<i32>> {
         .and_then(|c| c.cast(&DataType::Int32))
         .map_err(|e| polars_err("date column", e))?;
     let days = column.i32().map_err(|e| polars_err("date column", e))?;
+    // A whole column (every file's and the store's) is copied, not read a value at a time.
+    if let Ok(days) = days.cont_slice() {
+        return Ok(days.to_vec());
+    }
     days.iter()
         .map(|d| d.ok_or_else(|| Error::data("a row has no date")))
         .collect()
@@ -163,6 +167,14 @@ pub(crate) fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
         .and_then(|c| c.cast(&DataType::Float64))
         .map_err(|e| polars_err(name, e))?;
     let values = column.f64().map_err(|e| polars_err(name, e))?;
+    // Most columns are whole (prices) or all missing (volume a file lacks): no value is read
+    // through polars' iterator for them.
+    if let Ok(whole) = values.cont_slice() {
+        return Ok(whole.to_vec());
+    }
+    if values.null_count() == values.len() {
+        return Ok(vec![f64::NAN; values.len()]);
+    }
     Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 

@@ -100,19 +100,7 @@ pub(super) fn date_series(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> 
         .into())
 }
 
-/// A column of numbers, null where `None`. A column without a null (most) or with nothing
-/// else is made whole, without a builder's push per value.
-pub(super) fn float(name: &str, values: Vec<Option<f64>>) -> Column {
-    let present = values.iter().filter(|v| v.is_some()).count();
-    let column = if present == values.len() {
-        Float64Chunked::from_vec(name.into(), values.into_iter().flatten().collect())
-    } else if present == 0 {
-        Float64Chunked::full_null(name.into(), values.len())
-    } else {
-        Float64Chunked::from_iter_options(name.into(), values.into_iter())
-    };
-    column.into_column()
-}
+pub(super) use crate::util::float_column as float;
 
 fn text(name: &str, values: Vec<String>) -> Column {
     Series::new(name.into(), values).into()
