@@ -225,8 +225,6 @@ impl<'a> Cells<'a> {
 
     /// Row `row`'s cell onto `line`; nothing when it is null.
     fn write(&self, row: usize, line: &mut Vec<u8>, floats: &mut zmij::Buffer) {
-        let mut integers = itoa::Buffer::new();
-        let integer = |line: &mut Vec<u8>, text: &str| line.extend_from_slice(text.as_bytes());
         match self {
             Cells::Nulls => {}
             Cells::Floats(v) => {
@@ -234,26 +232,10 @@ impl<'a> Cells<'a> {
                     push_float(line, floats, v);
                 }
             }
-            Cells::I32s(v) => {
-                if let Some(v) = v.get(row) {
-                    integer(line, integers.format(v));
-                }
-            }
-            Cells::U32s(v) => {
-                if let Some(v) = v.get(row) {
-                    integer(line, integers.format(v));
-                }
-            }
-            Cells::I64s(v) => {
-                if let Some(v) = v.get(row) {
-                    integer(line, integers.format(v));
-                }
-            }
-            Cells::U64s(v) => {
-                if let Some(v) = v.get(row) {
-                    integer(line, integers.format(v));
-                }
-            }
+            Cells::I32s(v) => push_integer(line, v.get(row)),
+            Cells::U32s(v) => push_integer(line, v.get(row)),
+            Cells::I64s(v) => push_integer(line, v.get(row)),
+            Cells::U64s(v) => push_integer(line, v.get(row)),
             Cells::Dates(days, texts) => {
                 if let Some(day) = days.get(row) {
                     texts.push(day, line);
@@ -265,6 +247,13 @@ impl<'a> Cells<'a> {
                 }
             }
         }
+    }
+}
+
+/// An integer cell onto `line`, as polars writes it (`itoa`); nothing when it is null.
+fn push_integer<T: itoa::Integer>(line: &mut Vec<u8>, value: Option<T>) {
+    if let Some(value) = value {
+        line.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 }
 
