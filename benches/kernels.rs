@@ -23,10 +23,10 @@ fn normal(rng: &mut StdRng) -> f64 {
 }
 
 /// Best of five rounds of `calls` calls of `f` (a hundredth with `EVENTSTUDY_BENCH_SMALL=1`,
-/// for valgrind's instruction counts), in nanoseconds per call.
+/// for valgrind's instruction counts, but one at least), in nanoseconds per call.
 fn time(calls: usize, mut f: impl FnMut(usize)) -> f64 {
     let calls = if std::env::var_os("EVENTSTUDY_BENCH_SMALL").is_some() {
-        calls / 100
+        (calls / 100).max(1)
     } else {
         calls
     };
