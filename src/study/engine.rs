@@ -261,7 +261,7 @@ pub fn run_event(
     let inputs = Inputs {
         panel,
         model: &model,
-        student: StudentT::new(model.dof()),
+        student: StudentT::tabulated(model.dof()),
         y,
         x,
     };
