@@ -309,18 +309,15 @@ impl FittedModel {
         let mut x_mean = [0.0; MAX_REGRESSORS];
         // Each regressor's raw sum of squares: the level its variation is judged against.
         let mut x_level = [0.0; MAX_REGRESSORS];
-        // Most windows have no gap: then the one-regressor loops below test no day. The test
-        // is the same `all_valid ||` in each, which the compiler hoists out of the loop (two
-        // versions of each); valgrind, 10,000-event engine bench: the fit's instructions from
-        // 322 to 235 million, the same sums in the same order.
-        let all_valid = M == 1
-            && y.iter()
-                .zip(columns[0])
-                .fold(true, |ok, (&yi, &xi)| ok & yi.is_finite() & xi.is_finite());
-        if M == 1 && all_valid {
-            // One regressor and no gap (most windows of the market model, the default): the
-            // sums in four interleaved lanes, so that the additions do not wait on each other.
-            [y_mean, x_mean[0], x_level[0]] = lane_sums(y, columns[0], |yi, xi| [yi, xi, xi * xi]);
+        // Most windows have no gap: then the one-regressor loops below test no day. With one
+        // regressor the sums come first, in four interleaved lanes (the additions do not wait
+        // on each other): a missing value (NaN or an infinity) makes its column's sum NaN or
+        // infinite, so finite sums mean no gap, and they are the fit's. Otherwise the loops
+        // below test each day (`all_valid ||`, which the compiler hoists out of the loop).
+        let sums = (M == 1).then(|| lane_sums(y, columns[0], |yi, xi| [yi, xi, xi * xi]));
+        let all_valid = sums.is_some_and(|[y_sum, x_sum, _]| y_sum.is_finite() & x_sum.is_finite());
+        if let (true, Some(sums)) = (all_valid, sums) {
+            [y_mean, x_mean[0], x_level[0]] = sums;
             n = y.len();
         } else if M == 1 {
             // One regressor (the market model, the default): the same sums in the same order,
