@@ -6,7 +6,7 @@
 
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
-    cross_sectional_t, cross_sectional_t_of, crude_dependence_t, doubled_ranks_into,
+    cross_sectional_t, cross_sectional_t_of, crude_dependence_t, for_each_doubled_rank,
     generalized_sign_z_of, kolari_pynnonen, mean_sd, patell_z, wilcoxon, RankScratch, RankTest,
     SignCounts, TestStat,
 };
@@ -695,7 +695,6 @@ struct Scratch {
     values: Vec<f64>,
     rels: Vec<i64>,
     rank: RankScratch,
-    doubled_ranks: Vec<usize>,
     deviations: Deviations,
 }
 
@@ -819,19 +818,16 @@ impl Pool {
         };
         debug_assert!(rels.iter().all(|r| (lo..=hi).contains(r)));
         let values = &scratch.values;
-        doubled_ranks_into(
-            values,
-            Some(range),
-            &mut scratch.rank,
-            &mut scratch.doubled_ranks,
-        );
         let deviations = scratch.deviations.for_sample(values.len());
         let tallies = self.rank_by_rel.span_mut(lo, hi);
-        for (rel, &doubled) in rels.iter().zip(&scratch.doubled_ranks) {
-            let tally = &mut tallies[(rel - lo) as usize];
+        // Each relative day has one value of the event (the windows do not overlap: options
+        // refuse it), so its tally gets one addition whatever the order the ranks come in:
+        // the sums are those of a pass by day.
+        for_each_doubled_rank(values, Some(range), &mut scratch.rank, |index, doubled| {
+            let tally = &mut tallies[(rels[index] - lo) as usize];
             tally.0 += deviations[doubled];
             tally.1 += 1;
-        }
+        });
     }
 
     /// Adds the events of another pool.

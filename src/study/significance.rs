@@ -185,6 +185,20 @@ pub fn doubled_ranks_into(
     scratch: &mut RankScratch,
     doubled: &mut Vec<usize>,
 ) {
+    doubled.clear();
+    doubled.resize(values.len(), 0);
+    for_each_doubled_rank(values, range, scratch, |index, rank| doubled[index] = rank);
+}
+
+/// [`doubled_ranks_into`]'s ranks handed to `rank(index, doubled rank)` value by value, in the
+/// values' sorted order, with no array of ranks between: the pool adds each rank's deviation
+/// to its day's tally as the rank comes (a pass and a store less per value).
+pub fn for_each_doubled_rank(
+    values: &[f64],
+    range: Option<(f64, f64)>,
+    scratch: &mut RankScratch,
+    mut rank: impl FnMut(usize, usize),
+) {
     let n = values.len();
     debug_assert!(range.is_none() || values.iter().all(|v| v.is_finite()));
     // Adding +0 turns -0 into +0 and leaves every other value as it is.
@@ -207,17 +221,13 @@ pub fn doubled_ranks_into(
     };
     let index_mask = (1u64 << index_bits) - 1;
     let index = |packed: u64| (packed & index_mask) as usize;
-    // Every value its position, then the runs of a shared code corrected: two straight passes
-    // instead of a scan per value.
-    doubled.clear();
-    doubled.resize(n, 0);
-    for (position, &p) in order.iter().enumerate() {
-        doubled[index(p)] = 2 * (position + 1);
-    }
+    // Each value its position, but in the runs that share a code (rare), which are put in
+    // exact order first.
     let same_code = |a: u64, b: u64| (a ^ b) >> index_bits == 0;
     let mut i = 0;
-    while i + 1 < n {
-        if !same_code(order[i], order[i + 1]) {
+    while i < n {
+        if i + 1 == n || !same_code(order[i], order[i + 1]) {
+            rank(index(order[i]), 2 * (i + 1));
             i += 1;
             continue;
         }
@@ -234,7 +244,7 @@ pub fn doubled_ranks_into(
             |a, b| values[index(run[a])] == values[index(run[b])],
             |a, b| {
                 for &p in &run[a..=b] {
-                    doubled[index(p)] = 2 * i + a + b + 2;
+                    rank(index(p), 2 * i + a + b + 2);
                 }
             },
         );
