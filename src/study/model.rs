@@ -310,11 +310,11 @@ impl FittedModel {
         // Each regressor's raw sum of squares: the level its variation is judged against.
         let mut x_level = [0.0; MAX_REGRESSORS];
         // Most windows have no gap: then the one-regressor loops below test no day. With one
-        // regressor the sums come first, in four interleaved lanes (the additions do not wait
-        // on each other): a missing value (NaN or an infinity) makes its column's sum NaN or
-        // infinite, so finite sums mean no gap, and they are the fit's. Otherwise the loops
-        // below test each day (`all_valid ||`, which the compiler hoists out of the loop).
-        let sums = (M == 1).then(|| lane_sums(y, columns[0], |yi, xi| [yi, xi, xi * xi]));
+        // regressor the sums come first: a missing value (NaN or an infinity) makes its
+        // column's sum NaN or infinite, so finite sums mean no gap, and they are the fit's
+        // (the same sums in the same order as the loop below). Otherwise the loops below test
+        // each day (`all_valid ||`, which the compiler hoists out of the loop).
+        let sums = (M == 1).then(|| column_sums(y, columns[0], |yi, xi| [yi, xi, xi * xi]));
         let all_valid = sums.is_some_and(|[y_sum, x_sum, _]| y_sum.is_finite() & x_sum.is_finite());
         if let (true, Some(sums)) = (all_valid, sums) {
             [y_mean, x_mean[0], x_level[0]] = sums;
@@ -355,13 +355,7 @@ impl FittedModel {
 
         let mut s = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
         let mut sxy = [0.0; MAX_REGRESSORS];
-        if M == 1 && all_valid {
-            let (xm, ym) = (x_mean[0], y_mean);
-            [s[0][0], sxy[0]] = lane_sums(y, columns[0], |yi, xi| {
-                let da = xi - xm;
-                [da * da, da * (yi - ym)]
-            });
-        } else if M == 1 {
+        if M == 1 {
             let (mut s00, mut sxy0) = (0.0, 0.0);
             for (&yi, &xi) in y.iter().zip(columns[0]) {
                 if all_valid || (yi.is_finite() & xi.is_finite()) {
@@ -420,15 +414,7 @@ impl FittedModel {
         residuals.clear();
         let mut ssr = 0.0;
         // Extended from a range or a zip, so without a capacity check per residual.
-        if M == 1 && all_valid {
-            let (alpha, beta) = (model.alpha, model.betas[0]);
-            residuals.extend(
-                y.iter()
-                    .zip(columns[0])
-                    .map(|(&yi, &xi)| yi - (alpha + beta * xi)),
-            );
-            [ssr] = lane_sums(residuals, residuals, |e, _| [e * e]);
-        } else if M == 1 {
+        if M == 1 {
             // `normal_return` of one regressor, written out: a float sum of one term starts
             // from -0.0, which adds nothing, so alpha + beta x is the same to the bit; the
             // call's loop over the kind's regressors cost 30 instructions a residual.
@@ -763,32 +749,18 @@ fn invert_spd(
     Some(inv)
 }
 
-/// The sums over the pairs (a_i, b_i) of each of `term`'s K values, in four interleaved lanes
-/// (i mod 4) added pairwise at the end, then the tail of fewer than four: a sequential sum
-/// waits on each addition (about 4 cycles), and the fit of ~240 days made three of them a
-/// quantity. The order differs from a sequential sum's, so the last bits may (within 1e-15
-/// relative here, where the bound is 1e-12).
+/// The sums over the pairs (a_i, b_i) of each of `term`'s K values, in order: the fit's sums
+/// to the bit as they ever were (sums in interleaved lanes were faster, but their last bits
+/// moved the aggregate's chi-square p-values, whose statrs evaluation at 10,000 degrees of
+/// freedom amplifies a last-bit change of its statistic 500 times, past 1e-12).
 #[inline(always)]
-fn lane_sums<const K: usize>(
+fn column_sums<const K: usize>(
     a: &[f64],
     b: &[f64],
     term: impl Fn(f64, f64) -> [f64; K],
 ) -> [f64; K] {
-    let b = &b[..a.len()];
-    let mut lanes = [[0.0; K]; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (a_tail, b_tail) = (a4.remainder(), b4.remainder());
-    for (a4, b4) in a4.zip(b4) {
-        for (lane, (&ai, &bi)) in lanes.iter_mut().zip(a4.iter().zip(b4)) {
-            let values = term(ai, bi);
-            for (sum, value) in lane.iter_mut().zip(values) {
-                *sum += value;
-            }
-        }
-    }
-    let mut total: [f64; K] =
-        std::array::from_fn(|k| (lanes[0][k] + lanes[1][k]) + (lanes[2][k] + lanes[3][k]));
-    for (&ai, &bi) in a_tail.iter().zip(b_tail) {
+    let mut total = [0.0; K];
+    for (&ai, &bi) in a.iter().zip(b) {
         for (sum, value) in total.iter_mut().zip(term(ai, bi)) {
             *sum += value;
         }
