@@ -598,8 +598,11 @@ struct ResidualSums {
 /// chain of additions and of minima set the pace at about four cycles a value. The range,
 /// which the ranks would otherwise find in a pass of their own, comes at no cost. The sum's
 /// order is the lanes', so its last bits differ from a sequential sum's.
+///
+/// Each value is also added to its day's tally (`by_day[i]` for `values[i]`: a missing one
+/// adds +0.0 and counts nothing), in the same pass.
 #[inline(never)]
-fn square_sum_and_counts(values: &[f64]) -> ResidualSums {
+fn square_sum_and_counts(values: &[f64], by_day: &mut [Tally]) -> ResidualSums {
     let empty = ResidualSums {
         squares: 0.0,
         positive: 0,
@@ -607,7 +610,7 @@ fn square_sum_and_counts(values: &[f64]) -> ResidualSums {
         lo: f64::INFINITY,
         hi: f64::NEG_INFINITY,
     };
-    let add = |sums: &mut ResidualSums, v: f64| {
+    let add = |sums: &mut ResidualSums, tally: &mut Tally, v: f64| {
         let ok = v.is_finite();
         let kept = if ok { v } else { 0.0 };
         sums.squares += kept * kept;
@@ -615,6 +618,8 @@ fn square_sum_and_counts(values: &[f64]) -> ResidualSums {
         sums.finite += usize::from(ok);
         sums.lo = if kept < sums.lo { kept } else { sums.lo };
         sums.hi = if kept > sums.hi { kept } else { sums.hi };
+        tally.0 += kept;
+        tally.1 += usize::from(ok);
     };
     let join = |a: ResidualSums, b: ResidualSums| ResidualSums {
         squares: a.squares + b.squares,
@@ -623,18 +628,20 @@ fn square_sum_and_counts(values: &[f64]) -> ResidualSums {
         lo: if b.lo < a.lo { b.lo } else { a.lo },
         hi: if b.hi > a.hi { b.hi } else { a.hi },
     };
+    let by_day = &mut by_day[..values.len()];
     let mut lanes = [empty; 4];
     let quads = values.chunks_exact(4);
     let tail = quads.remainder();
-    for quad in quads {
-        for (lane, &v) in lanes.iter_mut().zip(quad) {
-            add(lane, v);
+    let (day_quads, day_tail) = by_day.split_at_mut(values.len() - tail.len());
+    for (quad, days) in quads.zip(day_quads.chunks_exact_mut(4)) {
+        for ((lane, tally), &v) in lanes.iter_mut().zip(days).zip(quad) {
+            add(lane, tally, v);
         }
     }
     let [a, b, c, d] = lanes;
     let mut sums = join(join(a, b), join(c, d));
-    for &v in tail {
-        add(&mut sums, v);
+    for (tally, &v) in day_tail.iter_mut().zip(tail) {
+        add(&mut sums, tally, v);
     }
     sums
 }
@@ -727,16 +734,16 @@ impl Pool {
     }
 
     /// The estimation residuals (relative day `first_rel` first): their sums by relative day,
-    /// then their sum of squares and how many are positive, then the valid ones with their
-    /// relative days into `scratch` (cleared first), to rank. Returns the sum of squares, the
-    /// counts and the range.
+    /// their sum of squares, how many are positive and their range, and the valid ones with
+    /// their relative days into `scratch` (cleared first), to rank, all in one pass. Returns
+    /// the sum of squares, the counts and the range.
     ///
-    /// The sums are taken in the residuals' order, as ever, so they are the same to the bit. A
-    /// missing residual adds +0.0 rather than being skipped: no sum here can be -0.0 (they
-    /// start at +0.0, and in round-to-nearest only -0.0 + -0.0 is -0.0), and x + 0.0 is x
-    /// for every other x. Without a branch per value the passes take about half the
-    /// instructions; the valid values are a plain copy when none is missing, as in most
-    /// windows.
+    /// The sums by day are taken in the residuals' order, as ever, so they are the same to the
+    /// bit. A missing residual adds +0.0 rather than being skipped: no sum here can be -0.0
+    /// (they start at +0.0, and in round-to-nearest only -0.0 + -0.0 is -0.0), and x + 0.0 is
+    /// x for every other x. Without a branch per value the pass takes about half the
+    /// instructions. Every residual is copied to be ranked, and the missing ones (most
+    /// windows have none) are taken out afterwards.
     fn add_residuals(
         &mut self,
         residuals: &[f64],
@@ -746,27 +753,24 @@ impl Pool {
         let (values, rels) = (&mut scratch.values, &mut scratch.rels);
         values.clear();
         rels.clear();
-        let sums = square_sum_and_counts(residuals);
         if residuals.is_empty() {
-            return sums;
+            return square_sum_and_counts(&[], &mut []);
         }
         let last_rel = first_rel + residuals.len() as i64 - 1;
-        let kept = |res: f64| if res.is_finite() { res } else { 0.0 };
         let by_rel = self.estimation_by_rel.span_mut(first_rel, last_rel);
-        for (tally, &res) in by_rel.iter_mut().zip(residuals) {
-            tally.0 += kept(res);
-            tally.1 += usize::from(res.is_finite());
-        }
-        if sums.finite == residuals.len() {
-            values.extend_from_slice(residuals);
-            rels.extend(first_rel..=last_rel);
-        } else {
-            for (&res, rel) in residuals.iter().zip(first_rel..) {
-                if res.is_finite() {
-                    values.push(res);
-                    rels.push(rel);
+        values.extend_from_slice(residuals);
+        rels.extend(first_rel..=last_rel);
+        let sums = square_sum_and_counts(residuals, by_rel);
+        if sums.finite < residuals.len() {
+            let mut kept = 0;
+            for i in 0..values.len() {
+                if values[i].is_finite() {
+                    (values[kept], rels[kept]) = (values[i], rels[i]);
+                    kept += 1;
                 }
             }
+            values.truncate(kept);
+            rels.truncate(kept);
         }
         sums
     }
