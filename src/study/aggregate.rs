@@ -597,7 +597,8 @@ struct ResidualSums {
 /// a quarter of the pool's time). Four interleaved lanes (i mod 4), joined at the end: one
 /// chain of additions and of minima set the pace at about four cycles a value. The range,
 /// which the ranks would otherwise find in a pass of their own, comes at no cost. The sum's
-/// order is the lanes', so its last bits differ from a sequential sum's.
+/// order is the lanes', so its last bits differ from a sequential sum's; it only scales
+/// Kolari-Pynnönen's residuals (r moved by 6e-17).
 ///
 /// Each value is also added to its day's tally (`by_day[i]` for `values[i]`: a missing one
 /// adds +0.0 and counts nothing), in the same pass.

@@ -314,9 +314,11 @@ impl FittedModel {
         // column's sum NaN or infinite, so finite sums mean no gap, and they are the fit's
         // (the same sums in the same order as the loop below). Otherwise the loops below test
         // each day (`all_valid ||`, which the compiler hoists out of the loop).
-        let sums = (M == 1).then(|| column_sums(y, columns[0], |yi, xi| [yi, xi, xi * xi]));
-        let all_valid = sums.is_some_and(|[y_sum, x_sum, _]| y_sum.is_finite() & x_sum.is_finite());
-        if let (true, Some(sums)) = (all_valid, sums) {
+        let gapless = (M == 1)
+            .then(|| column_sums(y, columns[0], |yi, xi| [yi, xi, xi * xi]))
+            .filter(|[y_sum, x_sum, _]| y_sum.is_finite() & x_sum.is_finite());
+        let all_valid = gapless.is_some();
+        if let Some(sums) = gapless {
             [y_mean, x_mean[0], x_level[0]] = sums;
             n = y.len();
         } else if M == 1 {
