@@ -16,7 +16,9 @@ pub fn student_t_p(t: f64, dof: f64) -> f64 {
 /// constant hoisted and its continued fraction evaluated by the forward recurrence (see
 /// `beta_reg`): statrs' p-values to their rounding (1e-13 relative down to p = 1e-22), and
 /// nearer the exact ones for |t| below 0.1 (see `fraction`), which unit tests check against
-/// statrs and against exact values.
+/// statrs and against exact values. Made by [`StudentT::tabulated`] (the engine's, 17 p-values
+/// an event), `p` reads its dof's table of ln p first ([`PTable`]) and that fraction only where
+/// the table does not serve.
 #[derive(Debug, Clone, Copy)]
 pub struct StudentT {
     dof: f64,
