@@ -321,14 +321,122 @@ struct Fraction {
 
 /// Two-sided p-value of a chi-square statistic with `df` degrees of freedom: twice the smaller
 /// tail (a variance may rise or fall).
+///
+/// From [`regularized_gamma`] rather than statrs' chi-square, which is off by up to 1e-11
+/// relative at 10,000 degrees of freedom and 6e-10 at a million (a portfolio's volatility
+/// test has one per event-day): its ln(x^a e^-x / Gamma(a)) is a difference of numbers near
+/// a ln a. Within 5e-14 of the exact value (a unit test checks 150 of them).
 pub fn chi_square_p(stat: f64, df: usize) -> f64 {
     if !stat.is_finite() || stat < 0.0 || df == 0 {
         return f64::NAN;
     }
-    match statrs::distribution::ChiSquared::new(df as f64) {
-        Ok(dist) => (2.0 * dist.cdf(stat).min(dist.sf(stat))).min(1.0),
-        Err(_) => f64::NAN,
+    let (lower, upper) = regularized_gamma(df as f64 / 2.0, stat / 2.0);
+    (2.0 * lower.min(upper)).min(1.0)
+}
+
+/// The regularized incomplete gamma functions (P(a, x), Q(a, x) = 1 - P) for a > 0, x >= 0:
+/// P by its series below x = a + 1, Q by its continued fraction (modified Lentz) above, the
+/// other as the complement (Numerical Recipes' split, where the one computed is the smaller or
+/// near 1/2). What makes them accurate at large a is the common factor x^a e^-x / Gamma(a):
+/// its logarithm is taken as -a (d - ln(1 + d)) + ln(a / 2 pi) / 2 - stirlerr(a), with
+/// d = (x - a) / a, so that nothing of size a ln a cancels (Loader 2000, as R's `pgamma` does).
+/// NaN if the series or the fraction has not converged after 1,000 + 20 sqrt(a) terms, which
+/// no case of the unit tests comes near (up to 100 million degrees of freedom).
+fn regularized_gamma(a: f64, x: f64) -> (f64, f64) {
+    if x == 0.0 {
+        return (0.0, 1.0);
     }
+    let ln_factor = ln_gamma_density_factor(a, x);
+    // Terms decay like exp(-n^2 / 2a) around x = a: some sqrt(a) of them count.
+    let max_terms = 1_000 + 20 * a.sqrt() as usize;
+    if x < a + 1.0 {
+        let (mut term, mut sum) = (1.0 / a, 1.0 / a);
+        for n in 1..=max_terms {
+            term *= x / (a + n as f64);
+            sum += term;
+            if term < sum * f64::EPSILON / 4.0 {
+                let lower = (ln_factor + sum.ln()).exp();
+                return (lower, 1.0 - lower);
+            }
+        }
+    } else {
+        let tiny = f64::MIN_POSITIVE / f64::EPSILON;
+        let mut b = x + 1.0 - a;
+        let (mut c, mut d) = (1.0 / tiny, 1.0 / b);
+        let mut fraction = d;
+        for n in 1..=max_terms {
+            let an = -(n as f64) * (n as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            d = if d.abs() < tiny { tiny } else { d };
+            c = b + an / c;
+            c = if c.abs() < tiny { tiny } else { c };
+            d = 1.0 / d;
+            let step = d * c;
+            fraction *= step;
+            if (step - 1.0).abs() <= f64::EPSILON {
+                let upper = (ln_factor + fraction.ln()).exp();
+                return (1.0 - upper, upper);
+            }
+        }
+    }
+    (f64::NAN, f64::NAN)
+}
+
+/// ln(x^a e^-x / Gamma(a)), without the cancellation of a ln x - x - ln Gamma(a) at large a.
+fn ln_gamma_density_factor(a: f64, x: f64) -> f64 {
+    if a < STIRLING_FROM {
+        // A difference of numbers below 40 here: it keeps its digits.
+        return a * x.ln() - x - ln_gamma_small(a);
+    }
+    let d = (x - a) / a;
+    -a * d_minus_ln_1p(d) + 0.5 * (a / std::f64::consts::TAU).ln() - stirling_error(a)
+}
+
+/// Where the Stirling series of [`stirling_error`] is used: its first omitted term is below
+/// 3e-15 from there on.
+const STIRLING_FROM: f64 = 12.0;
+
+/// ln Gamma(a) for 0 < a < [`STIRLING_FROM`]: statrs' below 8; from 8, Stirling's formula at
+/// a + k >= 12 less ln(a (a + 1) ... (a + k - 1)), since statrs' Lanczos ln Gamma is off by up
+/// to 1e-13 from there to 15 (and shifting smaller a would cancel more than it gains).
+fn ln_gamma_small(a: f64) -> f64 {
+    if a < 8.0 {
+        return ln_gamma(a);
+    }
+    let (mut shifted, mut product) = (a, 1.0);
+    while shifted < STIRLING_FROM {
+        product *= shifted;
+        shifted += 1.0;
+    }
+    (shifted - 0.5) * shifted.ln() - shifted
+        + 0.5 * std::f64::consts::TAU.ln()
+        + stirling_error(shifted)
+        - product.ln()
+}
+
+/// d - ln(1 + d) for d > -1, by its series where the difference would cancel.
+fn d_minus_ln_1p(d: f64) -> f64 {
+    if d.abs() > 0.5 {
+        return d - d.ln_1p();
+    }
+    // The sum over k >= 2 of (-d)^k / k; at |d| <= 1/2 its 60th term is below 2^-60 of the
+    // first.
+    let (mut power, mut sum) = (d * d, 0.0);
+    for k in 2..=61 {
+        sum += power / k as f64;
+        power *= -d;
+    }
+    sum
+}
+
+/// ln Gamma(a) - ((a - 1/2) ln a - a + ln(2 pi) / 2) for a >= 12: the Stirling series to
+/// a^-9, whose next term, 691 / (360360 a^11), is below 3e-15 there.
+fn stirling_error(a: f64) -> f64 {
+    let a2 = a * a;
+    (1.0 / 12.0
+        - (1.0 / 360.0 - (1.0 / 1260.0 - (1.0 / 1680.0 - 1.0 / (1188.0 * a2)) / a2) / a2) / a2)
+        / a
 }
 
 /// Two-sided p-value of a standard normal statistic.
@@ -365,6 +473,190 @@ mod tests {
         assert!((chi_square_p(3.841_458_820_694_124, 1) - 0.10).abs() < 1e-9);
         assert!((chi_square_p(0.1, 2) - 2.0 * (1.0 - (-0.05f64).exp())).abs() < 1e-12);
         assert!(chi_square_p(1.0, 0).is_nan());
+    }
+
+    /// Against 40-digit values (mpmath 1.3: the lower tail as x^a e^-x / Gamma(a + 1) times
+    /// 1F1(1; a + 1; x), the upper by `gammainc`) from 1 to 11 million degrees of freedom (a
+    /// million events' eleven-day windows), the statistic from 5% to 150% of df, and either
+    /// side of the switch from series to fraction up to 100 million: within 5e-14 relative
+    /// (1e-15 |ln p| in the far tail), and 0 where the exact value is below 1e-300. statrs was
+    /// off by up to 8e-14 at 30 degrees of freedom, 1e-11 at 10,000, 6e-10 at a million and
+    /// 1.3e-8 at eleven million.
+    #[test]
+    #[allow(clippy::excessive_precision)]
+    fn chi_square_p_is_exact_to_5e14() {
+        #[rustfmt::skip]
+        let exact: [(usize, f64, f64); 150] = [
+            (1, 0.05, 0.35387345248375705743),
+            // Just either side of x = a + 1, where the series hands over to the fraction.
+            (10000, 10001.5, 0.98777682250786102158),
+            (10000, 10002.5, 0.98213672453566777062),
+            (1000000, 1000001.5, 0.99877759016590525936),
+            (1000000, 1000002.5, 0.99821340238070688923),
+            (100000000, 100001000.0, 0.9435906911639337124),
+            (100000000, 100002000.0, 0.88750059053514169047),
+            (1, 0.5, 0.95900024437390692463),
+            (1, 0.9, 0.68556342229582277322),
+            (1, 0.99, 0.63948474898454684619),
+            (1, 1.0, 0.63462101572582820566),
+            (1, 1.01, 0.62980567802357885784),
+            (1, 1.1, 0.58853220860992574183),
+            (1, 1.5, 0.44134272383969358521),
+            (2, 0.1, 0.097541150998571987098),
+            (2, 1.0, 0.78693868057473315279),
+            (2, 1.8, 0.81313931948119820571),
+            (2, 1.98, 0.74315338204409138766),
+            (2, 2.0, 0.73575888234288464319),
+            (2, 2.02, 0.72843795914304663304),
+            (2, 2.2, 0.66574216739615904745),
+            (2, 3.0, 0.44626032029685965787),
+            (3, 0.15000000000000002, 0.029547883611284701173),
+            (3, 1.5, 0.63545933932757485737),
+            (3, 2.7, 0.880454588720462107),
+            (3, 2.9699999999999998, 0.7925475029349323233),
+            (3, 3.0, 0.78325035254217791095),
+            (3, 3.0300000000000002, 0.77404570919087041336),
+            (3, 3.3000000000000003, 0.69528528946454905558),
+            (3, 4.5, 0.42458057472026666046),
+            (5, 0.25, 0.0030416371067368793723),
+            (5, 2.5, 0.44700985775335458655),
+            (5, 4.5, 0.95976687622659883235),
+            (5, 4.95, 0.8440254418573633122),
+            (5, 5.0, 0.83176037399101584057),
+            (5, 5.05, 0.81961734103527856381),
+            (5, 5.5, 0.71589176170191692104),
+            (5, 7.5, 0.3720596672057340377),
+            (11, 0.55, 4.5433134808390857539e-6),
+            (11, 5.5, 0.19087893524576495914),
+            (11, 9.9, 0.92119181464877122801),
+            (11, 10.89, 0.90504859762883391046),
+            (11, 11.0, 0.88652655685293062949),
+            (11, 11.11, 0.86818879283237738948),
+            (11, 12.100000000000001, 0.71234739034851759009),
+            (11, 16.5, 0.24711998627628171964),
+            (15, 0.75, 6.541990128180847843e-8),
+            (15, 7.5, 0.11547377307118450859),
+            (15, 13.5, 0.87252596487287943201),
+            (15, 14.85, 0.92455012701618370623),
+            (15, 15.0, 0.90283442245145047169),
+            (15, 15.15, 0.88133475782182242764),
+            (15, 16.5, 0.6992428238594312369),
+            (15, 22.5, 0.1906964688783486389),
+            (17, 0.8500000000000001, 7.9604108451076794752e-9),
+            (17, 8.5, 0.09068871447304232778),
+            (17, 15.3, 0.85223464874109727407),
+            (17, 16.83, 0.9318801639704738867),
+            (17, 17.0, 0.9087322275812727694),
+            (17, 17.17, 0.88581457403914422595),
+            (17, 18.700000000000003, 0.69204228923232131123),
+            (17, 25.5, 0.16812917297322760488),
+            (20, 1.0, 3.4193400586978067129e-10),
+            (20, 10.0, 0.063656114612409623474),
+            (20, 18.0, 0.82518351133611718751),
+            (20, 19.8, 0.94100316412307810304),
+            (20, 20.0, 0.91585942894370441663),
+            (20, 20.2, 0.8909658221028698831),
+            (20, 22.0, 0.68102128493132209456),
+            (20, 30.0, 0.13970732139881953538),
+            (23, 1.1500000000000001, 1.4847214046876213559e-11),
+            (23, 11.5, 0.045033633073901522367),
+            (23, 20.7, 0.80119515299001200221),
+            (23, 22.77, 0.94853405200946444392),
+            (23, 23.0, 0.92154178110458365869),
+            (23, 23.23, 0.89481801763906483349),
+            (23, 25.3, 0.67001019223172507535),
+            (23, 34.5, 0.1165315747166050046),
+            (24, 1.2000000000000002, 5.2285507716535637302e-12),
+            (24, 12.0, 0.040183927078889599104),
+            (24, 21.6, 0.79374444009581868514),
+            (24, 23.759999999999998, 0.95077557121488626147),
+            (24, 24.0, 0.92319466612723640129),
+            (24, 24.240000000000002, 0.89588812054471072654),
+            (24, 26.400000000000002, 0.6663719327213507771),
+            (24, 36.0, 0.10977484897637889113),
+            (25, 1.25, 1.8428044187879361424e-12),
+            (25, 12.5, 0.035878752650196467239),
+            (25, 22.5, 0.78653045564413761986),
+            (25, 24.75, 0.95290454808317336862),
+            (25, 25.0, 0.924747325853227358),
+            (25, 25.25, 0.89687019252700287942),
+            (25, 27.500000000000004, 0.66275606332758324264),
+            (25, 37.5, 0.10344424896736757357),
+            (30, 1.5, 1.0127855735642721724e-14),
+            (30, 15.0, 0.020520855824685235859),
+            (30, 27.0, 0.75345774918253918328),
+            (30, 29.7, 0.96218508582075308695),
+            (30, 30.0, 0.93130741788801926317),
+            (30, 30.3, 0.9007368809019314066),
+            (30, 33.0, 0.64508419386912982934),
+            (30, 45.0, 0.07720351653263467107),
+            (99, 4.95, 1.251472354153366593e-45),
+            (99, 49.5, 0.000015388584391575283478),
+            (99, 89.10000000000001, 0.49607527887864784923),
+            (99, 98.01, 0.98152913753885149669),
+            (99, 99.0, 0.96219382481652779559),
+            (99, 99.99, 0.90647607785200913318),
+            (99, 108.9, 0.46636361032267350283),
+            (99, 148.5, 0.0019032879933747976185),
+            (1000, 50.0, 0.0),
+            (1000, 500.0, 8.1343313639980023965e-44),
+            (1000, 900.0, 0.021434476182579483115),
+            (1000, 990.0, 0.83410770728970259359),
+            (1000, 1000.0, 0.98810570765847928391),
+            (1000, 1010.0, 0.81206630189547191496),
+            (1000, 1100.0, 0.02922881625259038809),
+            (1000, 1500.0, 2.0909280771959314588e-22),
+            (10000, 500.0, 0.0),
+            (10000, 5000.0, 0.0),
+            (10000, 9000.0, 2.5395463410408842423e-13),
+            (10000, 9900.0, 0.48095982863204139448),
+            (10000, 10000.0, 0.9962387319323652893),
+            (10000, 10100.0, 0.47803065048035021078),
+            (10000, 11000.0, 7.2366591161929585405e-12),
+            (10000, 15000.0, 1.1831737658103920367e-207),
+            (10100, 505.0, 0.0),
+            (10100, 5050.0, 0.0),
+            (10100, 9090.0, 1.933144937464036878e-13),
+            (10100, 9999.0, 0.4787455542853981871),
+            (10100, 10100.0, 0.99625739843149031029),
+            (10100, 10201.0, 0.47586726665930742551),
+            (10100, 11110.0, 5.6967253316356867644e-12),
+            (10100, 15150.0, 1.0425429481473445846e-209),
+            (1000000, 50000.0, 0.0),
+            (1000000, 500000.0, 0.0),
+            (1000000, 900000.0, 0.0),
+            (1000000, 990000.0, 1.3000342360171675336e-12),
+            (1000000, 1000000.0, 0.99962387360678899903),
+            (1000000, 1010000.0, 1.8137057646524153728e-12),
+            (1000000, 1100000.0, 0.0),
+            (1000000, 1500000.0, 0.0),
+            (11000000, 550000.0, 0.0),
+            (11000000, 5500000.0, 0.0),
+            (11000000, 9900000.0, 0.0),
+            (11000000, 10890000.0, 1.9850510697203820732e-122),
+            (11000000, 11000000.0, 0.99988659362659727982),
+            (11000000, 11110000.0, 7.7672030249952598706e-121),
+            (11000000, 12100000.000000002, 0.0),
+            (11000000, 16500000.0, 0.0),
+        ];
+        for (df, stat, want) in exact {
+            let got = chi_square_p(stat, df);
+            let off = if want == 0.0 {
+                got
+            } else {
+                ((got - want) / want).abs()
+            };
+            // Far in the tail p = e^-E magnifies E's rounding: its condition number is about E.
+            let tolerance = if want == 0.0 {
+                0.0
+            } else {
+                (1e-15 * want.ln().abs()).max(5e-14)
+            };
+            assert!(
+                off <= tolerance,
+                "chi2({df}) at {stat}: {got:e}, exact {want:e}"
+            );
+        }
     }
 
     /// Against the exact values: the closed forms of t(1) (Cauchy: p = 2/pi atan(1/|t|)) and
