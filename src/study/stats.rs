@@ -337,8 +337,10 @@ pub fn chi_square_p(stat: f64, df: usize) -> f64 {
 
 /// The regularized incomplete gamma functions (P(a, x), Q(a, x) = 1 - P) for a > 0, x >= 0:
 /// P by its series below x = a + 1, Q by its continued fraction (modified Lentz) above, the
-/// other as the complement (Numerical Recipes' split, where the one computed is the smaller or
-/// near 1/2). What makes them accurate at large a is the common factor x^a e^-x / Gamma(a):
+/// other as the complement (Numerical Recipes' split). The complement is the smaller tail only
+/// where it is at least Q(1/2, 3/2) = 0.083 (the median lies below a), so 1 - P and 1 - Q
+/// lose no digit the two-sided p keeps. What makes them accurate at large a is the common
+/// factor x^a e^-x / Gamma(a):
 /// its logarithm is taken as -a (d - ln(1 + d)) + ln(a / 2 pi) / 2 - stirlerr(a), with
 /// d = (x - a) / a, so that nothing of size a ln a cancels (Loader 2000, as R's `pgamma` does).
 /// NaN if the series or the fraction has not converged after 1,000 + 20 sqrt(a) terms, which
