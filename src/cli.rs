@@ -175,8 +175,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `eventstudy man > eventstudy.1`
-    Man,
+    /// Print the manual page (roff), or write one page per command with --all DIR
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write eventstudy.1 and a page per subcommand (eventstudy-run.1, ...) into DIR
+        #[arg(long, value_name = "DIR")]
+        all: Option<PathBuf>,
+    },
     /// The config file: `eventstudy config show` prints the settings in effect and their source
     #[command(after_help = CONFIG_HELP)]
     Config {
@@ -215,7 +220,11 @@ impl Command {
             }),
             Command::Config { .. } => CommandOptions::ConfigShow(None),
             Command::Completions { shell } => CommandOptions::Text(completions(shell)),
-            Command::Man => CommandOptions::Text(man_page()?),
+            Command::Man { all: None } => CommandOptions::Text(man_page()?),
+            Command::Man { all: Some(dir) } => CommandOptions::ManPages {
+                dir,
+                pages: man_pages()?,
+            },
             Command::Store {
                 command: StoreCommand::List(args),
             } => CommandOptions::StoreList(StoreListOptions {
@@ -343,14 +352,45 @@ fn completions(shell: clap_complete::Shell) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+const MAN_EXAMPLES: &str = "\
+Examples:
+  eventstudy man > ~/.local/share/man/man1/eventstudy.1
+  # every page: eventstudy(1), eventstudy-run(1), eventstudy-batch(1), ...
+  eventstudy man --all ~/.local/share/man/man1";
+
 /// The manual page, in roff.
 fn man_page() -> Result<String> {
     use clap::CommandFactory;
+    render_man(Cli::command())
+}
+
+fn render_man(command: clap::Command) -> Result<String> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(command)
         .render(&mut out)
         .map_err(|e| Error::Internal(format!("man page: {e}")))?;
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Every manual page, as (file name, roff): `eventstudy.1` and one per subcommand at any
+/// depth (`eventstudy-run.1`, `eventstudy-store-list.1`), which the pages above name in their
+/// SUBCOMMANDS sections (clap_mangen's own naming, as its `generate_to` writes them).
+fn man_pages() -> Result<Vec<(String, String)>> {
+    use clap::CommandFactory;
+    fn walk(command: clap::Command, pages: &mut Vec<(String, String)>) -> Result<()> {
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub.clone(), pages)?;
+        }
+        let name = clap_mangen::Man::new(command.clone()).get_filename();
+        pages.push((name, render_man(command)?));
+        Ok(())
+    }
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let mut pages = Vec::new();
+    walk(command, &mut pages)?;
+    pages.sort();
+    Ok(pages)
 }
 
 const SYNTHETIC_EXAMPLES: &str = "\
@@ -553,7 +593,8 @@ pub struct StudyArgs {
     )]
     pub window: WindowSpec,
 
-    /// CAR windows, comma-separated START:END, each inside the event window
+    /// CAR windows, comma-separated START:END; a window that does not fit an event's own event
+    /// window is left out (null, with a note) for that event
     #[arg(
         long,
         value_name = "WINDOWS",
@@ -656,7 +697,7 @@ pub struct StudyArgs {
     pub no_event_files: bool,
 
     /// Formats of the run folder's tables: parquet, csv, or both. A million events' CSV tables
-    /// are 3.7 GB and half the run's time: `--tables parquet` leaves them out
+    /// are 4.6 GB and half the run's time: `--tables parquet` leaves them out
     #[arg(long, value_name = "FORMATS", default_value = "parquet,csv")]
     pub tables: TableFormats,
 

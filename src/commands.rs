@@ -81,6 +81,10 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
             produced: Produced::Text(text.clone()),
             exit_code: exit::OK,
         }),
+        CommandOptions::ManPages { dir, pages } => Ok(Outcome {
+            produced: Produced::Message(write_man_pages(dir, pages)?),
+            exit_code: exit::OK,
+        }),
         CommandOptions::Synthetic(options) => {
             let panel = synthetic::generate(options)?;
             Ok(Outcome {
@@ -128,7 +132,7 @@ fn fetch(options: &FetchOptions) -> Result<Outcome> {
         .map(|(symbol, result)| match result {
             Ok(r) => {
                 for note in &r.notes {
-                    console.note(symbol.as_str(), note);
+                    console.note_on_symbol(symbol.as_str(), note);
                 }
                 FetchedSymbol {
                     symbol: symbol.to_string(),
@@ -160,6 +164,7 @@ fn fetch(options: &FetchOptions) -> Result<Outcome> {
             }
         })
         .collect();
+    console.flush();
     Ok(Outcome {
         produced: Produced::Fetch(rows),
         exit_code: code,
@@ -194,4 +199,21 @@ pub fn list_store(data_dir: &Path) -> Result<Vec<StoreEntry>> {
             },
         })
         .collect())
+}
+
+/// Writes each manual page into `dir` (created if need be), atomically; says what it wrote.
+fn write_man_pages(dir: &Path, pages: &[(String, String)]) -> Result<String> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::io(dir, e))?;
+    for (name, roff) in pages {
+        let path = dir.join(name);
+        crate::util::write_atomic(&path, roff.as_bytes())
+            .map_err(|e| crate::error::Error::io(&path, e))?;
+    }
+    let names: Vec<&str> = pages.iter().map(|(name, _)| name.as_str()).collect();
+    Ok(format!(
+        "wrote {} manual pages to {}: {}",
+        pages.len(),
+        dir.display(),
+        names.join(", ")
+    ))
 }

@@ -19,6 +19,38 @@ pub struct Console {
     interactive: bool,
     /// The run-wide notes said already: each is said once, however many events it touches.
     said: Mutex<Vec<Note>>,
+    /// Notes on events or symbols not said yet, grouped by their shared sentence
+    /// ([`Note::shared_sentence`]) in the order they came: [`Console::flush`] says each group
+    /// once, so sixty events without a share count make one line, not sixty.
+    pending: Mutex<Vec<NoteGroup>>,
+}
+
+/// One note that one or more events (or symbols) share.
+#[derive(Debug)]
+struct NoteGroup {
+    sentence: String,
+    /// `events` or `symbols`: what the subjects are.
+    noun: &'static str,
+    /// The first subject's own warning, said as is when it is the only one.
+    first: Warning,
+    subjects: Vec<String>,
+}
+
+/// How many subjects a shared warning names before "and N more".
+const NAMED_SUBJECTS: usize = 5;
+
+impl NoteGroup {
+    fn line(&self) -> String {
+        let n = self.subjects.len();
+        if n == 1 {
+            return self.first.to_string();
+        }
+        let mut named = self.subjects[..n.min(NAMED_SUBJECTS)].join(", ");
+        if n > NAMED_SUBJECTS {
+            named.push_str(&format!(" and {} more", n - NAMED_SUBJECTS));
+        }
+        format!("{} ({n} {}: {named})", self.sentence, self.noun)
+    }
 }
 
 impl Console {
@@ -27,6 +59,7 @@ impl Console {
             quiet,
             interactive: std::io::stderr().is_terminal(),
             said: Mutex::new(Vec::new()),
+            pending: Mutex::new(Vec::new()),
         }
     }
 
@@ -43,16 +76,50 @@ impl Console {
         }
     }
 
-    /// A note on one event or symbol (`subject`); a run-wide note is said once, on its own.
-    pub fn note(&self, subject: &str, note: &Note) {
-        self.warn(&if note.is_run_wide() {
-            Warning::RunWide(note.clone())
-        } else {
-            Warning::Symbol {
-                symbol: subject.to_string(),
-                note: note.clone(),
-            }
-        });
+    /// A note on one event (`subject` is its display name), said at the next
+    /// [`Console::flush`] with every other event's that shares its sentence; a run-wide note
+    /// is said once, on its own, at once.
+    pub fn note_on_event(&self, subject: &str, note: &Note) {
+        self.note(subject, note, "events");
+    }
+
+    /// A note on one symbol, as [`Console::note_on_event`].
+    pub fn note_on_symbol(&self, symbol: &str, note: &Note) {
+        self.note(symbol, note, "symbols");
+    }
+
+    fn note(&self, subject: &str, note: &Note, noun: &'static str) {
+        if note.is_run_wide() {
+            return self.warn(&Warning::RunWide(note.clone()));
+        }
+        let sentence = note.shared_sentence();
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match pending
+            .iter_mut()
+            .find(|g| g.sentence == sentence && g.noun == noun)
+        {
+            Some(group) => group.subjects.push(subject.to_string()),
+            None => pending.push(NoteGroup {
+                sentence,
+                noun,
+                first: Warning::Symbol {
+                    symbol: subject.to_string(),
+                    note: note.clone(),
+                },
+                subjects: vec![subject.to_string()],
+            }),
+        }
+    }
+
+    /// Says the notes gathered since the last flush, one line per shared sentence.
+    pub fn flush(&self) {
+        let groups = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if self.quiet {
+            return;
+        }
+        for group in groups {
+            eprintln!("warning: {}", group.line());
+        }
     }
 
     /// A progress bar on a terminal, nothing otherwise.
@@ -62,6 +129,13 @@ impl Console {
         } else {
             Box::new(Silent)
         }
+    }
+}
+
+impl Drop for Console {
+    /// A note gathered and never flushed is still said.
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

@@ -35,6 +35,11 @@ pub enum Note {
         days: usize,
         of: usize,
     },
+    /// CAR windows that do not fit the event's own window: null for this event.
+    CarWindowsLeftOut {
+        windows: Vec<String>,
+        window: String,
+    },
     /// A BHAR window runs past the firm's last return (it stopped trading, or the data
     /// ends): its returns compound to that day.
     BharCutShort {
@@ -58,11 +63,21 @@ pub enum Note {
 impl Note {
     /// A note that holds for the whole run, not for one event or symbol: said once.
     pub fn is_run_wide(&self) -> bool {
-        // A run from files without volume would otherwise say it once per event.
-        matches!(
-            self,
-            Note::TolerantChartReader | Note::SecRefused { .. } | Note::NoVolume
-        )
+        matches!(self, Note::TolerantChartReader | Note::SecRefused { .. })
+    }
+
+    /// The sentence without the one event or symbol it is about: the console says a note
+    /// that many events share once, with their count and the first few of them.
+    pub fn shared_sentence(&self) -> String {
+        match self {
+            Note::NoShareCountInFile { file, .. } => {
+                format!("no share count in {}: market value is null", file.display())
+            }
+            Note::SecHasNoShareCount { .. } => {
+                "SEC EDGAR has no share count: market value is null".to_string()
+            }
+            other => other.to_string(),
+        }
     }
 }
 
@@ -99,6 +114,11 @@ impl fmt::Display for Note {
             Note::WindowPastData { window, days, of } => write!(
                 f,
                 "the event window {window} runs past the data: {days} of {of} days"
+            ),
+            Note::CarWindowsLeftOut { windows, window } => write!(
+                f,
+                "the CAR window(s) {} do not fit the event window {window}: left out (null) for this event",
+                windows.join(", ")
             ),
             Note::BharCutShort { window, days, of } => write!(
                 f,

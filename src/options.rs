@@ -240,6 +240,11 @@ pub enum CommandOptions {
     Synthetic(SyntheticOptions),
     /// A text made from the command line itself (completions, the man page): printed as is.
     Text(String),
+    /// `man --all DIR`: every manual page, as (file name, roff), to write into `dir`.
+    ManPages {
+        dir: PathBuf,
+        pages: Vec<(String, String)>,
+    },
     /// `config show`, with the `--config` file if one was named.
     ConfigShow(Option<PathBuf>),
 }
@@ -255,6 +260,7 @@ impl CommandOptions {
             CommandOptions::Doctor(_, format) => (*format, false),
             CommandOptions::Synthetic(_)
             | CommandOptions::Text(_)
+            | CommandOptions::ManPages { .. }
             | CommandOptions::ConfigShow(_) => (OutputFormat::Table, false),
         };
         (format, quiet && format == OutputFormat::Table)
@@ -305,30 +311,15 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate> {
 }
 
 /// Checks a design's windows against each other: the estimation window must end before the
-/// event window starts, or the event would contaminate its own benchmark, and the CAR windows
-/// lie inside the event window (the daily table, the charts and the rank test cover them).
+/// event window starts, or the event would contaminate its own benchmark. A CAR window that
+/// does not fit the event window is not an error: it is left out (null, with a note) for that
+/// event ([`crate::study::engine`]), so that a batch row with a short window of its own still
+/// runs.
 pub fn validate_design(design: &StudyDesign) -> Result<()> {
-    if let Some(w) = design
-        .car_windows
-        .iter()
-        .find(|w| w.start < design.window.start || w.end > design.window.end)
-    {
+    if design.estimation.end >= design.window.start {
         return Err(Error::usage(format!(
-            "the CAR window {w} is not inside the event window {}",
-            design.window
-        )));
-    }
-    let first_event_day = design
-        .car_windows
-        .iter()
-        .map(|w| w.start)
-        .chain([design.window.start])
-        .min()
-        .unwrap_or(design.window.start);
-    if design.estimation.end >= first_event_day {
-        return Err(Error::usage(format!(
-            "the estimation window {} must end before the event window and CAR windows start (day {first_event_day})",
-            design.estimation
+            "the estimation window {} must end before the event window {} starts",
+            design.estimation, design.window
         )));
     }
     if design.min_estimation > design.estimation.len() {
@@ -381,12 +372,10 @@ mod tests {
         let mut d = default_design();
         d.estimation = RelWindow::new(-250, 0).unwrap();
         assert!(validate_design(&d).is_err());
+        // A CAR window outside the event window is left out per event, not refused.
         let mut d = default_design();
         d.car_windows.push(RelWindow::new(-20, 0).unwrap());
-        assert!(validate_design(&d)
-            .unwrap_err()
-            .to_string()
-            .contains("not inside the event window"));
+        assert!(validate_design(&d).is_ok());
         let mut d = default_design();
         d.min_estimation = 300;
         assert!(validate_design(&d).is_err());

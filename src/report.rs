@@ -421,13 +421,24 @@ impl EventReport {
         }
     }
 
-    /// The folder name of this event's outputs: `TICKER_DATE`, with the label when there is
-    /// one (kept to letters, digits, `-`, `_` and `.`). A label longer than 40 characters is cut
-    /// and followed by a hash of the whole label, so two long labels that differ only at their
-    /// end still get two folders.
+    /// The date as given (`--date`, the batch file): an instant's date in its own offset,
+    /// which may differ from `event_date`, the date on the exchange's clock. Folders are named
+    /// by it, as the run folder of `run` is, so a user finds them under the date they typed.
+    pub fn given_date(&self) -> NaiveDate {
+        self.event_time
+            .as_deref()
+            .and_then(|t| crate::event::EventWhen::parse(t).ok())
+            .map_or(self.event_date, |when| when.date())
+    }
+
+    /// The folder name of this event's outputs: `TICKER_DATE` (the date as given, see
+    /// [`EventReport::given_date`]), with the label when there is one (kept to letters,
+    /// digits, `-`, `_` and `.`). A label longer than 40 characters is cut and followed by a
+    /// hash of the whole label, so two long labels that differ only at their end still get two
+    /// folders.
     pub fn slug(&self) -> String {
         const KEPT: usize = 40;
-        let base = format!("{}_{}", self.ticker, self.event_date);
+        let base = format!("{}_{}", self.ticker, self.given_date());
         let Some(label) = &self.label else {
             return base;
         };

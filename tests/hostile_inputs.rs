@@ -76,7 +76,7 @@ fn one_line_error(out: &std::process::Output, needle: &str) {
 }
 
 #[test]
-fn a_row_whose_window_cannot_hold_the_car_windows_is_excluded_not_fatal() {
+fn a_row_whose_window_cannot_hold_a_car_window_runs_without_that_window() {
     let f = fixture();
     let e = f.event_date();
     // The README's own example: a row with its own -3:3 window and the default CAR windows.
@@ -96,16 +96,20 @@ fn a_row_whose_window_cannot_hold_the_car_windows_is_excluded_not_fatal() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["events"].as_array().unwrap().len(), 1);
-    let x = &v["excluded"][0];
-    assert_eq!(x["row"], 3);
+    assert_eq!(v["events"].as_array().unwrap().len(), 2);
+    assert!(v["excluded"].as_array().unwrap().is_empty());
+    let b = &v["events"][1];
+    assert_eq!(b["row"], 3);
+    let car = b["car"].as_array().unwrap();
+    assert_eq!(car[3]["window"], "-5:5");
+    assert!(car[3]["car"].is_null() && car[3]["p"].is_null());
+    assert!(car[0]["car"].is_number());
+    let notes = b["notes"].to_string();
     assert!(
-        x["reason"]
-            .as_str()
-            .unwrap()
-            .contains("-5:5 is not inside the event window -3:3"),
-        "{x}"
+        notes.contains("-5:5 do not fit the event window -3:3"),
+        "{notes}"
     );
+    assert!(stderr(&out).contains("-5:5 do not fit the event window -3:3"));
 }
 
 #[test]

@@ -50,6 +50,10 @@ pub fn write_run(
     );
     let run_folder = run_folder?;
     summary.aggregate = computed?;
+    if summary.aggregate.is_none() {
+        // Fewer than two events: no aggregate tables are written, so none is named.
+        summary.tables.retain(|name, _| !is_aggregate_table(name));
+    }
     let mut skipped = Vec::new();
     if !summary.compact {
         for event in &summary.events {
@@ -103,6 +107,11 @@ pub fn table_paths(
         .chain(bhar_tables)
         .map(|t| (t.to_string(), format!("tables/{t}.{extension}")))
         .collect()
+}
+
+/// Whether a run-level table shows the aggregate (written only when the run has one).
+fn is_aggregate_table(name: &str) -> bool {
+    name.starts_with("aggregate_")
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -192,7 +192,11 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for c in &e.car {
-        let _ = writeln!(out, "| {} |", marks(table::car_line(c).join(" | ")));
+        let _ = writeln!(
+            out,
+            "| {} |",
+            marks(table::car_line(c, e.event_window).join(" | "))
+        );
     }
     if !e.bhar.is_empty() {
         let _ = writeln!(out, "\n## Buy-and-hold abnormal returns\n");
@@ -262,7 +266,6 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
 fn tests_cells(t: &TestsReport) -> String {
     t.named()
         .iter()
-        .filter(|(name, _)| *name != "sign_z")
         .map(|(_, test)| marks(table::stat(test)))
         .collect::<Vec<_>>()
         .join(" | ")
@@ -360,8 +363,8 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
     };
     let _ = writeln!(out, "# Portfolio of {} events\n", a.n);
     let _ = writeln!(out, "{}\n", portfolio_finding(a, summary));
-    let header = "| N | AAR | CAAR | csect t | Patell | BMP | KP-BMP | rank | gen. sign | Wilcoxon | CDA t |";
-    let rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = format!("| N | AAR | CAAR | {} |", TestsReport::LABELS.join(" | "));
+    let rule = "|---:".repeat(3 + TestsReport::LABELS.len()) + "|";
     let _ = writeln!(out, "## By day\n\n| day {header}\n|---:{rule}");
     for d in &a.days {
         let _ = writeln!(

@@ -9,6 +9,7 @@ use crate::report::{
     AggregateBharRow, AggregateReport, BharRow, CarRow, Check, CoefficientReport, DayRow,
     EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport, TestsReport,
 };
+use crate::study::RelWindow;
 
 /// `0.1234` as `12.34%`, or `-` when missing.
 pub(super) fn pct(x: Option<f64>) -> String {
@@ -64,9 +65,11 @@ pub(super) fn day_line(d: &DayRow) -> [String; 8] {
 }
 
 /// One CAR window's cells: window, dates, days, CAR, t, p, simple t, dollars, abnormal dollars.
-pub(super) fn car_line(c: &CarRow) -> [String; 9] {
+/// `event_window` is the event's own: a CAR window outside it was left out.
+pub(super) fn car_line(c: &CarRow, event_window: RelWindow) -> [String; 9] {
     let dates = match (c.start, c.end) {
         (Some(s), Some(t)) => format!("{s} to {t}"),
+        _ if !event_window.contains(c.rel_window) => "outside the event window".into(),
         _ => "outside the data".into(),
     };
     [
@@ -285,7 +288,7 @@ fn render_event(out: &mut String, e: &EventReport) {
         "CAR", "dates", "days", "CAR", "t", "p", "t simple", "MV change", "abn. MV"
     );
     for c in &e.car {
-        let [window, dates, days, car, t, p, simple, mv, abn] = car_line(c);
+        let [window, dates, days, car, t, p, simple, mv, abn] = car_line(c, e.event_window);
         let _ = writeln!(
             out,
             "  {window:<7}  {dates:<23}  {days:>4}  {car:>9}  {t:>7}  {p:>10}  {simple:>8}  {mv:>12}  {abn:>12}"
@@ -497,28 +500,23 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
         fixed(a.positive_share, 3)
     );
     let header = |out: &mut String, first: &str| {
+        let labels: Vec<String> = TestsReport::LABELS
+            .iter()
+            .map(|l| format!("{l:>9}"))
+            .collect();
         let _ = writeln!(
             out,
-            "  {:<7} {:>3}  {:>8}  {:>8}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+            "  {:<7} {:>3}  {:>8}  {:>8}  {}",
             first,
             "N",
             "AAR",
             "CAAR",
-            "csect t",
-            "Patell",
-            "BMP",
-            "KP-BMP",
-            "rank",
-            "gen.sign",
-            "Wilcoxon",
-            "CDA t"
+            labels.join("  ")
         );
     };
-    // The sign test is in the JSON and CSV; the table keeps to the eight of METHODS.md.
     let tests = |t: &TestsReport| {
         t.named()
             .iter()
-            .filter(|(name, _)| *name != "sign_z")
             .map(|(_, test)| format!("{:>9}", stat(test)))
             .collect::<Vec<_>>()
             .join("  ")

@@ -84,7 +84,7 @@ impl StoreSource {
             match result {
                 Ok(report) => {
                     for note in &report.notes {
-                        console.note(symbol.as_str(), note);
+                        console.note_on_symbol(symbol.as_str(), note);
                     }
                 }
                 Err(e) => {
@@ -92,6 +92,7 @@ impl StoreSource {
                 }
             }
         }
+        console.flush();
         Ok(StoreSource { store, failures })
     }
 }

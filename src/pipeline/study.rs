@@ -197,7 +197,7 @@ pub fn study_events(
         .filter_map(|outcome| match outcome? {
             Ok(event) => {
                 for note in &event.notes {
-                    console.note(&event.display_name(false), note);
+                    console.note_on_event(&event.display_name(false), note);
                 }
                 Some(event)
             }
@@ -212,6 +212,7 @@ pub fn study_events(
             }
         })
         .collect();
+    console.flush();
     studied.excluded.sort_by_key(|x| x.row.unwrap_or(0));
     disambiguate_slugs(&mut studied.events);
     studied
@@ -385,6 +386,16 @@ fn study_event(context: &mut EventContext<'_>, job: &EventJob, pair: &Pair) -> R
     }
     if result.volume_model.is_none() {
         notes.push(Note::NoVolume);
+    }
+    let left_out: Vec<String> = (design.car_windows.iter())
+        .filter(|w| !design.window.contains(**w))
+        .map(ToString::to_string)
+        .collect();
+    if !left_out.is_empty() {
+        notes.push(Note::CarWindowsLeftOut {
+            windows: left_out,
+            window: design.window.to_string(),
+        });
     }
     if result.days.len() < design.window.len() {
         notes.push(Note::WindowPastData {

@@ -55,6 +55,11 @@ impl<T: Copy> TestBattery<T> {
         "cda_t",
     ];
 
+    /// Short column headings for tables (console, Markdown), in the contract's order.
+    pub const LABELS: [&'static str; 9] = [
+        "csect t", "Patell", "BMP", "KP-BMP", "rank", "gen.sign", "sign", "Wilcoxon", "CDA t",
+    ];
+
     /// (JSON name, test) in the contract's order.
     pub fn named(&self) -> [(&'static str, T); 9] {
         let values = [

@@ -145,6 +145,28 @@ pub struct CarResult {
     pub abnormal_volume_t: f64,
 }
 
+impl CarResult {
+    /// A window with no numbers: it does not fit the event's window.
+    pub fn left_out(window: RelWindow) -> CarResult {
+        CarResult {
+            window,
+            span: None,
+            days: 0,
+            car: f64::NAN,
+            variance: f64::NAN,
+            t: f64::NAN,
+            p: f64::NAN,
+            t_simple: f64::NAN,
+            p_simple: f64::NAN,
+            market_value_change: f64::NAN,
+            abnormal_market_value_change: f64::NAN,
+            volatility_ratio: f64::NAN,
+            abnormal_volume: f64::NAN,
+            abnormal_volume_t: f64::NAN,
+        }
+    }
+}
+
 /// The result of one event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventResult {
@@ -272,6 +294,11 @@ pub fn run_event(
         .car_windows
         .iter()
         .map(|&w| {
+            if !design.window.contains(w) {
+                // Outside this event's window the daily table, the charts and the rank test
+                // have no days: the window is left out for this event (null), not the event.
+                return CarResult::left_out(w);
+            }
             let (abnormal_volume, abnormal_volume_t) =
                 window_volume(&days, w, volume_model.as_ref());
             CarResult {

@@ -46,6 +46,11 @@ impl RelWindow {
         false
     }
 
+    /// Whether `other` lies wholly inside this window.
+    pub fn contains(&self, other: RelWindow) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
     /// The calendar indices `[day0 + start, day0 + end]` clipped to `0..len`, or `None` when the
     /// window lies wholly outside the calendar.
     pub fn indices(&self, day0: usize, len: usize) -> Option<(usize, usize)> {
