@@ -59,7 +59,7 @@ fn main() {
         .collect();
     let mut scratch = RankScratch::default();
     let mut ranks = Vec::new();
-    // Into an array of ranks, as in earlier sessions' figures; the pool itself takes each rank
+    // Into an array of ranks, the kernel alone; the pool itself takes each rank
     // as it comes (`for_each_doubled_rank`), which spares the array's stores.
     let ns = time(200_000, |i| {
         let sample = black_box(&samples[i % 64]);
