@@ -196,6 +196,21 @@ pub enum Command {
 }
 
 impl Command {
+    /// The subcommand's name as typed (`run`, `batch`, `store`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "run",
+            Command::Batch(_) => "batch",
+            Command::Fetch(_) => "fetch",
+            Command::Doctor(_) => "doctor",
+            Command::Synthetic(_) => "synthetic",
+            Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
+            Command::Config { .. } => "config",
+            Command::Store { .. } => "store",
+        }
+    }
+
     /// The validated options of the command.
     pub fn into_options(self) -> Result<CommandOptions> {
         Ok(match self {
@@ -609,7 +624,7 @@ pub struct StudyArgs {
     pub bhar: Option<WindowList>,
 
     /// Bootstrap resamples of the skewness-adjusted BHAR t (--bhar)
-    #[arg(long, value_name = "B", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, value_name = "B", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(99..=1_000_000))]
     pub bootstrap: u32,
 
     /// Seed of the bootstrap: the same seed gives the same p-values on every run
@@ -662,14 +677,9 @@ pub struct StudyArgs {
     #[arg(long, value_name = "CSV")]
     pub shares_file: Option<PathBuf>,
 
-    /// The CAR window of the market-value-by-ticker chart (one of --car)
-    #[arg(
-        long,
-        value_name = "START:END",
-        default_value = "0:0",
-        allow_hyphen_values = true
-    )]
-    pub mv_window: RelWindow,
+    /// The CAR window of the market-value-by-ticker chart: one of --car (default: the first)
+    #[arg(long, value_name = "START:END", allow_hyphen_values = true)]
+    pub mv_window: Option<RelWindow>,
 
     /// Output folder: <OUT>/<TICKER>_<DATE>/ per event, <OUT>/<NAME>/ for the portfolio
     #[arg(short, long, value_name = "DIR", default_value = "output")]
@@ -721,6 +731,11 @@ impl StudyArgs {
             (None, Some(path)) => SharesSpec::File(path),
             (None, None) => SharesSpec::None,
         };
+        // The market-value chart's window: the first CAR window unless named.
+        let mv_window = self
+            .mv_window
+            .or(self.car.0.first().copied())
+            .unwrap_or(RelWindow { start: 0, end: 0 });
         let study = StudySettings {
             model: match self.model {
                 ModelKind::Dimson(_) => ModelKind::Dimson(self.dimson_lags),
@@ -759,7 +774,7 @@ impl StudyArgs {
                 (false, false) => ChartsMode::All,
             },
             chart_size: self.size,
-            mv_window: self.mv_window,
+            mv_window,
             quiet: self.quiet,
             event_files: match (self.event_files, self.no_event_files) {
                 (true, _) => Some(true),
@@ -794,6 +809,22 @@ fn parse_column_list(raw: &str) -> Result<Vec<String>> {
     Ok(columns)
 }
 
+/// The run folder's name: `--name` as given, which must already be a plain folder name (a
+/// path or odd characters are refused, not silently renamed); else `default`, cleaned.
+fn run_folder_name(given: Option<String>, default: String) -> Result<String> {
+    let Some(given) = given else {
+        return folder_name(&default);
+    };
+    let clean = folder_name(&given)?;
+    if clean != given {
+        return Err(Error::usage(format!(
+            "--name '{}' may only use letters, digits, '-', '_' and '.' (a folder name, not a path: --out chooses where), e.g. '{clean}'",
+            crate::util::cut_for_message(&given, 60)
+        )));
+    }
+    Ok(clean)
+}
+
 /// A folder name from user text: letters, digits, `-`, `_`, `.`.
 fn folder_name(raw: &str) -> Result<String> {
     let clean: String = raw
@@ -819,7 +850,7 @@ impl RunArgs {
     pub fn into_options(self) -> Result<RunOptions> {
         let date = self.date.date();
         let instant = self.date.instant();
-        let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{date}")))?;
+        let name = run_folder_name(self.name, format!("portfolio_{date}"))?;
         let (study, data, output) = self.study.into_settings(name);
         let events = self
             .ticker
@@ -849,7 +880,7 @@ impl BatchArgs {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "batch".into());
-        let name = folder_name(&self.name.unwrap_or_else(|| format!("portfolio_{stem}")))?;
+        let name = run_folder_name(self.name, format!("portfolio_{stem}"))?;
         let (mut study, data, output) = self.study.into_settings(name);
         study.cross_section = match &self.cross_section {
             Some(raw) => parse_column_list(raw)?,

@@ -53,6 +53,9 @@ impl Produced {
 pub struct Outcome {
     pub produced: Produced,
     pub exit_code: i32,
+    /// The one-line error of a command that produced nothing useful (no event ran, no symbol
+    /// was fetched): `main` prints it last, on stderr, even under `--quiet`.
+    pub failure: Option<String>,
 }
 
 /// Runs one command.
@@ -63,6 +66,7 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
             Ok(Outcome {
                 produced: Produced::Study(Box::new(outcome.summary)),
                 exit_code: outcome.exit_code,
+                failure: outcome.failure,
             })
         }
         CommandOptions::Fetch(options) => fetch(options),
@@ -72,18 +76,22 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
                 entries: list_store(&options.data_dir)?,
             },
             exit_code: exit::OK,
+            failure: None,
         }),
         CommandOptions::ConfigShow(named) => Ok(Outcome {
             produced: Produced::Text(crate::config::show(named.clone())?),
             exit_code: exit::OK,
+            failure: None,
         }),
         CommandOptions::Text(text) => Ok(Outcome {
             produced: Produced::Text(text.clone()),
             exit_code: exit::OK,
+            failure: None,
         }),
         CommandOptions::ManPages { dir, pages } => Ok(Outcome {
             produced: Produced::Message(write_man_pages(dir, pages)?),
             exit_code: exit::OK,
+            failure: None,
         }),
         CommandOptions::Synthetic(options) => {
             let panel = synthetic::generate(options)?;
@@ -99,6 +107,7 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
                     synthetic::BENCHMARK
                 )),
                 exit_code: exit::OK,
+                failure: None,
             })
         }
         CommandOptions::Doctor(options, _) => {
@@ -107,6 +116,7 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
             Ok(Outcome {
                 produced: Produced::Doctor(checks),
                 exit_code: if failed { exit::DATA } else { exit::OK },
+                failure: None,
             })
         }
     }
@@ -125,7 +135,7 @@ fn fetch(options: &FetchOptions) -> Result<Outcome> {
         progress.as_ref(),
     );
     let mut code = exit::OK;
-    let rows = options
+    let rows: Vec<FetchedSymbol> = options
         .tickers
         .iter()
         .zip(results)
@@ -165,9 +175,20 @@ fn fetch(options: &FetchOptions) -> Result<Outcome> {
         })
         .collect();
     console.flush();
+    let failed: Vec<&FetchedSymbol> = rows.iter().filter(|r| !r.ok).collect();
+    let failure = failed.first().map(|first| {
+        format!(
+            "{} of {} symbols could not be fetched (first: {}: {})",
+            failed.len(),
+            rows.len(),
+            first.symbol,
+            first.error.as_deref().unwrap_or("unknown")
+        )
+    });
     Ok(Outcome {
         produced: Produced::Fetch(rows),
         exit_code: code,
+        failure,
     })
 }
 

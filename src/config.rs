@@ -108,6 +108,11 @@ pub fn read(path: &Path) -> Result<ConfigFile> {
     })
 }
 
+/// A value as a message quotes it: at most 60 characters.
+fn cut(value: &str) -> String {
+    crate::util::cut_for_message(value, 60)
+}
+
 /// Where a flag's value came from.
 fn set_outside_the_file(matches: &ArgMatches, id: &str) -> bool {
     matches!(
@@ -125,8 +130,10 @@ type WithConfig = (Vec<OsString>, Vec<(String, String)>);
 fn with_config(
     argv: &[OsString],
     config: &ConfigFile,
-) -> std::result::Result<WithConfig, clap::Error> {
-    let matches = Cli::command().try_get_matches_from(argv)?;
+) -> std::result::Result<WithConfig, ParseFailure> {
+    let matches = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(ParseFailure::Clap)?;
     let Some((name, sub)) = matches.subcommand() else {
         return Ok((argv.to_vec(), Vec::new()));
     };
@@ -148,8 +155,20 @@ fn with_config(
         }
         if arg.get_action().takes_values() {
             out.push(format!("--{key}={value}").into());
-        } else if value == "true" {
-            out.push(format!("--{key}").into());
+        } else {
+            match value.as_str() {
+                "true" => out.push(format!("--{key}").into()),
+                "false" => {}
+                _ => {
+                    return Err(ParseFailure::Config(Error::input(
+                        &config.path,
+                        format!(
+                            "key '{key}': true or false is expected, not '{}'",
+                            cut(value)
+                        ),
+                    )))
+                }
+            }
         }
         from_file.push((format!("--{key}"), key.clone()));
     }
@@ -161,6 +180,11 @@ fn with_config(
 pub fn parse_args(argv: Vec<OsString>) -> std::result::Result<Cli, ParseFailure> {
     // The file is named by --config or EVENTSTUDY_CONFIG: a first parse finds them.
     let first = Cli::try_parse_from(&argv).map_err(ParseFailure::Clap)?;
+    // Only the commands whose flags the file sets read it: a broken file must not break
+    // `man`, `completions` or `store list`.
+    if !COMMANDS.contains(&first.command.name()) {
+        return Ok(first);
+    }
     let Some(path) = locate(first.config.clone()) else {
         return Ok(first);
     };
@@ -171,7 +195,7 @@ pub fn parse_args(argv: Vec<OsString>) -> std::result::Result<Cli, ParseFailure>
             std::env::set_var(SEC_AGENT_ENV, agent);
         }
     }
-    let (argv, from_file) = with_config(&argv, &config).map_err(ParseFailure::Clap)?;
+    let (argv, from_file) = with_config(&argv, &config)?;
     let matches = Cli::command().try_get_matches_from(&argv);
     let parsed = matches.and_then(|m| Cli::from_arg_matches(&m));
     parsed.map_err(|e| {
@@ -187,7 +211,18 @@ pub fn parse_args(argv: Vec<OsString>) -> std::result::Result<Cli, ParseFailure>
                 let why = std::error::Error::source(&e)
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| e.kind().to_string());
-                ParseFailure::Config(Error::input(&config.path, format!("key '{key}': {why}")))
+                let value = config
+                    .values
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or("", |(_, v)| v.as_str());
+                // The parser's reason, with the value when it does not quote it itself.
+                let message = if why.contains(value) {
+                    format!("key '{key}': {why}")
+                } else {
+                    format!("key '{key}': '{}' is not accepted ({why})", cut(value))
+                };
+                ParseFailure::Config(Error::input(&config.path, message))
             }
             None => ParseFailure::Clap(e),
         }
@@ -204,7 +239,12 @@ pub fn show(named: Option<PathBuf>) -> Result<String> {
     let argv = match &config {
         Some(c) => {
             with_config(&base, c)
-                .map_err(|e| Error::usage(e.to_string().lines().next().unwrap_or("").to_string()))?
+                .map_err(|e| match e {
+                    ParseFailure::Config(e) => e,
+                    ParseFailure::Clap(e) => {
+                        Error::usage(e.to_string().lines().next().unwrap_or("").to_string())
+                    }
+                })?
                 .0
         }
         None => base,
@@ -285,7 +325,12 @@ pub fn show(named: Option<PathBuf>) -> Result<String> {
     let value_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).min(40);
     Ok(rows
         .into_iter()
-        .map(|(k, v, s)| format!("{k:<width$}  {v:<value_width$}  {s}\n"))
+        .map(|(k, v, s)| {
+            format!("{k:<width$}  {v:<value_width$}  {s}")
+                .trim_end()
+                .to_string()
+                + "\n"
+        })
         .collect())
 }
 

@@ -116,10 +116,12 @@ pub struct EventSpec {
 }
 
 impl EventSpec {
-    /// This event excluded for `error`, its batch row (if any) named in the reason.
-    pub fn exclusion(&self, error: &Error) -> Exclusion {
+    /// This event (the run's `id`-th, when it has one) excluded for `error`, its batch row (if
+    /// any) named in the reason.
+    pub fn exclusion(&self, id: Option<usize>, error: &Error) -> Exclusion {
         let reason = error.to_string();
         Exclusion {
+            id,
             ticker: self.ticker.to_string(),
             event_date: Some(self.date),
             label: self.label.clone(),
@@ -136,6 +138,10 @@ impl EventSpec {
 /// An event that could not run, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exclusion {
+    /// Its place among the run's events, as an event that ran would have (every row of a
+    /// batch file has one, readable or not): the tables join on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<usize>,
     pub ticker: String,
     /// `null` when a batch row's date could not be read.
     pub event_date: Option<NaiveDate>,

@@ -56,6 +56,10 @@ fn run(cli: Cli) -> Result<i32> {
     if !silenced {
         print_stdout(&render_stdout(outcome.produced.output(), format)?);
     }
+    // An error is said even under --quiet: cron must not fail in silence.
+    if let Some(failure) = &outcome.failure {
+        eprintln!("error: {failure}");
+    }
     // Every file is written and synced and stdout flushed: a million events' reports need not
     // be freed one by one (a second and a half) just before the process ends.
     let code = outcome.exit_code;

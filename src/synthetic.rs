@@ -88,12 +88,29 @@ fn write_prices(path: &Path, dates: &[NaiveDate], prices: &[f64]) -> Result<u64>
 /// Writes the panel: every firm R_i = alpha_i + beta_i R_m + sigma_i e, a price path from 50,
 /// and events on random firms and days that leave room for a 250-day estimation window and a
 /// 10-day event window.
+/// The largest panel `synthetic` writes: its days run from 2010-01-04 and stay inside the
+/// years every reader accepts (to 2200); a million firms or a hundred million events are far
+/// past any benchmark and would only fill the disk.
+pub const MAX_DAYS: usize = 40_000;
+pub const MAX_FIRMS: usize = 1_000_000;
+pub const MAX_EVENTS: usize = 100_000_000;
+
+fn check_size(options: &SyntheticOptions) -> Result<()> {
+    let check = |flag: &str, value: usize, min: usize, max: usize| {
+        if value < min || value > max {
+            return Err(Error::usage(format!(
+                "--{flag} {value} is outside {min} to {max}"
+            )));
+        }
+        Ok(())
+    };
+    check("days", options.days, 300, MAX_DAYS)?;
+    check("firms", options.firms, 1, MAX_FIRMS)?;
+    check("events", options.events, 0, MAX_EVENTS)
+}
+
 pub fn generate(options: &SyntheticOptions) -> Result<SyntheticPanel> {
-    if options.days < 300 || options.firms == 0 {
-        return Err(Error::usage(
-            "a synthetic panel needs at least one firm and 300 days",
-        ));
-    }
+    check_size(options)?;
     let prices = options.out.join("prices");
     std::fs::create_dir_all(&prices).map_err(|e| Error::io(&prices, e))?;
     let mut rng = StdRng::seed_from_u64(options.seed);

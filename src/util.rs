@@ -264,6 +264,17 @@ pub fn float_column(name: &str, values: Vec<Option<f64>>) -> polars::prelude::Co
     column.into_column()
 }
 
+/// `text` as a message or an output quotes it: at most `max` characters, the rest replaced by
+/// a count, so that a 50 MB cell never floods stderr or the JSON.
+pub fn cut_for_message(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}... ({count} characters)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -364,7 +364,13 @@ fn data_errors_exit_3() {
         .args(["--no-charts", "-q"])
         .assert()
         .code(3);
-    assert!(stderr_of(&a).is_empty(), "quiet keeps stderr clean");
+    // --quiet silences warnings, never the error that says why nothing ran.
+    let err = stderr_of(&a);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: no event ran (1 excluded: NOPE"),
+        "{err}"
+    );
 
     let v = json(
         &f.cmd("NOPE", f.event_date())

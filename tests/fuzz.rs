@@ -171,6 +171,45 @@ proptest! {
         }
     }
 
+    /// Good rows among broken ones (too many fields, text after a closing quote, bytes that
+    /// are not UTF-8, a quote never closed on the last line): every row is either an event or
+    /// rejected with its own line, and every good row is an event on its line.
+    #[test]
+    #[ignore = "fuzzing: scripts/fuzz"]
+    fn batch_rows_tolerated(kinds in prop::collection::vec(0u8..5, 1..40)) {
+        let mut bytes = b"ticker,date,label\n".to_vec();
+        let mut good = Vec::new();
+        for (i, kind) in kinds.iter().enumerate() {
+            let line = i + 2;
+            match kind {
+                0 => {
+                    bytes.extend_from_slice(b"NVDA,2025-01-27,ok\n");
+                    good.push(line);
+                }
+                1 => bytes.extend_from_slice(b"AVGO,2025-01-27,a,b,c\n"),
+                2 => bytes.extend_from_slice(b"\"TSM\"x,2025-01-27,q\n"),
+                3 => {
+                    bytes.extend_from_slice(b"MU,2025-01-27,caf\xe9 \xff\n");
+                    good.push(line);
+                }
+                _ => bytes.extend_from_slice(b"ARM,2025-01-27,\"a, \"\"quoted\"\" label\"\n"),
+            }
+            if *kind == 4 {
+                good.push(line);
+            }
+        }
+        bytes.extend_from_slice(b"CEG,2025-01-27,\"never closed\n");
+        let (_d, path) = file(&bytes);
+        let (events, rejected) = read_events(&path, &defaults()).unwrap();
+        let rows: Vec<usize> = events.iter().filter_map(|e| e.row).collect();
+        prop_assert_eq!(&rows, &good);
+        prop_assert_eq!(events.len() + rejected.len(), kinds.len() + 1);
+        for x in &rejected {
+            let row = x.row.unwrap();
+            prop_assert!(x.reason.starts_with(&format!("row {row}: ")), "{}", x.reason);
+        }
+    }
+
     #[test]
     #[ignore = "fuzzing: scripts/fuzz"]
     fn shares_file(text in csv_text("ticker,shares_outstanding,as_of,adr_ratio,kind")) {

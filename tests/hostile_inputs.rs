@@ -225,22 +225,56 @@ fn a_run_folder_named_as_an_event_folder_is_refused() {
 }
 
 #[test]
-fn a_corrupt_price_skips_the_chart_it_would_break() {
+fn a_corrupt_price_is_an_input_error_naming_the_symbol_date_and_values() {
     let f = fixture();
+    let e = f.event_date();
+    let date = f.dates[200];
     let out = f
-        .cmd(&["run", "-t", "C", "-d", &f.event_date(), "--shares", "1e9"])
+        .cmd(&["run", "-t", "C", "-d", &e, "--shares", "1e9", "--no-charts"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("C: the adjusted close goes from ")
+            && err.contains(&format!("to 1.7e306 on {date}"))
+            && err.contains("beyond the plausible +1000% a day"),
+        "{err}"
+    );
+    // The class: a price that is not positive, in the benchmark too, in a batch that runs on.
+    let prices = f.dir.path().join("prices");
+    let text = std::fs::read_to_string(prices.join("A.csv")).unwrap();
+    let negative: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            150 => {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells[5] = "-3.5"; // adj_close
+                cells.join(",") + "\n"
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(prices.join("N.csv"), negative).unwrap();
+    let events = f.events_file(&format!("ticker,date\nN,{e}\nA,{e}\n"));
+    let out = f
+        .cmd(&[
+            "batch",
+            "--events",
+            &events,
+            "--no-charts",
+            "-q",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("chart price.png skipped: its values reach 1")
-            && err.contains("too large to draw"),
-        "{err}"
-    );
-    let dir = f.out().join(format!("C_{}", f.event_date()));
-    assert!(!dir.join("price.png").exists());
-    assert!(dir.join("car.png").is_file(), "the other charts are drawn");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["events"].as_array().unwrap().len(), 1);
+    let reason = v["excluded"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("is -3.5, not a positive price"), "{reason}");
 }
 
 #[test]
@@ -257,4 +291,310 @@ fn a_rerun_without_a_share_count_leaves_no_stale_market_value_chart() {
         .success();
     assert!(!dir.join("market_value.png").exists());
     assert!(dir.join("car.png").is_file());
+}
+
+/// Every file under `dir`, with its bytes, for comparing a folder before and after.
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A run in which no event runs (a symbol without data, a batch whose rows all fail) leaves
+/// every earlier result as it was, and says why in an `error:` line even under `--quiet`.
+#[test]
+fn a_run_in_which_nothing_ran_leaves_the_earlier_results_and_says_why() {
+    let f = fixture();
+    let e = f.event_date();
+    let good = f
+        .cmd(&["run", "-t", "A,B", "--date", &e, "--no-charts", "-q"])
+        .output()
+        .unwrap();
+    assert!(good.status.success(), "{}", stderr(&good));
+    let before = snapshot(&f.out());
+    assert!(before.keys().any(|p| p.ends_with("aar.csv")));
+    let failures = [
+        vec!["run", "-t", "NOPE", "--date", &e, "--no-charts", "-q"],
+        vec!["run", "-t", "NOPE,NADA", "--date", &e, "--no-charts"],
+    ];
+    for args in failures {
+        let out = f.cmd(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let err = stderr(&out);
+        let last = err.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("error: no event ran (") && last.contains("NOPE"),
+            "{err}"
+        );
+        assert_eq!(snapshot(&f.out()), before, "{args:?} changed the outputs");
+    }
+    // A batch whose rows all fail, named as the earlier run's folder.
+    let events = f.events_file(&format!("ticker,date\nNOPE,{e}\nNADA,{e}\n"));
+    let out = f
+        .cmd(&[
+            "batch",
+            "--events",
+            &events,
+            "--name",
+            &format!("portfolio_{e}"),
+            "-q",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["excluded"].as_array().unwrap().len(), 2);
+    assert!(v["tables"].as_object().is_none_or(|t| t.is_empty()), "{v}");
+    assert!(stderr(&out).contains("error: no event ran (2 excluded: NOPE"));
+    assert_eq!(snapshot(&f.out()), before);
+}
+
+/// `fetch` that could fetch nothing (here: nothing listens where Yahoo should be) says so under
+/// `--quiet` too.
+#[test]
+fn a_failed_fetch_is_an_error_line_under_quiet() {
+    let f = fixture();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .env("EVENTSTUDY_YAHOO_HOST", "127.0.0.1:9")
+        .args(["fetch", "-t", "NVDA", "--from", "2024-01-01", "-q"])
+        .arg(format!(
+            "--data-dir={}",
+            f.dir.path().join("store").display()
+        ))
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("error: 1 of 1 symbols could not be fetched")),
+        "{err}"
+    );
+}
+
+/// Every row of a batch file has an id, excluded or not, in the JSON and the events table.
+#[test]
+fn excluded_rows_keep_their_ids() {
+    let f = fixture();
+    let e = f.event_date();
+    let events = f.events_file(&format!(
+        "ticker,date\nA,{e}\nNOT A TICKER,{e}\nB,{e}\nNOPE,{e}\n"
+    ));
+    let out = f
+        .cmd(&[
+            "batch",
+            "--events",
+            &events,
+            "--no-charts",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ran: Vec<(u64, &str)> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_u64().unwrap(), e["ticker"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ran, [(1, "A"), (3, "B")]);
+    let excluded: Vec<(u64, u64)> = v["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_u64().unwrap(), x["row"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(excluded, [(2, 3), (4, 5)]);
+    let table =
+        std::fs::read_to_string(f.out().join("portfolio_events/tables/events.csv")).unwrap();
+    let mut ids: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["1", "2", "3", "4"]);
+}
+
+/// Flags whose defaults used to get in the way, and values that used to be renamed or ignored.
+#[test]
+fn defaults_do_not_conflict_and_odd_values_are_refused_with_a_reason() {
+    let f = fixture();
+    let e = f.event_date();
+    // --car without 0:0: the market-value chart takes the first --car window.
+    let out = f
+        .cmd(&["run", "-t", "A,B", "--date", &e, "--car", "0:1", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        f.out()
+            .join(format!("portfolio_{e}/market_value_by_ticker.png"))
+            .is_file()
+            || stderr(&out).is_empty()
+    );
+    for (args, needle) in [
+        (
+            vec!["run", "-t", "A", "--date", &e, "--name", "../x"],
+            "--name '../x' may only use",
+        ),
+        (
+            vec![
+                "run",
+                "-t",
+                "A",
+                "--date",
+                &e,
+                "--bhar",
+                "0:20",
+                "--bootstrap",
+                "1",
+            ],
+            "--bootstrap",
+        ),
+    ] {
+        let out = f.cmd(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        one_line_error(&out, needle);
+    }
+    assert!(!f.dir.path().join("x").exists());
+}
+
+/// A config value of the wrong type names the key and the value; a broken config file does
+/// not break the commands that do not read it.
+#[test]
+fn config_values_of_the_wrong_type_are_errors_naming_the_key() {
+    let f = fixture();
+    let e = f.event_date();
+    for (text, needle) in [
+        (
+            "no-charts = \"yes\"\n",
+            "key 'no-charts': true or false is expected, not 'yes'",
+        ),
+        (
+            "min-estimation = 1.5\n",
+            "key 'min-estimation': '1.5' is not accepted",
+        ),
+    ] {
+        let config = f.dir.path().join("bad.toml");
+        std::fs::write(&config, text).unwrap();
+        let out = f
+            .cmd(&[
+                "run",
+                "-t",
+                "A",
+                "--date",
+                &e,
+                "--config",
+                config.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        one_line_error(&out, needle);
+    }
+    std::fs::write(f.dir.path().join("eventstudy.toml"), "not [ toml").unwrap();
+    for args in [
+        vec!["man"],
+        vec!["completions", "bash"],
+        vec!["synthetic", "--help"],
+    ] {
+        let out = Command::cargo_bin("eventstudy")
+            .unwrap()
+            .current_dir(f.dir.path())
+            .env_remove("EVENTSTUDY_CONFIG")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// `synthetic` refuses sizes it cannot write (a panic before) or whose dates no reader takes.
+#[test]
+fn synthetic_sizes_are_checked() {
+    let f = fixture();
+    for (flag, value) in [("--days", "100000000"), ("--days", "299"), ("--firms", "0")] {
+        let out = Command::cargo_bin("eventstudy")
+            .unwrap()
+            .args(["synthetic", flag, value, "--out"])
+            .arg(f.dir.path().join("syn"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        one_line_error(&out, &format!("{flag} {value} is outside"));
+    }
+}
+
+/// One malformed row costs that row: an extra field, text after a closing quote and a quote
+/// never closed are excluded with their line; a Latin-1 label is read lossily; the rest runs.
+#[test]
+fn a_malformed_batch_row_costs_that_row_only() {
+    let f = fixture();
+    let e = f.event_date();
+    let mut bytes =
+        format!("ticker,date,label\nA,{e},fine\nB,{e},one,two\n\"A\"x,{e},q\n").into_bytes();
+    bytes.extend_from_slice(format!("B,{e},caf\u{e9}").as_bytes());
+    bytes.truncate(bytes.len() - 2);
+    bytes.push(0xe9); // "café" in Latin-1
+    bytes.extend_from_slice(format!("\nA,{e},\"never closed\n").as_bytes());
+    let path = f.dir.path().join("events.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = f
+        .cmd(&[
+            "batch",
+            "--events",
+            path.to_str().unwrap(),
+            "--no-charts",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ran: Vec<(u64, &str)> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ran, [(2, "fine"), (5, "caf\u{fffd}")]);
+    let excluded: Vec<(u64, String)> = v["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["row"].as_u64().unwrap(),
+                x["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(excluded.len(), 3, "{excluded:?}");
+    assert_eq!(excluded[0].0, 3);
+    assert!(excluded[0].1.contains("4 fields where the header has 3"));
+    assert_eq!(excluded[1].0, 4);
+    assert!(excluded[1].1.contains("text after a closing quote"));
+    assert_eq!(excluded[2].0, 6);
+    assert!(excluded[2].1.contains("never closed"));
 }

@@ -3,11 +3,10 @@
 
 use std::path::Path;
 
-use polars::prelude::*;
 use rayon::iter::Either;
 use rayon::prelude::*;
 
-use crate::data::prices::polars_err;
+use crate::data::records::{self, Record, Row};
 use crate::error::{exit, Error, Result};
 use crate::event::{EventSpec, EventWhen, Exclusion};
 use crate::study::WindowSpec;
@@ -37,25 +36,28 @@ pub fn read_events(
     path: &Path,
     defaults: &EventDefaults,
 ) -> Result<(Vec<EventSpec>, Vec<Exclusion>)> {
-    if !path.is_file() {
-        return Err(Error::input(path, "events file does not exist"));
+    if path.is_dir() {
+        return Err(Error::input(path, "is a folder, not an events file"));
     }
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .map_err(|e| {
-            Error::input(
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::input(path, "events file does not exist"),
+        _ => Error::input(path, format!("cannot read the events file: {e}")),
+    })?;
+    let mut rows = records::split(&bytes).into_iter();
+    let header = match rows.next() {
+        Some(Row::Record(header)) => header,
+        Some(Row::Broken { reason, .. }) => {
+            return Err(Error::input(path, format!("line 1 (the header): {reason}")))
+        }
+        None => {
+            return Err(Error::input(
                 path,
-                format!(
-                    "not a readable CSV ({})",
-                    e.to_string().lines().next().unwrap_or("")
-                ),
-            )
-        })?;
-    let names: Vec<String> = df
-        .get_column_names()
+                "is empty: a header and one event per row are expected",
+            ))
+        }
+    };
+    let names: Vec<String> = header
+        .fields
         .iter()
         .map(|n| n.trim().to_ascii_lowercase())
         .collect();
@@ -67,65 +69,87 @@ pub fn read_events(
             ));
         }
     }
-    // Every cell is text (no schema was inferred): each column read is one string array;
-    // columns the study does not read are left alone.
+    // A row that cannot be split into the header's fields is rejected with its line; the
+    // others are read.
+    let mut broken = Vec::new();
+    let mut records = Vec::new();
+    for row in rows {
+        match row {
+            Row::Record(r) if r.fields.len() > names.len() => broken.push(rejected_row(
+                r.line,
+                r.fields.first().map(String::as_str).unwrap_or(""),
+                format!(
+                    "{} fields where the header has {} (an unquoted comma?)",
+                    r.fields.len(),
+                    names.len()
+                ),
+            )),
+            Row::Record(r) => records.push(r),
+            Row::Broken { line, reason } => broken.push(rejected_row(line, "", reason)),
+        }
+    }
+    let (events, mut rejected) = read_records(path, &names, &records, defaults)?;
+    rejected.extend(broken);
+    rejected.sort_by_key(|x| x.row);
+    Ok((events, rejected))
+}
+
+/// A row that could not be read at all.
+fn rejected_row(line: usize, first_field: &str, reason: String) -> Exclusion {
+    Exclusion {
+        id: None,
+        ticker: crate::util::cut_for_message(&printable(first_field.trim()), 40),
+        event_date: None,
+        label: None,
+        row: Some(line),
+        reason: format!("row {line}: {reason}"),
+        exit_code: exit::USAGE,
+    }
+}
+
+/// The events of the records that split into fields, and the rows among them that cannot run.
+fn read_records(
+    path: &Path,
+    names: &[String],
+    records: &[Record],
+    defaults: &EventDefaults,
+) -> Result<(Vec<EventSpec>, Vec<Exclusion>)> {
+    // Columns the study does not read are left alone.
     let read =
         |name: &str| KNOWN.contains(&name) || defaults.characteristics.iter().any(|c| c == name);
-    let texts: Vec<Option<StringChunked>> = names
-        .iter()
-        .zip(df.columns())
-        .map(|(name, c)| {
-            if !read(name) {
-                return Ok(None);
-            }
-            let c = c.cast(&DataType::String).map_err(|e| polars_err(name, e))?;
-            Ok(Some(
-                c.str()
-                    .map_err(|e| polars_err(name, e))?
-                    .rechunk()
-                    .into_owned(),
-            ))
+    let column = |name: &str| -> Option<Cells<'_>> {
+        let i = names.iter().position(|n| n == name)?;
+        read(name).then(|| {
+            records
+                .iter()
+                .map(|r| r.fields.get(i).map(|f| f.trim()).filter(|f| !f.is_empty()))
+                .collect()
         })
-        .collect::<Result<_>>()?;
-    let column = |name: &str| cells(&names, &texts, name);
+    };
+
     let cols: Vec<Option<Cells>> = KNOWN.iter().map(|n| column(n)).collect();
-    let characteristics = characteristic_columns(path, &defaults.characteristics, &column)?;
+    let lines: Vec<usize> = records.iter().map(|r| r.line).collect();
+    let characteristics = characteristic_columns(path, &defaults.characteristics, &column, &lines)?;
     // Control characters (an escape sequence in a label) never reach a terminal or a file name.
     let cell = |c: usize, i: usize| cols[c].as_ref().and_then(|v| v[i]).map(printable);
     // Rows parse on every core (a million rows took a second on one); the results keep the
     // file's order.
-    Ok((0..df.height()).into_par_iter().partition_map(|i| {
-        match read_row(i, &cell, &characteristics, defaults) {
+    Ok((0..records.len()).into_par_iter().partition_map(|i| {
+        match read_row(i, lines[i], &cell, &characteristics, defaults) {
             Ok(event) => Either::Left(event),
             Err(rejected) => Either::Right(rejected),
         }
     }))
 }
 
-/// The column `name`'s cells, trimmed, or `None` without such a column.
-fn cells<'a>(
-    names: &[String],
-    texts: &'a [Option<StringChunked>],
-    name: &str,
-) -> Option<Cells<'a>> {
-    let i = names.iter().position(|n| n == name)?;
-    Some(
-        texts[i]
-            .as_ref()?
-            .iter()
-            .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
-            .collect(),
-    )
-}
-
-/// Row `i` of the file (0 for the first after the header) as an event, or its rejection.
+/// Record `i` (on line `row` of the file) as an event, or its rejection.
 fn read_row(
     i: usize,
+    row: usize,
     cell: &(dyn Fn(usize, usize) -> Option<String> + Sync),
     characteristics: &[Vec<Option<f64>>],
     defaults: &EventDefaults,
 ) -> std::result::Result<EventSpec, Exclusion> {
-    let row = i + 2; // the header is line 1
     let ticker_text = cell(0, i).unwrap_or_default();
     let date_text = cell(1, i).unwrap_or_default();
     let label = cell(3, i);
@@ -154,6 +178,7 @@ fn read_row(
         })
     })();
     parsed.map_err(|reason| Exclusion {
+        id: None,
         ticker: ticker_text,
         event_date: when.as_ref().ok().map(EventWhen::date),
         label,
@@ -173,6 +198,7 @@ fn characteristic_columns<'a>(
     path: &Path,
     names: &[String],
     column: &dyn Fn(&str) -> Option<Cells<'a>>,
+    lines: &[usize],
 ) -> Result<Vec<Vec<Option<f64>>>> {
     names
         .iter()
@@ -194,8 +220,8 @@ fn characteristic_columns<'a>(
                             path,
                             format!(
                                 "row {}: {name} '{}' is not a number (--cross-section needs numeric columns)",
-                                i + 2,
-                                printable(text)
+                                lines[i],
+                                crate::util::cut_for_message(&printable(text), 60)
                             ),
                         )),
                     },

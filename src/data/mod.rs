@@ -8,6 +8,7 @@ pub mod factors;
 pub mod fetch;
 pub mod http;
 pub mod prices;
+pub mod records;
 pub mod sec;
 pub mod shares;
 pub mod store;

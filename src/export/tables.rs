@@ -375,7 +375,7 @@ fn events_table<'e>(
             events
                 .iter()
                 .map(|e| Some(e.id as u32))
-                .chain(std::iter::repeat_n(None, excluded.len()))
+                .chain(excluded.iter().map(|x| x.id.map(|id| id as u32)))
                 .collect::<Vec<Option<u32>>>(),
         )),
         Series::new(

@@ -233,10 +233,17 @@ impl Pair {
         model: ModelKind,
         returns: ReturnKind,
         (firm, benchmark): (&PriceFrame, &PriceFrame),
+        symbols: (&Ticker, &Ticker),
         splits: Vec<SplitEvent>,
         factors: Option<&FactorTable>,
     ) -> Result<Pair> {
         let aligned = align(firm, benchmark)?;
+        for (symbol, prices) in [
+            (symbols.0, &aligned.firm_adj_close),
+            (symbols.1, &aligned.benchmark_adj_close),
+        ] {
+            refuse_implausible_moves(symbol, prices, &aligned.calendar)?;
+        }
         let firm_returns = study::returns(&aligned.firm_adj_close, returns);
         let market_returns = study::returns(&aligned.benchmark_adj_close, returns);
         let (close, close_note) = if firm.has_close() {
@@ -409,6 +416,7 @@ pub fn load(
                 study.model,
                 study.returns,
                 (firm, benchmark),
+                (&p.firm, &p.benchmark),
                 source.splits(&p.firm),
                 factors.as_ref(),
             )
@@ -428,6 +436,44 @@ pub fn load(
         source: source.describe(),
         fetched,
     })
+}
+
+/// A price series with a day that cannot be a market's move (a return beyond +1,000%, a price
+/// that is not positive) is an input error naming the symbol, the date and the values: the
+/// study would otherwise report it as a confident abnormal return.
+fn refuse_implausible_moves(
+    symbol: &Ticker,
+    prices: &[f64],
+    calendar: &crate::study::TradingCalendar,
+) -> Result<()> {
+    let Some((i, r)) = study::first_implausible_move(prices) else {
+        return Ok(());
+    };
+    let date = calendar.date(i);
+    Err(if r.is_nan() {
+        Error::usage(format!(
+            "{symbol}: the adjusted close on {date} is {}, not a positive price",
+            prices[i]
+        ))
+    } else {
+        let before = prices[..i].iter().rev().find(|p| !p.is_nan()).copied();
+        Error::usage(format!(
+            "{symbol}: the adjusted close goes from {} to {} on {date}, a return of {:+.3e}%, beyond the plausible +{:.0}% a day: a corrupt price?",
+            before.map_or("?".to_string(), readable),
+            readable(prices[i]),
+            r * 100.0,
+            study::MAX_DAILY_RETURN * 100.0
+        ))
+    })
+}
+
+/// A price as a message shows it: plain digits in the usual range, else scientific.
+fn readable(price: f64) -> String {
+    if (1e-4..1e9).contains(&price.abs()) {
+        format!("{}", (price * 1e4).round() / 1e4)
+    } else {
+        format!("{price:e}")
+    }
 }
 
 /// The run's one benchmark could not be loaded: a usage error if the input was bad, else a

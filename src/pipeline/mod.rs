@@ -27,11 +27,42 @@ use crate::report::{AggregateReport, EventReport, Summary};
 use crate::study::aggregate::Pool;
 use crate::study::bhar::PathSums;
 
-/// What a finished run hands back: the summary and the exit code it earned.
+/// What a finished run hands back: the summary, the exit code it earned and, when no event
+/// ran, the one-line error that says why (printed even under `--quiet`).
 #[derive(Debug)]
 pub struct RunOutcome {
     pub summary: Summary,
     pub exit_code: i32,
+    pub failure: Option<String>,
+}
+
+/// How many reasons the error of a run in which no event ran names.
+const NAMED_REASONS: usize = 3;
+
+/// The error of a run in which no event ran: the count, and the first few reasons.
+fn nothing_ran(excluded: &[crate::event::Exclusion]) -> String {
+    if excluded.is_empty() {
+        return "no event ran".to_string();
+    }
+    let reasons: Vec<String> = excluded
+        .iter()
+        .take(NAMED_REASONS)
+        .map(|x| {
+            let date = x.event_date.map(|d| format!(" {d}")).unwrap_or_default();
+            format!("{}{date}: {}", x.ticker, x.reason)
+        })
+        .collect();
+    let more = excluded.len().saturating_sub(NAMED_REASONS);
+    let tail = if more > 0 {
+        format!("; and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "no event ran ({} excluded: {}{tail}); earlier results were left as they were",
+        excluded.len(),
+        reasons.join("; ")
+    )
 }
 
 /// The threads that load and study in parallel, one per core. Their stacks are as large as
@@ -173,6 +204,22 @@ fn study_and_write_here(
         },
     };
     clock.lap("summary");
+    if summary.events.is_empty() {
+        // Nothing to put in the run folder: an earlier run's results stay as they were.
+        let exit_code = summary
+            .excluded
+            .iter()
+            .map(|x| x.exit_code)
+            .max()
+            .unwrap_or(exit::DATA);
+        let failure = Some(nothing_ran(&summary.excluded));
+        summary.tables.clear();
+        return Ok(RunOutcome {
+            summary,
+            exit_code,
+            failure,
+        });
+    }
     // The aggregate is computed while the per-event tables are written: neither needs the
     // other, and each leaves a core idle at times (2 s of a million-event run).
     let aggregate = |events: &[EventReport]| {
@@ -182,15 +229,9 @@ fn study_and_write_here(
         console.warn(&warning);
     }
     clock.lap("aggregate+write");
-    let exit_code = if summary.events.is_empty() {
-        summary
-            .excluded
-            .iter()
-            .map(|x| x.exit_code)
-            .max()
-            .unwrap_or(exit::DATA)
-    } else {
-        exit::OK
-    };
-    Ok(RunOutcome { summary, exit_code })
+    Ok(RunOutcome {
+        summary,
+        exit_code: exit::OK,
+        failure: None,
+    })
 }

@@ -98,6 +98,7 @@ pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
                         return Either::Left(spec);
                     };
                     Either::Right(Exclusion {
+                        id: None,
                         ticker: spec.ticker.to_string(),
                         event_date: Some(spec.date),
                         label: spec.label.clone(),
@@ -110,10 +111,12 @@ pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
             (valid, rejected)
         }
     };
+    let mut rejected = rejected;
+    let ids = number_rows(&specs, &mut rejected);
     let jobs: Vec<EventJob> = specs
         .into_iter()
-        .enumerate()
-        .map(|(i, spec)| EventJob { id: i + 1, spec })
+        .zip(ids)
+        .map(|(spec, id)| EventJob { id, spec })
         .collect();
     let pairs = group_by_pair(&jobs);
     Ok(Plan {
@@ -121,6 +124,28 @@ pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
         rejected,
         pairs,
     })
+}
+
+/// The ids of the events, 1-based in the order given: a batch file's rows in file order,
+/// counting the rows that could not be read or run (each rejected row gets its id too, so that
+/// every row of the `events` table joins on it); a list's events in its order.
+fn number_rows(specs: &[EventSpec], rejected: &mut [Exclusion]) -> Vec<usize> {
+    let rows: Vec<Option<usize>> = specs.iter().map(|s| s.row).collect();
+    if rows.iter().any(Option::is_none) || rejected.iter().any(|x| x.row.is_none()) {
+        return (1..=specs.len()).collect();
+    }
+    let mut all: Vec<usize> = rows
+        .iter()
+        .flatten()
+        .copied()
+        .chain(rejected.iter().filter_map(|x| x.row))
+        .collect();
+    all.sort_unstable();
+    let id_of = |row: usize| all.partition_point(|&r| r < row) + 1;
+    for x in rejected.iter_mut() {
+        x.id = x.row.map(id_of);
+    }
+    rows.into_iter().flatten().map(id_of).collect()
 }
 
 /// Groups the jobs by (firm, benchmark), keeping their order.

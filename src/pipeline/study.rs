@@ -171,7 +171,7 @@ pub fn study_events(
                             };
                             study_event(&mut context, job, pair)
                         });
-                        (i, studied.map_err(|e| job.spec.exclusion(&e)))
+                        (i, studied.map_err(|e| job.spec.exclusion(Some(job.id), &e)))
                     })
                     .collect();
                 progress.done(&pair_jobs.firm);

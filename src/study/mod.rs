@@ -17,5 +17,5 @@ pub use engine::{
     run_event, run_events, CarResult, DayResult, EventResult, ReturnPanel, StudyDesign,
 };
 pub use model::{FitError, FittedModel, ModelKind};
-pub use returns::{returns, ReturnKind};
+pub use returns::{first_implausible_move, returns, ReturnKind, MAX_DAILY_RETURN};
 pub use window::{RelWindow, WindowSpec};

@@ -63,6 +63,35 @@ pub fn returns(prices: &[f64], kind: ReturnKind) -> Vec<f64> {
     out
 }
 
+/// The largest daily move a price series may make before it is taken for a corrupt price: a
+/// simple return beyond +1,000% (a price eleven times the day before's is not a move but a
+/// typo, a unit change or an unadjusted split). A fall is bounded by -100% itself; a corrupt
+/// spike shows in the rise into it or out of it.
+pub const MAX_DAILY_RETURN: f64 = 10.0;
+
+/// The first day whose simple return from `prices` (NaN where missing) lies beyond
+/// ±[`MAX_DAILY_RETURN`], a price that is not positive counting as such a move: its index and
+/// the return.
+pub fn first_implausible_move(prices: &[f64]) -> Option<(usize, f64)> {
+    let mut previous: Option<f64> = None;
+    for (i, &p) in prices.iter().enumerate() {
+        if p.is_nan() {
+            continue;
+        }
+        if !(p > 0.0 && p.is_finite()) {
+            return Some((i, f64::NAN));
+        }
+        if let Some(before) = previous {
+            let r = p / before - 1.0;
+            if r.abs() > MAX_DAILY_RETURN {
+                return Some((i, r));
+            }
+        }
+        previous = Some(p);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
