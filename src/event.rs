@@ -37,7 +37,8 @@ impl EventWhen {
                 match why.contains("outside") {
                     true => format!("date {why}"),
                     false => format!(
-                        "date '{raw}' is not YYYY-MM-DD or a time with a UTC offset (2025-01-29T01:00+08:00)"
+                        "date '{}' is not YYYY-MM-DD or a time with a UTC offset (2025-01-29T01:00+08:00)",
+                        crate::util::cut_for_message(raw, 40)
                     ),
                 }
             });

@@ -26,6 +26,7 @@ use eventstudy::commands;
 use eventstudy::config::{self, ParseFailure};
 use eventstudy::error::{exit, Result};
 use eventstudy::export::render_stdout;
+use eventstudy::util::cut_for_message;
 
 fn main() -> ExitCode {
     no_transparent_huge_pages();
@@ -42,7 +43,8 @@ fn main() -> ExitCode {
         }
     };
     let code = run(cli).unwrap_or_else(|e| {
-        eprintln!("error: {e}");
+        // An input echoed in a message is cut to a readable length (a 50 MB cell).
+        eprintln!("error: {}", cut_for_message(&e.to_string(), 2000));
         e.exit_code()
     });
     ExitCode::from(code as u8)
@@ -58,7 +60,7 @@ fn run(cli: Cli) -> Result<i32> {
     }
     // An error is said even under --quiet: cron must not fail in silence.
     if let Some(failure) = &outcome.failure {
-        eprintln!("error: {failure}");
+        eprintln!("error: {}", cut_for_message(failure, 2000));
     }
     // Every file is written and synced and stdout flushed: a million events' reports need not
     // be freed one by one (a second and a half) just before the process ends.

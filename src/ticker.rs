@@ -27,7 +27,10 @@ impl FromStr for Ticker {
             return Err(Error::usage("empty ticker"));
         }
         if symbol.len() > 32 {
-            return Err(Error::usage(format!("ticker '{symbol}' is too long")));
+            return Err(Error::usage(format!(
+                "ticker '{}' is too long (32 characters at most)",
+                crate::util::cut_for_message(symbol, 40)
+            )));
         }
         let allowed =
             |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '^' | '=' | '_' | '-');

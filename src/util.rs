@@ -166,7 +166,7 @@ pub fn parse_day(raw: &str) -> Result<NaiveDate, String> {
     // The digits first: chrono's format parser was a seventh of planning a million events.
     let date = iso_day(raw)
         .or_else(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
-        .ok_or_else(|| format!("'{raw}' is not a YYYY-MM-DD date"))?;
+        .ok_or_else(|| format!("'{}' is not a YYYY-MM-DD date", cut_for_message(raw, 40)))?;
     use chrono::Datelike;
     if !YEARS.contains(&date.year()) {
         return Err(format!(

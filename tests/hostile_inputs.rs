@@ -598,3 +598,154 @@ fn a_malformed_batch_row_costs_that_row_only() {
     assert_eq!(excluded[2].0, 6);
     assert!(excluded[2].1.contains("never closed"));
 }
+
+/// Messages that used to mislead, and exit codes that contradicted the docs: each names what
+/// is wrong, with the line where there is one, and exits 2 for a problem of the input.
+#[test]
+fn input_problems_exit_2_with_a_message_that_names_them() {
+    let f = fixture();
+    let e = f.event_date();
+    let prices = f.dir.path().join("prices");
+    std::fs::create_dir(prices.join("DIR.csv")).unwrap();
+    std::os::unix::fs::symlink(prices.join("gone.csv"), prices.join("LINK.csv")).unwrap();
+    let a = std::fs::read_to_string(prices.join("A.csv")).unwrap();
+    let lines: Vec<&str> = a.lines().collect();
+    // A date repeated on line 6 (its twin on line 3), and bytes that are not UTF-8 on line 5.
+    let mut repeated = lines[..5].join("\n") + "\n" + lines[2] + "\n" + &lines[5..].join("\n");
+    repeated.push('\n');
+    std::fs::write(prices.join("REP.csv"), repeated).unwrap();
+    let mut bytes = (lines[..4].join("\n") + "\n").into_bytes();
+    bytes.extend_from_slice(b"2024-01-08,1,1,1,1,4\xff5.2,100\n");
+    std::fs::write(prices.join("BIN.csv"), bytes).unwrap();
+    for (ticker, needle) in [
+        ("DIR", "DIR.csv: is a folder, not a price file"),
+        ("LINK", "LINK.csv: is a link to nothing"),
+        ("REP", "REP.csv: lines 3 and 6 both have the date"),
+        ("BIN", "BIN.csv: line 5: bytes that are not UTF-8 text"),
+    ] {
+        let out = f
+            .cmd(&["run", "-t", ticker, "--date", &e, "--no-charts", "-q"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{ticker}: {}", stderr(&out));
+        one_line_error(&out, needle);
+    }
+    // Dated windows that conflict are a usage error, as the same windows in days are.
+    let estimation = format!("{}..{}", f.dates[100], f.dates[EVENT]);
+    for args in [
+        vec![
+            "run",
+            "-t",
+            "A",
+            "--date",
+            &e,
+            "--estimation",
+            "-250:0",
+            "--no-charts",
+            "-q",
+        ],
+        vec![
+            "run",
+            "-t",
+            "A",
+            "--date",
+            &e,
+            "--estimation",
+            &estimation,
+            "--no-charts",
+            "-q",
+        ],
+    ] {
+        let out = f.cmd(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("must end before the event window"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // --out naming a file.
+    let file = f.dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(["run", "-t", "A", "--date", &e, "--no-charts", "-q"])
+        .arg(format!("--source=csv:{}", prices.display()))
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    one_line_error(&out, "a-file is a file, not a folder");
+    // News after the close of the data's last day.
+    let last = f.dates.last().unwrap().to_string();
+    let out = f
+        .cmd(&[
+            "run",
+            "-t",
+            "A",
+            "--date",
+            &last,
+            "--after-close",
+            "--no-charts",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains(&format!(
+            "the news came after the close of {last}, the data's last day"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A huge cell reaches messages and outputs cut to a readable length.
+#[test]
+fn a_huge_cell_is_cut_in_messages_and_outputs() {
+    let f = fixture();
+    let e = f.event_date();
+    let huge = "X".repeat(1_000_000);
+    let events = f.events_file(&format!("ticker,date\n{huge},{e}\nA,{huge}\nA,{e}\n"));
+    let out = f
+        .cmd(&[
+            "batch",
+            "--events",
+            &events,
+            "--no-charts",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        out.stdout.len() < 200_000,
+        "{} bytes of JSON",
+        out.stdout.len()
+    );
+    let err = stderr(&out);
+    assert!(
+        err.lines().all(|l| l.len() < 2_500),
+        "a line of stderr is too long"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let excluded = v["excluded"].as_array().unwrap();
+    assert_eq!(excluded.len(), 2);
+    for x in excluded {
+        assert!(x["reason"].as_str().unwrap().len() < 500, "{x}");
+        assert!(x["ticker"].as_str().unwrap().len() < 100);
+    }
+    assert!(excluded[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("(1000000 characters)"));
+    let out = f
+        .cmd(&["run", "-t", &huge[..5000], "--date", &e])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).len() < 300, "{}", stderr(&out).len());
+}

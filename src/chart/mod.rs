@@ -340,7 +340,9 @@ pub(crate) fn render_png(
         |tmp| {
             let root = BitMapBackend::new(tmp, (size.width, size.height)).into_drawing_area();
             draw(&root, &Typography::for_height(size.height))?;
-            root.present().map_err(chart_err)
+            // Writing the PNG can fail like any write (a full disk): name the file.
+            root.present()
+                .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
         },
         |e| Error::io(path, e),
     )

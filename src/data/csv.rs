@@ -30,13 +30,20 @@ impl CsvDirSource {
 impl PriceSource for CsvDirSource {
     fn load(&self, ticker: &Ticker) -> Result<PriceFrame> {
         let path = self.path_for(ticker);
-        if !path.is_file() {
-            return Err(Error::data(format!(
+        // Say what is there: nothing, a folder, a link to nothing (symlink_metadata sees the
+        // link itself).
+        match std::fs::symlink_metadata(&path) {
+            Err(_) => Err(Error::data(format!(
                 "no price data for {ticker}: {} does not exist",
                 path.display()
-            )));
+            ))),
+            Ok(m) if m.is_dir() => Err(Error::input(&path, "is a folder, not a price file")),
+            Ok(_) if !path.exists() => Err(Error::input(
+                &path,
+                "is a link to nothing (its target does not exist)",
+            )),
+            Ok(_) => read_price_csv(&path),
         }
-        read_price_csv(&path)
     }
 
     fn describe(&self) -> String {
@@ -53,7 +60,19 @@ impl PriceSource for CsvDirSource {
 /// only spares polars' per-file set-up and its text columns, most of the time a batch of many
 /// firms spends loading.
 pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // A file that cannot be read is the input's problem (exit 2), not a failed write.
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::input(path, format!("cannot read the price file: {e}")))?;
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let at = e.valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        return Err(Error::input(
+            path,
+            format!(
+                "line {line}: bytes that are not UTF-8 text (a binary file, or another encoding?)"
+            ),
+        ));
+    }
     match PlainCsv::split(&bytes) {
         Some(table) => frame_from_cells(path, &table.names, |name| table.column(name)),
         None => read_with_polars(path),
@@ -175,6 +194,30 @@ impl<'a> PlainCsv<'a> {
 
 /// The price frame from a CSV's column names and text cells (`column` gives a column's cells,
 /// top to bottom): checks the columns, then parses every cell, naming the first bad one.
+/// A date on two rows would make the calendar ambiguous: an input error naming both lines.
+fn refuse_repeated_dates(path: &Path, dates: &[NaiveDate]) -> Result<()> {
+    // Most files are in date order, where a repeat sits next to its twin: no map needed.
+    if dates.windows(2).all(|w| w[0] < w[1]) {
+        return Ok(());
+    }
+    let mut first_row: std::collections::HashMap<NaiveDate, usize> =
+        std::collections::HashMap::with_capacity(dates.len());
+    for (i, date) in dates.iter().enumerate() {
+        if let Some(&j) = first_row.get(date) {
+            return Err(Error::input(
+                path,
+                format!(
+                    "lines {} and {} both have the date {date}",
+                    line(j),
+                    line(i)
+                ),
+            ));
+        }
+        first_row.insert(*date, i);
+    }
+    Ok(())
+}
+
 fn frame_from_cells<'c>(
     path: &Path,
     names: &[String],
@@ -201,6 +244,7 @@ fn frame_from_cells<'c>(
         .enumerate()
         .map(|(i, v)| parse_date(v, i).map_err(|m| Error::input(path, m)))
         .collect::<Result<Vec<NaiveDate>>>()?;
+    refuse_repeated_dates(path, &dates)?;
     let number_column = |name: &str| -> Result<Vec<Option<f64>>> {
         column(name)?
             .into_iter()

@@ -177,13 +177,15 @@ fn read_row(
             characteristics: characteristics.iter().map(|c| c[i]).collect(),
         })
     })();
+    // A cell of any size reaches the reason and the outputs cut to a readable length.
+    let cut = crate::util::cut_for_message;
     parsed.map_err(|reason| Exclusion {
         id: None,
-        ticker: ticker_text,
+        ticker: cut(&ticker_text, 40),
         event_date: when.as_ref().ok().map(EventWhen::date),
-        label,
+        label: label.map(|l| cut(&l, 200)),
         row: Some(row),
-        reason: format!("row {row}: {reason}"),
+        reason: cut(&format!("row {row}: {reason}"), 400),
         exit_code: exit::USAGE,
     })
 }

@@ -20,6 +20,32 @@ pub struct FactorTable {
     df: DataFrame,
 }
 
+/// Fewest rows over which the units of a file can be told.
+const ROWS_TO_TELL_UNITS: usize = 20;
+
+/// A market factor whose largest daily move over twenty days or more is below 0.2 (read as
+/// percent, 0.002 once divided): the file is in decimals, where Kenneth French writes percent,
+/// and every loading would come out a hundred times too large. No market stays within 0.2% a
+/// day for a month; a decimal file's moves are a hundred times smaller than its percent.
+fn refuse_decimals(path: &Path, names: &[String], columns: &[Vec<Option<f64>>]) -> Result<()> {
+    let Some(market) = names.iter().position(|n| n == "Mkt-RF") else {
+        return Ok(());
+    };
+    let values: Vec<f64> = columns[market].iter().flatten().copied().collect();
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if values.len() >= ROWS_TO_TELL_UNITS && largest * 100.0 < 0.2 {
+        return Err(Error::input(
+            path,
+            format!(
+                "Mkt-RF moves by {:.4} at most in {} days: these look like decimals, where Kenneth French's files are in percent (1.25 for 1.25%); use the file as published, or multiply by 100",
+                largest * 100.0,
+                values.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads one file into a frame: `date` and one Float64 column per factor, in decimals.
 fn read_french(path: &Path) -> Result<DataFrame> {
     let text = std::fs::read_to_string(path)
@@ -91,7 +117,14 @@ fn read_french(path: &Path) -> Result<DataFrame> {
         dates.push(day);
         for (column, raw) in columns.iter_mut().zip(&cells[1..]) {
             let value: f64 = raw.parse().map_err(|_| {
-                Error::input(path, format!("line {}: '{raw}' is not a number", index + 1))
+                Error::input(
+                    path,
+                    format!(
+                        "line {}: '{}' is not a number",
+                        index + 1,
+                        crate::util::cut_for_message(raw, 40)
+                    ),
+                )
             })?;
             // Percent as published; -99.99 is French's code for a missing value.
             column.push((value > -99.99).then_some(value / 100.0));
@@ -103,6 +136,7 @@ fn read_french(path: &Path) -> Result<DataFrame> {
             "no daily rows (YYYYMMDD, values...) after the header",
         ));
     }
+    refuse_decimals(path, &names, &columns)?;
     let mut cols: Vec<Column> = vec![Series::new("date".into(), dates)
         .cast(&DataType::Date)
         .map_err(|e| polars_err("factor dates", e))?
@@ -300,5 +334,34 @@ Copyright 2025 Kenneth R. French\n";
         assert_eq!(e.exit_code(), 2);
         let m = e.to_string();
         assert!(m.contains("ff3.csv: line 7: 2025-01-24 repeats"), "{m}");
+    }
+
+    /// The same month in percent (as published) and in decimals: the first reads, the second
+    /// is refused with the hint; a short file cannot tell and reads.
+    #[test]
+    fn a_file_in_decimals_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = |scale: f64, n: usize| -> String {
+            (0..n)
+                .map(|i| {
+                    let m = ((i * 37 % 11) as f64 - 5.0) * 0.31 * scale;
+                    format!("202501{:02},{m:.4},0.10,-0.05,0.02\n", i + 1)
+                })
+                .collect()
+        };
+        let write = |name: &str, body: String| {
+            let path = dir.path().join(name);
+            std::fs::write(
+                &path,
+                format!("daily\n\n,Mkt-RF,SMB,HML,RF\n{body}\nCopyright\n"),
+            )
+            .unwrap();
+            path
+        };
+        assert!(FactorTable::read(&[write("pct.csv", rows(1.0, 25))]).is_ok());
+        let e = FactorTable::read(&[write("dec.csv", rows(0.01, 25))]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("these look like decimals"), "{e}");
+        assert!(FactorTable::read(&[write("short.csv", rows(0.01, 5))]).is_ok());
     }
 }

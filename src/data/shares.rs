@@ -31,6 +31,13 @@ impl ShareCount {
     }
 }
 
+impl Row {
+    /// Shares per listed security (ADS), as the lookup gives them.
+    fn per_listed_share(&self) -> f64 {
+        self.shares / self.adr_ratio
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Row {
     ticker: String,
@@ -39,6 +46,38 @@ struct Row {
     adr_ratio: f64,
     /// Weighted-average counts from secondary sources are a fallback only.
     fallback: bool,
+}
+
+/// Two rows of one kind (primary or fallback) that give one ticker different counts as of one
+/// date: an input error naming both lines, since either choice would be a silent guess. The
+/// same count twice is harmless.
+fn refuse_conflicts(path: &Path, rows: &[Row]) -> Result<()> {
+    let mut seen: std::collections::HashMap<(&str, NaiveDate, bool), usize> =
+        std::collections::HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let key = (row.ticker.as_str(), row.as_of, row.fallback);
+        match seen.get(&key) {
+            Some(&j) if rows[j].per_listed_share() != row.per_listed_share() => {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "lines {} and {} give {} two share counts as of {} ({} and {}): keep one",
+                        j + 2,
+                        i + 2,
+                        row.ticker,
+                        row.as_of,
+                        rows[j].shares,
+                        row.shares
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(key, i);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A table of share counts (`ticker,shares_outstanding,as_of[,adr_ratio][,kind]`).
@@ -100,7 +139,8 @@ impl SharesTable {
                 .filter(|v: &f64| v.is_finite() && *v > 0.0)
                 .ok_or_else(|| {
                     bad(format!(
-                        "shares_outstanding '{count_text}' is not a positive number"
+                        "shares_outstanding '{}' is not a positive number",
+                        crate::util::cut_for_message(&count_text, 40)
                     ))
                 })?;
             let date_text = as_of[i].clone().unwrap_or_default();
@@ -115,7 +155,10 @@ impl SharesTable {
                     .ok()
                     .filter(|v: &f64| v.is_finite() && *v > 0.0)
                     .ok_or_else(|| {
-                        bad(format!("adr_ratio '{adr_text}' is not a positive number"))
+                        bad(format!(
+                            "adr_ratio '{}' is not a positive number",
+                            crate::util::cut_for_message(&adr_text, 40)
+                        ))
                     })?
             };
             let fallback = kind
@@ -130,6 +173,7 @@ impl SharesTable {
                 fallback,
             });
         }
+        refuse_conflicts(path, &rows)?;
         Ok(SharesTable {
             rows,
             origin: path.display().to_string(),
@@ -223,5 +267,29 @@ mod tests {
         .unwrap();
         let e = SharesTable::read_csv(&p).unwrap_err().to_string();
         assert!(e.contains("line 2: shares_outstanding 'lots'"), "{e}");
+    }
+
+    /// Two counts for one ticker and date are an error naming both lines; the same count twice,
+    /// or a primary and a fallback row, are not.
+    #[test]
+    fn conflicting_counts_for_one_date_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.csv");
+        std::fs::write(
+            &p,
+            "ticker,shares_outstanding,as_of\nNVDA,24.49e9,2024-11-15\nAVGO,4.7e9,2024-11-29\nNVDA,24.5e9,2024-11-15\n",
+        )
+        .unwrap();
+        let e = SharesTable::read_csv(&p).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .contains("lines 2 and 4 give NVDA two share counts as of 2024-11-15"),
+            "{e}"
+        );
+        table(
+            "ticker,shares_outstanding,as_of\nNVDA,24.49e9,2024-11-15\nNVDA,24.49e9,2024-11-15\n",
+        );
+        table("ticker,shares_outstanding,as_of,kind\nNVDA,24.49e9,2024-11-15,cover\nNVDA,24.6e9,2024-11-15,weighted\n");
     }
 }

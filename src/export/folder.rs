@@ -36,6 +36,12 @@ pub fn write_run(
 ) -> Result<Vec<Warning>> {
     check_layout(settings, summary)?;
     let out = &settings.out_dir;
+    if out.exists() && !out.is_dir() {
+        return Err(Error::usage(format!(
+            "--out {} is a file, not a folder",
+            out.display()
+        )));
+    }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     // What a killed earlier run left here: temp files and staging folders (once per run).
     remove_stale_temps(out);

@@ -55,6 +55,9 @@ pub enum ResolveError {
     OutsideData { first: NaiveDate, last: NaiveDate },
     /// Not a trading day and `--non-trading skip` was asked for.
     NotTradingDay,
+    /// The news came after the close of the data's last day: day 0, the next trading day, is
+    /// not in the data yet.
+    AfterTheLastDay { date: NaiveDate },
 }
 
 impl fmt::Display for ResolveError {
@@ -66,6 +69,10 @@ impl fmt::Display for ResolveError {
             ResolveError::NotTradingDay => {
                 write!(f, "event date is not a trading day (--non-trading skip)")
             }
+            ResolveError::AfterTheLastDay { date } => write!(
+                f,
+                "the news came after the close of {date}, the data's last day: day 0 is the next trading day, which the data does not have yet"
+            ),
         }
     }
 }
@@ -151,7 +158,7 @@ impl TradingCalendar {
             Err(i) => (i, Day0Rule::NextTradingDay),
         };
         if day0 >= self.dates.len() {
-            return Err(outside);
+            return Err(ResolveError::AfterTheLastDay { date });
         }
         Ok((day0, date, rule))
     }
@@ -183,7 +190,7 @@ impl TradingCalendar {
                 if i + 1 < self.dates.len() {
                     Ok(i + 1)
                 } else {
-                    Err(outside)
+                    Err(ResolveError::AfterTheLastDay { date })
                 }
             }
             Ok(i) => Ok(i),

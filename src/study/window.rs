@@ -67,7 +67,8 @@ impl FromStr for RelWindow {
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let bad = || {
             Error::usage(format!(
-                "window '{raw}' is not START:END in trading days, e.g. -5:5"
+                "window '{}' is not START:END in trading days, e.g. -5:5",
+                crate::util::cut_for_message(raw, 40)
             ))
         };
         let (start, end) = raw.trim().split_once(':').ok_or_else(bad)?;
