@@ -224,3 +224,79 @@ fn the_docs_narrate_no_work_periods() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// Where a test named `path::name` is: `tests/<file>.rs` for an integration test, else the
+/// module `path` under `src/` (its last `tests` segment is the module's test block).
+fn test_exists(reference: &str) -> bool {
+    let Some((module, name)) = reference.rsplit_once("::") else {
+        return false;
+    };
+    let mut segments: Vec<&str> = module.split("::").collect();
+    let candidates: Vec<PathBuf> = if segments.len() == 1 {
+        vec![root().join("tests").join(format!("{}.rs", segments[0]))]
+    } else {
+        if segments.last() == Some(&"tests") {
+            segments.pop();
+        }
+        let base = root().join("src").join(segments.join("/"));
+        vec![base.with_extension("rs"), base.join("mod.rs")]
+    };
+    candidates.iter().any(|path| {
+        std::fs::read_to_string(path).is_ok_and(|text| text.contains(&format!("fn {name}(")))
+    })
+}
+
+/// Every row of the failure-mode table names the tests that exercise it, and they exist.
+#[test]
+fn every_failure_mode_names_the_tests_that_exercise_it() {
+    let text = std::fs::read_to_string(root().join("docs/reference/exit-codes.md")).unwrap();
+    let table = &text[text.find("| fault |").expect("the failure-mode table")..];
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(rows.len() >= 20, "{} rows", rows.len());
+    let mut missing = Vec::new();
+    for row in rows {
+        let tested_by = row.trim_end_matches('|').rsplit('|').next().unwrap_or("");
+        let names: Vec<&str> = tested_by
+            .split(',')
+            .map(|n| n.trim().trim_matches('`'))
+            .filter(|n| !n.is_empty())
+            .collect();
+        if names.is_empty() {
+            missing.push(format!("no test named: {row}"));
+        }
+        for name in names {
+            if !test_exists(name) {
+                missing.push(format!("no such test: {name}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Every exit code of the table is one the tests see the binary return.
+#[test]
+fn every_exit_code_in_the_table_is_exercised() {
+    let text = std::fs::read_to_string(root().join("docs/reference/exit-codes.md")).unwrap();
+    let mut sources = String::new();
+    for entry in std::fs::read_dir(root().join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            sources.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    for code in 1..=3 {
+        assert!(
+            text.contains(&format!("| {code} |")),
+            "code {code} not in the table"
+        );
+        let asserted = [format!("Some({code}))"), format!(".code({code})")];
+        assert!(
+            asserted.iter().any(|a| sources.contains(a.as_str())),
+            "no test asserts exit code {code}"
+        );
+    }
+}

@@ -749,3 +749,121 @@ fn a_huge_cell_is_cut_in_messages_and_outputs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).len() < 300, "{}", stderr(&out).len());
 }
+
+/// Statistics whose denominator is rounding noise are null, never huge: a firm that is its own
+/// benchmark (or moves with a benchmark that barely moves) is excluded with the reason;
+/// identical events give no cross-sectional t, BMP or Kolari-Pynnönen t, and r stays <= 1.
+#[test]
+fn degenerate_statistics_are_null_or_excluded_never_confident() {
+    let f = fixture();
+    let e = f.event_date();
+    let prices = f.dir.path().join("prices");
+    std::fs::copy(prices.join("^GSPC.csv"), prices.join("TWIN.csv")).unwrap();
+    // A benchmark that moves by 1e-13 a day: below any price's precision.
+    let flat: Vec<f64> = (0..f.dates.len())
+        .map(|i| 100.0 * (1.0 + 1e-13 * ((i * 7 % 5) as f64)))
+        .collect();
+    write_price_csv(&prices, "^FLAT", &f.dates, &flat);
+    for (args, needle) in [
+        (
+            vec!["run", "-t", "TWIN", "--date", &e],
+            "fits the firm's returns exactly",
+        ),
+        (
+            vec!["run", "-t", "A", "--date", &e, "--benchmark", "^FLAT"],
+            "constant",
+        ),
+        (
+            vec![
+                "run",
+                "-t",
+                "TWIN",
+                "--date",
+                &e,
+                "--model",
+                "market-adjusted",
+            ],
+            "fits the firm's returns exactly",
+        ),
+    ] {
+        let out = f
+            .cmd(&[&args[..], &["--no-charts", "--format", "json"]].concat())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let reason = v["excluded"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains(needle), "{args:?}: {reason}");
+    }
+    // Three identical events.
+    let events = f.events_file(&format!("ticker,date\nA,{e}\nA,{e}\nA,{e}\n"));
+    let out = f
+        .cmd(&[
+            "batch",
+            "--events",
+            &events,
+            "--no-charts",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &v["aggregate"];
+    assert!(a["residual_correlation"].as_f64().unwrap() <= 1.0);
+    for section in [&a["days"], &a["car"]] {
+        for row in section.as_array().unwrap() {
+            for test in ["csect_t", "bmp_t", "kp_bmp_t"] {
+                assert!(row[test]["stat"].is_null(), "{test}: {row}");
+            }
+            // What does not divide by the spread still stands.
+            assert!(row["patell_z"]["stat"].is_number());
+        }
+    }
+}
+
+/// Values too large to draw (a share count of 1e300 makes market values of 1e302) skip the
+/// charts that show them, with a warning; the other charts are drawn.
+#[test]
+fn values_too_large_to_draw_skip_their_chart() {
+    let f = fixture();
+    let e = f.event_date();
+    let out = f
+        .cmd(&["run", "-t", "A", "-d", &e, "--shares", "1e300"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("chart market_value.png skipped: its values reach")
+            && err.contains("too large to draw"),
+        "{err}"
+    );
+    let dir = f.out().join(format!("A_{e}"));
+    assert!(!dir.join("market_value.png").exists());
+    assert!(dir.join("car.png").is_file(), "the other charts are drawn");
+}
+
+/// An output folder that cannot be made is a write failure: exit 1, one line naming it.
+#[test]
+fn an_output_folder_that_cannot_be_written_exits_1() {
+    let f = fixture();
+    let e = f.event_date();
+    let file = f.dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = Command::cargo_bin("eventstudy")
+        .unwrap()
+        .args(["run", "-t", "A", "--date", &e, "--no-charts", "-q"])
+        .arg(format!(
+            "--source=csv:{}",
+            f.dir.path().join("prices").display()
+        ))
+        .arg("--out")
+        .arg(file.join("reports"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    one_line_error(&out, "plain-file/reports");
+}

@@ -61,9 +61,10 @@ pub fn cross_sectional_t(values: &[f64]) -> TestStat {
     cross_sectional_t_of(mean_sd(values))
 }
 
-/// [`cross_sectional_t`] from the values' [`mean_sd`].
+/// [`cross_sectional_t`] from the values' [`mean_sd`]; null when the spread is rounding beside
+/// the mean ([`crate::study::stats::ROUNDING`]: identical events), not a t of 1e16.
 pub fn cross_sectional_t_of((mean, sd, n): (f64, f64, usize)) -> TestStat {
-    if n < 2 || !is_positive(sd) {
+    if n < 2 || !is_positive(sd) || sd <= crate::study::stats::ROUNDING * mean.abs() {
         return TestStat::MISSING;
     }
     TestStat::student(mean / (sd / (n as f64).sqrt()), (n - 1) as f64)
@@ -89,12 +90,21 @@ pub fn patell_z(standardized: &[f64], dofs: &[f64]) -> TestStat {
 /// Kolari & Pynnönen (2010): BMP scaled by sqrt((1 - r) / (1 + (N - 1) r)), r the mean
 /// pairwise correlation of the events' estimation residuals.
 pub fn kolari_pynnonen(bmp: TestStat, n: usize, mean_correlation: f64) -> TestStat {
-    let r = mean_correlation;
+    let r = clamp_correlation(mean_correlation, n);
     let denominator = 1.0 + (n as f64 - 1.0) * r;
     if !bmp.stat.is_finite() || !r.is_finite() || denominator <= 0.0 || n < 2 {
         return TestStat::MISSING;
     }
     TestStat::student(bmp.stat * ((1.0 - r) / denominator).sqrt(), (n - 1) as f64)
+}
+
+/// A mean pairwise correlation of `n` series lies in [-1/(n-1), 1]; rounding can carry an
+/// exact 1 (identical events) a few ulps past it, which is brought back.
+pub fn clamp_correlation(r: f64, n: usize) -> f64 {
+    if !r.is_finite() || n < 2 {
+        return r;
+    }
+    r.clamp(-1.0 / (n as f64 - 1.0), 1.0)
 }
 
 /// Sign test: Z = (N+ - N/2) / sqrt(N/4), zeros left out.

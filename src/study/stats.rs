@@ -1,5 +1,11 @@
 //! Distribution tails for the significance tests (two-sided p-values).
 
+/// The relative size below which a spread (a residual standard deviation, a cross-sectional
+/// one) is rounding, not data: 1e-9 of the values' own magnitude is seven orders above what
+/// double-precision arithmetic leaves (1e-16) and far below any market's dispersion. A
+/// statistic divided by such a spread is null, never a confident number.
+pub const ROUNDING: f64 = 1e-9;
+
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use statrs::function::gamma::ln_gamma;
 

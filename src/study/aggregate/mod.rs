@@ -6,9 +6,9 @@
 
 use crate::study::engine::{CarResult, DayResult, EventResult};
 use crate::study::significance::{
-    cross_sectional_t, cross_sectional_t_of, crude_dependence_t, for_each_doubled_rank,
-    generalized_sign_z_of, kolari_pynnonen, mean_sd, patell_z, wilcoxon, RankScratch, RankTest,
-    SignCounts, TestStat,
+    clamp_correlation, cross_sectional_t, cross_sectional_t_of, crude_dependence_t,
+    for_each_doubled_rank, generalized_sign_z_of, kolari_pynnonen, mean_sd, patell_z, wilcoxon,
+    RankScratch, RankTest, SignCounts, TestStat,
 };
 use crate::study::stats::chi_square_p;
 use crate::study::window::RelWindow;

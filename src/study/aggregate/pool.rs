@@ -354,6 +354,8 @@ impl Pool {
     }
 
     /// Kolari-Pynnönen's r: sum_t (S_t^2 - Q_t) / (N (N - 1) Lbar), exact and in one pass.
+    /// By Cauchy-Schwarz it lies in [-1/(N-1), 1]; rounding that carries it past (identical
+    /// events) is brought back.
     pub fn residual_correlation(&self) -> f64 {
         let n = self.events as f64;
         if self.events < 2 || self.estimation_days == 0 {
@@ -361,7 +363,7 @@ impl Pool {
         }
         let l_bar = self.estimation_days as f64 / n;
         let cross: f64 = self.calendar.iter().map(|(_, (s, q))| s * s - q).sum();
-        cross / (n * (n - 1.0) * l_bar)
+        clamp_correlation(cross / (n * (n - 1.0) * l_bar), self.events)
     }
 
     pub(super) fn finish(&self) -> Pooled {

@@ -195,6 +195,36 @@ pub enum FitError {
     ConstantBenchmark,
     /// The regressors are collinear (or one is constant) over the estimation window.
     Singular,
+    /// The model fits the firm's returns exactly, to rounding (sigma is zero beside the
+    /// returns' own size): every t would be a division by rounding noise. A firm used as its
+    /// own benchmark, or a price series copied from another.
+    ExactFit,
+}
+
+use crate::study::stats::ROUNDING;
+
+/// Below this sigma (0.0001% a day) a fit is checked for [`FitError::ExactFit`]: no stock's
+/// residuals are that quiet, so the check costs nothing on real data.
+const QUIET_SIGMA: f64 = 1e-6;
+
+/// `model` with its sigma from `ssr`, or [`FitError::ExactFit`] when the residuals are rounding
+/// beside the returns `y` they came from.
+fn with_sigma(mut model: FittedModel, ssr: f64, y: &[f64]) -> Result<FittedModel, FitError> {
+    model.sigma = (ssr / model.dof()).sqrt();
+    check_not_exact(&model, ssr, y)?;
+    Ok(model)
+}
+
+/// [`FitError::ExactFit`] when `ssr` is rounding beside the sum of squares of `y`.
+fn check_not_exact(model: &FittedModel, ssr: f64, y: &[f64]) -> Result<(), FitError> {
+    if model.sigma >= QUIET_SIGMA {
+        return Ok(());
+    }
+    let yy: f64 = y.iter().filter(|v| v.is_finite()).map(|v| v * v).sum();
+    if ssr <= ROUNDING * ROUNDING * yy {
+        return Err(FitError::ExactFit);
+    }
+    Ok(())
 }
 
 impl fmt::Display for FitError {
@@ -210,6 +240,9 @@ impl fmt::Display for FitError {
             FitError::Singular => {
                 f.write_str("the factors are collinear or constant over the estimation window")
             }
+            FitError::ExactFit => f.write_str(
+                "the model fits the firm's returns exactly over the estimation window (sigma is zero to rounding): is the firm its own benchmark, or its prices a copy of another's?",
+            ),
         }
     }
 }
@@ -389,7 +422,7 @@ impl FittedModel {
         }
 
         let (alpha, betas, s_inv) = if kind.is_estimated() {
-            let s_inv = invert_spd(&s, &x_level, m).ok_or(if kind == ModelKind::Market {
+            let s_inv = invert_spd(&s, &x_level, m, n).ok_or(if kind == ModelKind::Market {
                 FitError::ConstantBenchmark
             } else {
                 FitError::Singular
@@ -406,7 +439,7 @@ impl FittedModel {
             (0.0, betas, [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS])
         };
 
-        let mut model = FittedModel {
+        let model = FittedModel {
             kind,
             alpha,
             betas,
@@ -443,8 +476,7 @@ impl FittedModel {
                 }
             }));
         }
-        model.sigma = (ssr / model.dof()).sqrt();
-        Ok(model)
+        with_sigma(model, ssr, y)
     }
 
     /// The slope on the first regressor (the market's beta), or 0 for the mean-adjusted model.
@@ -506,22 +538,30 @@ impl FittedModel {
     }
 }
 
+/// The smallest daily move of a regressor that is a move: returns come from prices quoted to
+/// about nine significant digits, so a benchmark (or factor) whose returns vary by less than
+/// 1e-9 a day over the window does not move at all, whatever its own scale.
+const PRICE_PRECISION: f64 = 1e-9;
+
 /// Inverts the leading m x m block of a symmetric positive-definite matrix by Cholesky
 /// factorisation; `None` when it is singular. A pivot is zero when it is negligible beside the
-/// largest diagonal element (collinear regressors) or beside its regressor's raw sum of squares
-/// `level` (a regressor that barely moves: S_xx would otherwise only be compared with itself).
+/// largest diagonal element (collinear regressors), beside its regressor's raw sum of squares
+/// `level` (a regressor that barely moves: S_xx would otherwise only be compared with itself),
+/// or below what `n` days of moves under [`PRICE_PRECISION`] add up to.
 fn invert_spd(
     s: &[Regressors; MAX_REGRESSORS],
     level: &Regressors,
     m: usize,
+    n: usize,
 ) -> Option<[Regressors; MAX_REGRESSORS]> {
     let mut l = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
     let scale = (0..m).map(|i| s[i][i].abs()).fold(0.0, f64::max);
+    let precision = n as f64 * PRICE_PRECISION * PRICE_PRECISION;
     for i in 0..m {
         for j in 0..=i {
             let sum: f64 = s[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
             if i == j {
-                let floor = (scale * 1e-12).max(level[i] * 1e-12);
+                let floor = (scale * 1e-12).max(level[i] * 1e-12).max(precision);
                 if !sum.is_finite() || sum <= floor {
                     return None;
                 }
@@ -627,7 +667,7 @@ mod tests {
             }
             let mut s = [[0.0; MAX_REGRESSORS]; MAX_REGRESSORS];
             s[0][0] = sxx;
-            let s_inv = invert_spd(&s, &x1(level), 1).unwrap()[0][0];
+            let s_inv = invert_spd(&s, &x1(level), 1, valid.len()).unwrap()[0][0];
             let beta = s_inv * sxy;
             let alpha = y_mean - beta * x_mean;
             let expected: Vec<f64> = y
@@ -745,18 +785,14 @@ mod tests {
         let a = [0.0, 1.0, 0.0, 1.0, 2.0, 0.5];
         let b = [0.0, 0.0, 1.0, 1.0, 0.5, 2.0];
         let c = [1.0, 0.0, 0.0, 2.0, 1.0, 0.0];
-        let y3: Vec<f64> = (0..6)
+        let exact: Vec<f64> = (0..6)
             .map(|i| 1.0 + 2.0 * a[i] - 3.0 * b[i] + 0.5 * c[i])
             .collect();
-        let m = FittedModel::fit(ModelKind::Ff3, &y3, &[&a, &b, &c], 5).unwrap();
-        assert!((m.alpha - 1.0).abs() < 1e-10);
-        assert!(
-            (m.betas[0] - 2.0).abs() < 1e-10
-                && (m.betas[1] + 3.0).abs() < 1e-10
-                && (m.betas[2] - 0.5).abs() < 1e-10
+        // An exact fit has no sigma to divide by: refused, not a t of 1e15.
+        assert_eq!(
+            FittedModel::fit(ModelKind::Ff3, &exact, &[&a, &b, &c], 5).unwrap_err(),
+            FitError::ExactFit
         );
-        assert!(m.sigma < 1e-7);
-
         let z_rows: Vec<[f64; 4]> = (0..6).map(|i| [1.0, a[i], b[i], c[i]]).collect();
         let mut ztz = [[0.0; 4]; 4];
         for r in &z_rows {
@@ -766,6 +802,19 @@ mod tests {
                 }
             }
         }
+        // Noise orthogonal to the regressors leaves the coefficients as they are and gives a
+        // sigma: e = v - Z (Z'Z)^-1 Z'v.
+        let e = orthogonal_noise(&z_rows, ztz);
+        let y3: Vec<f64> = (0..6).map(|i| exact[i] + 0.01 * e[i]).collect();
+        let m = FittedModel::fit(ModelKind::Ff3, &y3, &[&a, &b, &c], 5).unwrap();
+        assert!((m.alpha - 1.0).abs() < 1e-10);
+        assert!(
+            (m.betas[0] - 2.0).abs() < 1e-10
+                && (m.betas[1] + 3.0).abs() < 1e-10
+                && (m.betas[2] - 0.5).abs() < 1e-10
+        );
+        let ssr: f64 = e.iter().map(|v| 1e-4 * v * v).sum();
+        assert!((m.sigma - (ssr / 2.0).sqrt()).abs() < 1e-12, "{}", m.sigma);
         let z = [1.0, 0.7, -0.2, 1.5];
         let w = solve4(ztz, z);
         let expected = 1.0 + (0..4).map(|i| z[i] * w[i]).sum::<f64>();
@@ -778,7 +827,26 @@ mod tests {
         );
     }
 
-    fn solve4(mut a: [[f64; 4]; 4], mut b: [f64; 4]) -> [f64; 4] {
+    /// A vector orthogonal to every column of the rows `z` (whose cross-products are `ztz`):
+    /// an alternating sign vector less its projection on them.
+    pub(super) fn orthogonal_noise(z: &[[f64; 4]], ztz: [[f64; 4]; 4]) -> Vec<f64> {
+        let v: Vec<f64> = (0..z.len())
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 } * (1.0 + i as f64 / 7.0))
+            .collect();
+        let mut zv = [0.0; 4];
+        for (row, vi) in z.iter().zip(&v) {
+            for p in 0..4 {
+                zv[p] += row[p] * vi;
+            }
+        }
+        let w = solve4(ztz, zv);
+        z.iter()
+            .zip(&v)
+            .map(|(row, vi)| vi - (0..4).map(|p| row[p] * w[p]).sum::<f64>())
+            .collect()
+    }
+
+    pub(super) fn solve4(mut a: [[f64; 4]; 4], mut b: [f64; 4]) -> [f64; 4] {
         for col in 0..4 {
             let pivot = (col..4)
                 .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))

@@ -33,7 +33,7 @@ impl FittedModel {
         };
         let beta = (b_before + b_same + b_after) / (1.0 + 2.0 * rho);
         let alpha = days.y_mean - beta * days.x_mean;
-        Ok(days.finish(kind, alpha, beta, None, y, market, residuals))
+        days.finish(kind, alpha, beta, None, y, market, residuals)
     }
 
     /// Dimson (1979), METHODS "Thin trading": the OLS of `y` on the market's returns of `lags`
@@ -76,7 +76,7 @@ impl FittedModel {
             .collect();
         let days = MarketDays::new(kind, y, &on_regression_days, min_returns)?;
         let beta = regression.betas[..width].iter().sum();
-        Ok(days.finish(
+        days.finish(
             kind,
             regression.alpha,
             beta,
@@ -84,7 +84,7 @@ impl FittedModel {
             y,
             market,
             residuals,
-        ))
+        )
     }
 }
 
@@ -124,7 +124,7 @@ impl MarketDays {
         s[0][0] = sxx;
         let mut levels = [0.0; MAX_REGRESSORS];
         levels[0] = level;
-        let s_inv = invert_spd(&s, &levels, 1).ok_or(FitError::ConstantBenchmark)?[0][0];
+        let s_inv = invert_spd(&s, &levels, 1, n).ok_or(FitError::ConstantBenchmark)?[0][0];
         Ok(MarketDays {
             n,
             y_mean,
@@ -145,7 +145,7 @@ impl MarketDays {
         y: &[f64],
         market: &[f64],
         residuals: &mut Vec<f64>,
-    ) -> FittedModel {
+    ) -> Result<FittedModel, FitError> {
         let mut betas = [0.0; MAX_REGRESSORS];
         betas[0] = beta;
         let mut x_mean = [0.0; MAX_REGRESSORS];
@@ -172,8 +172,14 @@ impl MarketDays {
                 residuals.push(f64::NAN);
             }
         }
-        model.sigma = sigma.unwrap_or_else(|| (ssr / model.dof()).sqrt());
-        model
+        match sigma {
+            Some(sigma) => {
+                model.sigma = sigma;
+                check_not_exact(&model, ssr, y)?;
+                Ok(model)
+            }
+            None => with_sigma(model, ssr, y),
+        }
     }
 }
 
@@ -239,10 +245,34 @@ mod tests {
             .collect();
         let columns: Vec<&[f64]> = shifted.iter().map(Vec::as_slice).collect();
         let mut residuals = Vec::new();
+        // Exactly so, there is no sigma: the fit is refused rather than divided by rounding.
+        assert_eq!(
+            FittedModel::fit_dimson(1, &y, &columns, 10, &mut residuals).unwrap_err(),
+            FitError::ExactFit
+        );
+        // With noise orthogonal to the regressors the slopes stay, and sigma is the noise's.
+        let rows: Vec<[f64; 4]> = (0..y.len())
+            .map(|t| [1.0, shifted[0][t], shifted[1][t], shifted[2][t]])
+            .collect();
+        let mut ztz = [[0.0; 4]; 4];
+        for r in &rows {
+            for p in 0..4 {
+                for q in 0..4 {
+                    ztz[p][q] += r[p] * r[q];
+                }
+            }
+        }
+        let e = super::super::tests::orthogonal_noise(&rows, ztz);
+        let y: Vec<f64> = y.iter().zip(&e).map(|(v, e)| v + 1e-3 * e).collect();
         let fit = FittedModel::fit_dimson(1, &y, &columns, 10, &mut residuals).unwrap();
         assert!((fit.beta() - 1.4).abs() < 1e-9, "{}", fit.beta());
         assert!((fit.alpha - 0.001).abs() < 1e-9);
-        assert!(fit.sigma < 1e-9);
+        let ssr: f64 = e.iter().map(|v| 1e-6 * v * v).sum();
+        assert!(
+            (fit.sigma - (ssr / 26.0).sqrt()).abs() < 1e-12,
+            "{}",
+            fit.sigma
+        );
         assert_eq!(fit.dof(), 30.0 - 4.0);
         // The ARs use the same day's market only: y - alpha - 1.4 m_t.
         let t = 3;
