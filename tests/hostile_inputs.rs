@@ -36,6 +36,24 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    /// `batch --events EVENTS --no-charts -q --format json`, which must succeed: its JSON.
+    fn batch_json(&self, events: &str) -> Value {
+        let out = self
+            .cmd(&[
+                "batch",
+                "--events",
+                events,
+                "--no-charts",
+                "-q",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("eventstudy").unwrap();
         c.args(args)
@@ -258,20 +276,7 @@ fn a_corrupt_price_is_an_input_error_naming_the_symbol_date_and_values() {
         .collect();
     std::fs::write(prices.join("N.csv"), negative).unwrap();
     let events = f.events_file(&format!("ticker,date\nN,{e}\nA,{e}\n"));
-    let out = f
-        .cmd(&[
-            "batch",
-            "--events",
-            &events,
-            "--no-charts",
-            "-q",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = f.batch_json(&events);
     assert_eq!(v["events"].as_array().unwrap().len(), 1);
     let reason = v["excluded"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("is -3.5, not a positive price"), "{reason}");
@@ -395,20 +400,7 @@ fn excluded_rows_keep_their_ids() {
     let events = f.events_file(&format!(
         "ticker,date\nA,{e}\nNOT A TICKER,{e}\nB,{e}\nNOPE,{e}\n"
     ));
-    let out = f
-        .cmd(&[
-            "batch",
-            "--events",
-            &events,
-            "--no-charts",
-            "-q",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = f.batch_json(&events);
     let ran: Vec<(u64, &str)> = v["events"]
         .as_array()
         .unwrap()
@@ -558,20 +550,7 @@ fn a_malformed_batch_row_costs_that_row_only() {
     bytes.extend_from_slice(format!("\nA,{e},\"never closed\n").as_bytes());
     let path = f.dir.path().join("events.csv");
     std::fs::write(&path, &bytes).unwrap();
-    let out = f
-        .cmd(&[
-            "batch",
-            "--events",
-            path.to_str().unwrap(),
-            "--no-charts",
-            "-q",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = f.batch_json(path.to_str().unwrap());
     let ran: Vec<(u64, &str)> = v["events"]
         .as_array()
         .unwrap()
@@ -797,20 +776,7 @@ fn degenerate_statistics_are_null_or_excluded_never_confident() {
     }
     // Three identical events.
     let events = f.events_file(&format!("ticker,date\nA,{e}\nA,{e}\nA,{e}\n"));
-    let out = f
-        .cmd(&[
-            "batch",
-            "--events",
-            &events,
-            "--no-charts",
-            "-q",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = f.batch_json(&events);
     let a = &v["aggregate"];
     assert!(a["residual_correlation"].as_f64().unwrap() <= 1.0);
     for section in [&a["days"], &a["car"]] {
