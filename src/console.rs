@@ -33,7 +33,9 @@ struct NoteGroup {
     noun: &'static str,
     /// The first subject's own warning, said as is when it is the only one.
     first: Warning,
-    subjects: Vec<String>,
+    /// The first few subjects (a large run's millions are counted, not kept).
+    named: Vec<String>,
+    count: usize,
 }
 
 /// How many subjects a shared warning names before "and N more".
@@ -41,11 +43,11 @@ const NAMED_SUBJECTS: usize = 5;
 
 impl NoteGroup {
     fn line(&self) -> String {
-        let n = self.subjects.len();
+        let n = self.count;
         if n == 1 {
             return self.first.to_string();
         }
-        let mut named = self.subjects[..n.min(NAMED_SUBJECTS)].join(", ");
+        let mut named = self.named.join(", ");
         if n > NAMED_SUBJECTS {
             named.push_str(&format!(" and {} more", n - NAMED_SUBJECTS));
         }
@@ -98,7 +100,12 @@ impl Console {
             .iter_mut()
             .find(|g| g.sentence == sentence && g.noun == noun)
         {
-            Some(group) => group.subjects.push(subject.to_string()),
+            Some(group) => {
+                group.count += 1;
+                if group.named.len() < NAMED_SUBJECTS {
+                    group.named.push(subject.to_string());
+                }
+            }
             None => pending.push(NoteGroup {
                 sentence,
                 noun,
@@ -106,7 +113,8 @@ impl Console {
                     symbol: subject.to_string(),
                     note: note.clone(),
                 },
-                subjects: vec![subject.to_string()],
+                named: vec![subject.to_string()],
+                count: 1,
             }),
         }
     }
