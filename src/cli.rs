@@ -533,7 +533,7 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
     pub benchmark: Ticker,
 
-    /// Name of the portfolio folder (default: portfolio_<DATE>)
+    /// Name of the run folder, letters, digits, - _ and . (default: portfolio_<DATE>)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
@@ -552,7 +552,7 @@ pub struct BatchArgs {
     #[arg(short, long, value_name = "SYMBOL", default_value = "^GSPC")]
     pub benchmark: Ticker,
 
-    /// Name of the portfolio folder (default: portfolio_<EVENTS FILE NAME>)
+    /// Name of the run folder, letters, digits, - _ and . (default: portfolio_<EVENTS FILE NAME>)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 

@@ -63,17 +63,17 @@ pub fn read_price_csv(path: &Path) -> Result<PriceFrame> {
     // A file that cannot be read is the input's problem (exit 2), not a failed write.
     let bytes = std::fs::read(path)
         .map_err(|e| Error::input(path, format!("cannot read the price file: {e}")))?;
-    if let Err(e) = std::str::from_utf8(&bytes) {
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
         let at = e.valid_up_to();
         let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-        return Err(Error::input(
+        Error::input(
             path,
             format!(
                 "line {line}: bytes that are not UTF-8 text (a binary file, or another encoding?)"
             ),
-        ));
-    }
-    match PlainCsv::split(&bytes) {
+        )
+    })?;
+    match PlainCsv::split(text) {
         Some(table) => frame_from_cells(path, &table.names, |name| table.column(name)),
         None => read_with_polars(path),
     }
@@ -116,11 +116,11 @@ struct PlainCsv<'a> {
 }
 
 impl<'a> PlainCsv<'a> {
-    /// The file's header and cells, or `None` when the file is not plain: not UTF-8, empty, a
-    /// byte-order mark, a quote anywhere, an empty, unnamed or repeated column name, an empty
-    /// line before the last, or a row of another width than the header. Those are polars'.
-    fn split(bytes: &'a [u8]) -> Option<Self> {
-        let text = std::str::from_utf8(bytes).ok()?;
+    /// The file's header and cells, or `None` when the file is not plain: empty, a byte-order
+    /// mark, a quote anywhere, an empty, unnamed or repeated column name, an empty line before
+    /// the last, or a row of another width than the header. Those are polars'. (The caller has
+    /// checked that the bytes are UTF-8, and said where when they are not.)
+    fn split(text: &'a str) -> Option<Self> {
         if text.is_empty() || text.starts_with('\u{feff}') || text.contains('"') {
             return None;
         }
@@ -421,10 +421,7 @@ mod tests {
     fn the_hand_split_reads_what_polars_reads() {
         let dir = tempfile::tempdir().unwrap();
         for (i, text) in PLAIN.iter().enumerate() {
-            assert!(
-                PlainCsv::split(text.as_bytes()).is_some(),
-                "case {i} is plain"
-            );
+            assert!(PlainCsv::split(text).is_some(), "case {i} is plain");
             let p = write(dir.path(), &format!("P{i}.csv"), text);
             match (read_price_csv(&p), read_with_polars(&p)) {
                 (Ok(hand), Ok(polars)) => assert!(
@@ -436,7 +433,7 @@ mod tests {
             }
         }
         // The cells themselves: trimmed only by the parsing, empty ones missing.
-        let t = PlainCsv::split(PLAIN[5].as_bytes()).unwrap();
+        let t = PlainCsv::split(PLAIN[5]).unwrap();
         assert_eq!(t.column("volume").unwrap(), [None, Some("0")]);
         assert_eq!(t.column("adj_close").unwrap(), [Some("1.5"), Some("2.5")]);
         let f = read_price_csv(&dir.path().join("P4.csv")).unwrap();
@@ -499,7 +496,7 @@ mod tests {
                     text.push_str(ending);
                 }
             }
-            if PlainCsv::split(text.as_bytes()).is_none() {
+            if PlainCsv::split(&text).is_none() {
                 continue;
             }
             let p = write(dir.path(), &format!("R{case}.csv"), &text);
@@ -538,11 +535,18 @@ mod tests {
             "date,,adj_close\n2025-01-02,1,1\n",
         ];
         for text in not_plain {
-            assert!(PlainCsv::split(text.as_bytes()).is_none(), "{text:?}");
+            assert!(PlainCsv::split(text).is_none(), "{text:?}");
         }
-        assert!(PlainCsv::split(&[b'd', 0xff, b'\n']).is_none(), "not UTF-8");
         // Quoted cells still read, through polars.
         let dir = tempfile::tempdir().unwrap();
+        // Not UTF-8: neither path reads it; the reader says where.
+        let binary = dir.path().join("B.csv");
+        std::fs::write(&binary, [b'd', b'\n', b'd', 0xff, b'\n']).unwrap();
+        let e = read_price_csv(&binary).unwrap_err().to_string();
+        assert!(
+            e.contains("line 2: bytes that are not UTF-8"),
+            "not UTF-8: {e}"
+        );
         let p = write(
             dir.path(),
             "Q.csv",

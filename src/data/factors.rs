@@ -31,15 +31,17 @@ fn refuse_decimals(path: &Path, names: &[String], columns: &[Vec<Option<f64>>]) 
     let Some(market) = names.iter().position(|n| n == "Mkt-RF") else {
         return Ok(());
     };
-    let values: Vec<f64> = columns[market].iter().flatten().copied().collect();
-    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if values.len() >= ROWS_TO_TELL_UNITS && largest * 100.0 < 0.2 {
+    let (days, largest) = columns[market]
+        .iter()
+        .flatten()
+        .fold((0usize, 0.0f64), |(n, m), v| (n + 1, m.max(v.abs())));
+    if days >= ROWS_TO_TELL_UNITS && largest * 100.0 < 0.2 {
         return Err(Error::input(
             path,
             format!(
                 "Mkt-RF moves by {:.4} at most in {} days: these look like decimals, where Kenneth French's files are in percent (1.25 for 1.25%); use the file as published, or multiply by 100",
                 largest * 100.0,
-                values.len()
+                days
             ),
         ));
     }

@@ -4,8 +4,6 @@
 //! keeps its row). A quote that is never closed, or text after a closing quote, makes its row
 //! broken; reading goes on at the next line.
 
-use std::borrow::Cow;
-
 /// One record: its fields (lossily decoded, not trimmed) and the line it starts on (1-based).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -155,10 +153,7 @@ impl Reader<'_> {
 
 /// UTF-8, or each byte that is not as a replacement character.
 fn decode(bytes: &[u8]) -> String {
-    match String::from_utf8_lossy(bytes) {
-        Cow::Borrowed(s) => s.to_string(),
-        Cow::Owned(s) => s,
-    }
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[cfg(test)]

@@ -233,17 +233,10 @@ impl Pair {
         model: ModelKind,
         returns: ReturnKind,
         (firm, benchmark): (&PriceFrame, &PriceFrame),
-        symbols: (&Ticker, &Ticker),
         splits: Vec<SplitEvent>,
         factors: Option<&FactorTable>,
     ) -> Result<Pair> {
         let aligned = align(firm, benchmark)?;
-        for (symbol, prices) in [
-            (symbols.0, &aligned.firm_adj_close),
-            (symbols.1, &aligned.benchmark_adj_close),
-        ] {
-            refuse_implausible_moves(symbol, prices, &aligned.calendar)?;
-        }
         let firm_returns = study::returns(&aligned.firm_adj_close, returns);
         let market_returns = study::returns(&aligned.benchmark_adj_close, returns);
         let (close, close_note) = if firm.has_close() {
@@ -364,7 +357,10 @@ fn load_symbols(
     let frames = symbols
         .par_iter()
         .map(|&symbol| {
-            let frame = source.load(symbol);
+            // Each symbol's prices are checked once, however many pairs use them.
+            let frame = source
+                .load(symbol)
+                .and_then(|f| refuse_implausible_moves(symbol, &f).map(|()| f));
             progress.done(symbol);
             (symbol.clone(), frame)
         })
@@ -416,7 +412,6 @@ pub fn load(
                 study.model,
                 study.returns,
                 (firm, benchmark),
-                (&p.firm, &p.benchmark),
                 source.splits(&p.firm),
                 factors.as_ref(),
             )
@@ -441,15 +436,13 @@ pub fn load(
 /// A price series with a day that cannot be a market's move (a return beyond +1,000%, a price
 /// that is not positive) is an input error naming the symbol, the date and the values: the
 /// study would otherwise report it as a confident abnormal return.
-fn refuse_implausible_moves(
-    symbol: &Ticker,
-    prices: &[f64],
-    calendar: &crate::study::TradingCalendar,
-) -> Result<()> {
-    let Some((i, r)) = study::first_implausible_move(prices) else {
+fn refuse_implausible_moves(symbol: &Ticker, frame: &PriceFrame) -> Result<()> {
+    let prices =
+        crate::data::prices::f64_column(frame.frame(), crate::data::prices::col::ADJ_CLOSE)?;
+    let Some((i, r)) = study::first_implausible_move(&prices) else {
         return Ok(());
     };
-    let date = calendar.date(i);
+    let date = frame.dates()?[i];
     Err(if r.is_nan() {
         Error::usage(format!(
             "{symbol}: the adjusted close on {date} is {}, not a positive price",
