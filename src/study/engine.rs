@@ -30,6 +30,35 @@ pub struct ReturnPanel<'a> {
     pub factors: Option<FactorPanel<'a>>,
     /// Shares of the firm traded each day (NaN where unknown), for abnormal volume.
     pub volume: Option<&'a [f64]>,
+    /// On a calendar of intraday bars: which bars are overnight and each bar's place in its
+    /// session (METHODS, "Intraday").
+    pub bars: Option<BarLayout<'a>>,
+}
+
+/// What an intraday panel adds: the overnight bars, left out of the fit and tested on their
+/// own variance; each bar's slot in its session, for the time-of-day variance profile; and
+/// the market value the dollars are measured from, the event bar's previous close.
+#[derive(Debug, Clone, Copy)]
+pub struct BarLayout<'a> {
+    pub overnight: &'a [bool],
+    pub slot: &'a [u16],
+    /// Scale each within-session bar's variance by its slot's estimation-window profile.
+    pub tod_variance: bool,
+}
+
+/// Each event-window period's disturbance variance as a multiple of sigma^2 (DESIGN-NOTES,
+/// "One per-period variance"): 1 for a day or a plain bar; an overnight bar's own variance;
+/// a slot's time-of-day profile.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PeriodVariance {
+    /// sigma_on^2 / sigma^2 (NaN when the estimation has no overnight bar).
+    pub overnight_scale: f64,
+    /// sigma_on^2: the mean squared overnight residual over the estimation sessions.
+    pub overnight_variance: f64,
+    /// How many overnight residuals that mean has.
+    pub overnight_n: usize,
+    /// v_k / mean(v) by slot, with `--tod-variance`.
+    pub by_slot: Vec<f64>,
 }
 
 impl<'a> ReturnPanel<'a> {
@@ -41,6 +70,7 @@ impl<'a> ReturnPanel<'a> {
             market_value,
             factors: None,
             volume: None,
+            bars: None,
         }
     }
 
@@ -182,6 +212,8 @@ pub struct EventResult {
     pub cars: Vec<CarResult>,
     /// The log-volume model of the estimation window, when the firm has volume there.
     pub volume_model: Option<VolumeModel>,
+    /// On bars: the overnight variance and the time-of-day profile.
+    pub period_variance: Option<PeriodVariance>,
 }
 
 /// Normal log volume over the estimation window (METHODS, "Beyond returns"): v = ln(1 +
@@ -269,24 +301,36 @@ pub fn run_event(
         *column = &column[lo..=hi];
     }
     let mut estimation_residuals = Vec::new();
+    // On bars, the overnight returns are left out of the fit.
+    let within_session: Option<Vec<f64>> = panel.bars.map(|b| {
+        (lo..=hi)
+            .map(|i| if b.overnight[i] { f64::NAN } else { y[i] })
+            .collect()
+    });
     let model = if design.model.is_thin_trading() {
         fit_thin_trading(panel, design, (lo, hi), &mut estimation_residuals)?
     } else {
         FittedModel::fit_with_residuals(
             design.model,
-            &y[lo..=hi],
+            within_session.as_deref().unwrap_or(&y[lo..=hi]),
             &x_est[..m],
             design.min_estimation,
             &mut estimation_residuals,
         )?
     };
-    let inputs = Inputs {
+    let mut inputs = Inputs {
         panel,
         model: &model,
         student: StudentT::tabulated(model.dof()),
         y,
         x,
+        variance: None,
+        market_value_at: None,
     };
+    if let Some(bars) = panel.bars {
+        inputs.variance = Some(period_variance(&inputs, bars, (lo, hi)));
+        inputs.market_value_at = Some(market_value_before(panel, day0));
+    }
     let volume_model = panel.volume.and_then(|v| VolumeModel::fit(&v[lo..=hi]));
     let mut days = event_days(&inputs, design.window, day0);
     add_volume(&mut days, panel.volume, volume_model.as_ref());
@@ -310,6 +354,7 @@ pub fn run_event(
         })
         .collect();
     add_p_values(&inputs.student, &mut days, &mut cars);
+    let period_variance = inputs.variance.take();
     Ok(EventResult {
         day0,
         model,
@@ -318,7 +363,59 @@ pub fn run_event(
         days,
         cars,
         volume_model,
+        period_variance,
     })
+}
+
+/// The overnight variance and, with `--tod-variance`, the time-of-day profile, from the
+/// residuals over the estimation bars `lo..=hi` (METHODS, "Intraday"): sigma_on^2 is the mean
+/// squared overnight residual (divisor n_on); v_k the mean squared residual of slot k's
+/// within-session bars, scaled by the mean of the v_k.
+fn period_variance(
+    inputs: &Inputs<'_, '_>,
+    bars: BarLayout<'_>,
+    (lo, hi): (usize, usize),
+) -> PeriodVariance {
+    let s2 = inputs.model.sigma * inputs.model.sigma;
+    let (mut on_sum, mut on_n) = (0.0, 0usize);
+    let mut slots: Vec<(f64, usize)> = Vec::new();
+    for i in lo..=hi {
+        let (ar, _) = inputs.ar(i);
+        if !ar.is_finite() {
+            continue;
+        }
+        if bars.overnight[i] {
+            on_sum += ar * ar;
+            on_n += 1;
+        } else if bars.tod_variance {
+            let k = bars.slot[i] as usize;
+            if slots.len() <= k {
+                slots.resize(k + 1, (0.0, 0));
+            }
+            slots[k].0 += ar * ar;
+            slots[k].1 += 1;
+        }
+    }
+    let overnight_variance = if on_n > 0 {
+        on_sum / on_n as f64
+    } else {
+        f64::NAN
+    };
+    let profile: Vec<f64> = slots
+        .iter()
+        .map(|&(sum, n)| if n > 0 { sum / n as f64 } else { f64::NAN })
+        .collect();
+    let (sum, n) = profile
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    let mean = sum / n as f64;
+    PeriodVariance {
+        overnight_scale: overnight_variance / s2,
+        overnight_variance,
+        overnight_n: on_n,
+        by_slot: profile.iter().map(|v| v / mean).collect(),
+    }
 }
 
 /// Every p-value of the event: its days' ARs, its windows' CARs both ways, all at the one
@@ -404,6 +501,11 @@ struct Inputs<'a, 'p> {
     student: StudentT,
     y: &'p [f64],
     x: [&'p [f64]; MAX_REGRESSORS],
+    /// On bars: each period's variance scale.
+    variance: Option<PeriodVariance>,
+    /// On bars: the market value every bar's dollars are measured from (the event bar's
+    /// previous close); on days each day's previous close is.
+    market_value_at: Option<f64>,
 }
 
 impl Inputs<'_, '_> {
@@ -437,8 +539,35 @@ impl Inputs<'_, '_> {
             return (f64::NAN, f64::NAN, f64::NAN, [0.0; MAX_REGRESSORS]);
         };
         let ar = y - self.model.normal_return(&x);
-        let t = ar / (self.model.sigma * self.model.prediction_factor(&x).sqrt());
+        let factor = self
+            .model
+            .prediction_factor_scaled(self.variance_scale(index), &x);
+        let t = ar / (self.model.sigma * factor.sqrt());
         (self.panel.firm[index] - ar, ar, t, x)
+    }
+
+    /// The period's disturbance variance over sigma^2: 1 but on bars.
+    fn variance_scale(&self, index: usize) -> f64 {
+        let (Some(v), Some(bars)) = (&self.variance, self.panel.bars) else {
+            return 1.0;
+        };
+        if bars.overnight[index] {
+            return v.overnight_scale;
+        }
+        match v.by_slot.is_empty() {
+            true => 1.0,
+            false => v
+                .by_slot
+                .get(bars.slot[index] as usize)
+                .copied()
+                .unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The market value a period's dollars are measured from.
+    fn market_value_before(&self, index: usize) -> f64 {
+        self.market_value_at
+            .unwrap_or_else(|| market_value_before(self.panel, index))
     }
 }
 
@@ -460,6 +589,7 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
         return Vec::new();
     };
     let (mut car, mut x_sum, mut days) = (0.0, [0.0; MAX_REGRESSORS], 0usize);
+    let mut scale_sum = 0.0;
     (lo..=hi)
         .map(|index| {
             let (normal, ar, ar_t, x) = inputs.abnormal(index);
@@ -467,8 +597,9 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
                 car += ar;
                 add(&mut x_sum, &x);
                 days += 1;
+                scale_sum += inputs.variance_scale(index);
             }
-            let mv = market_value_before(panel, index);
+            let mv = inputs.market_value_before(index);
             DayResult {
                 rel: index as i32 - day0 as i32,
                 index,
@@ -484,7 +615,7 @@ fn event_days(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> Vec<Da
                 car_variance: if days == 0 {
                     f64::NAN
                 } else {
-                    inputs.model.car_variance(days, &x_sum)
+                    inputs.model.car_variance_scaled(days, scale_sum, &x_sum)
                 },
                 market_value_before: mv,
                 market_value_change: mv * panel.firm[index],
@@ -530,24 +661,27 @@ fn car_window(inputs: &Inputs<'_, '_>, window: RelWindow, day0: usize) -> CarRes
     let (panel, model) = (inputs.panel, inputs.model);
     let span = window.indices(day0, panel.len());
     let (mut car, mut x_sum, mut days) = (0.0, [0.0; MAX_REGRESSORS], 0usize);
+    let mut scale_sum = 0.0;
     let (mut mv_change, mut abnormal_mv_change) = (PartialSum::default(), PartialSum::default());
     for index in span.map(|(lo, hi)| lo..=hi).into_iter().flatten() {
         let (ar, x) = inputs.ar(index);
-        let mv = market_value_before(panel, index);
+        let mv = inputs.market_value_before(index);
         mv_change.add(mv * panel.firm[index]);
         if ar.is_finite() {
             car += ar;
             add(&mut x_sum, &x);
             days += 1;
+            scale_sum += inputs.variance_scale(index);
             abnormal_mv_change.add(mv * ar);
         }
     }
     if days == 0 {
         car = f64::NAN;
     }
-    let variance = model.car_variance(days, &x_sum);
+    let variance = model.car_variance_scaled(days, scale_sum, &x_sum);
     let t = car / variance.sqrt();
-    let t_simple = car / (model.sigma * (days as f64).sqrt());
+    // Without the estimation error; on bars with each period's own variance.
+    let t_simple = car / (model.sigma * scale_sum.sqrt());
     CarResult {
         window,
         span,
@@ -665,6 +799,70 @@ mod tests {
         panel.volume = None;
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         assert!(r.volume_model.is_none() && r.days[0].abnormal_volume.is_nan());
+    }
+
+    /// Bars: index 2 (estimation) and 6 (event) are overnight. The fit leaves index 2 out:
+    /// (1,2), (2,4), (4,4), (5,5) give beta 0.6, alpha 1.95, residuals -0.55, 0.85, -0.35,
+    /// 0.05, SSR 1.15, sigma^2 0.575; index 2's residual 5 - 3.75 = 1.25 is the one overnight
+    /// residual, sigma_on^2 = 1.5625. The dollars of every bar are measured from the market
+    /// value at the event bar's previous close, 100.
+    #[test]
+    fn overnight_bars_by_hand() {
+        let (firm, market, mv) = panel_data();
+        let overnight = [false, false, true, false, false, false, true];
+        let slot = [1, 2, 0, 1, 2, 1, 0];
+        let mut panel = ReturnPanel::new(&firm, &market, Some(&mv));
+        panel.bars = Some(BarLayout {
+            overnight: &overnight,
+            slot: &slot,
+            tod_variance: false,
+        });
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        let m = &r.model;
+        assert_eq!(m.n, 4);
+        assert!((m.betas[0] - 0.6).abs() < 1e-12 && (m.alpha - 1.95).abs() < 1e-12);
+        assert!((m.sigma * m.sigma - 0.575).abs() < 1e-12);
+        assert!(r.estimation_residuals[2].is_nan());
+        let v = r.period_variance.clone().unwrap();
+        assert_eq!(v.overnight_n, 1);
+        assert!((v.overnight_variance - 1.5625).abs() < 1e-12);
+        assert!((v.overnight_scale - 1.5625 / 0.575).abs() < 1e-12);
+        // Bar 0 (R_m 6): AR 7 - 5.55 = 1.45, Var = 0.575 (1 + 1/4 + 9/10).
+        let (d0, d1) = (r.days[0], r.days[1]);
+        assert!((d0.ar - 1.45).abs() < 1e-12);
+        assert!((d0.ar_t - 1.45 / (0.575f64 * 2.15).sqrt()).abs() < 1e-12);
+        // Bar +1, overnight (R_m 1): AR 2 - 2.55 = -0.55, Var = 1.5625 + 0.575 (1/4 + 4/10).
+        assert!((d1.ar + 0.55).abs() < 1e-12);
+        let var1: f64 = 1.5625 + 0.575 * 0.65;
+        assert!((d1.ar_t + 0.55 / var1.sqrt()).abs() < 1e-12);
+        // CAR 0:1: Var = 1.5625 + 0.575 [1 + 4/4 + (7 - 6)^2/10].
+        let car = r.cars[1];
+        assert!((car.car - 0.9).abs() < 1e-12);
+        let var: f64 = 1.5625 + 0.575 * 2.1;
+        assert!((car.variance - var).abs() < 1e-12);
+        assert!((d1.car_variance - var).abs() < 1e-12);
+        assert!((car.t_simple - 0.9 / (0.575f64 * (1.0 + 1.5625 / 0.575)).sqrt()).abs() < 1e-12);
+        assert!((d1.abnormal_market_value_change - 100.0 * -0.55).abs() < 1e-9);
+        assert!((car.abnormal_market_value_change - 100.0 * 0.9).abs() < 1e-9);
+        assert!((car.market_value_change - 100.0 * (7.0 + 2.0)).abs() < 1e-9);
+
+        // The time-of-day profile: slot 1's residuals -0.55, -0.35 (v_1 = 0.2125), slot 2's
+        // 0.85, 0.05 (v_2 = 0.3625), mean 0.2875; bar 0 is in slot 1.
+        panel.bars = Some(BarLayout {
+            overnight: &overnight,
+            slot: &slot,
+            tod_variance: true,
+        });
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        let v = r.period_variance.clone().unwrap();
+        assert!(v.by_slot[0].is_nan());
+        assert!((v.by_slot[1] - 0.2125 / 0.2875).abs() < 1e-12);
+        assert!((v.by_slot[2] - 0.3625 / 0.2875).abs() < 1e-12);
+        let scale = 0.2125 / 0.2875;
+        // Var = 0.575 (scale + 1/4 + 9/10).
+        assert!((r.days[0].ar_t - 1.45 / (0.575f64 * (scale + 1.15)).sqrt()).abs() < 1e-12);
+        // The overnight bar keeps its own variance.
+        assert!((r.days[1].ar_t + 0.55 / var1.sqrt()).abs() < 1e-12);
     }
 
     #[test]

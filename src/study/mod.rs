@@ -1,6 +1,7 @@
 //! The event study proper: windows, calendar, models, the engine and its statistics.
 
 pub mod aggregate;
+pub mod bars;
 pub mod bhar;
 pub mod calendar;
 pub mod engine;
@@ -14,7 +15,8 @@ pub mod window;
 pub use aggregate::{aggregate, Aggregate, EventSample};
 pub use calendar::{NonTrading, TradingCalendar};
 pub use engine::{
-    run_event, run_events, CarResult, DayResult, EventResult, ReturnPanel, StudyDesign,
+    run_event, run_events, BarLayout, CarResult, DayResult, EventResult, PeriodVariance,
+    ReturnPanel, StudyDesign,
 };
 pub use model::{FitError, FittedModel, ModelKind};
 pub use returns::{first_implausible_move, returns, ReturnKind, MAX_DAILY_RETURN};

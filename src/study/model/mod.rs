@@ -511,30 +511,44 @@ impl FittedModel {
 
     /// The prediction-error factor C_t: Var(AR_t) = sigma^2 C_t.
     pub fn prediction_factor(&self, x: &Regressors) -> f64 {
+        self.prediction_factor_scaled(1.0, x)
+    }
+
+    /// C_t of a period whose disturbance variance is `scale` sigma^2 (an overnight bar, a
+    /// time-of-day profile): Var(AR_t) = sigma^2 (scale + 1/L + d' S^-1 d). The estimation
+    /// error keeps the estimation window's sigma^2; scale 1 is [`prediction_factor`](Self::prediction_factor).
+    pub fn prediction_factor_scaled(&self, scale: f64, x: &Regressors) -> f64 {
         if !self.kind.is_estimated() {
-            return 1.0;
+            return scale;
         }
         let mut d = [0.0; MAX_REGRESSORS];
         for j in 0..self.kind.regressors() {
             d[j] = x[j] - self.x_mean[j];
         }
-        1.0 + 1.0 / self.n as f64 + self.quadratic(&d)
+        scale + 1.0 / self.n as f64 + self.quadratic(&d)
     }
 
     /// Var(CAR) over `days` days whose regressors sum to `x_sum`, the covariances between the
     /// days' prediction errors included (Campbell, Lo & MacKinlay 1997, 4.4):
     /// sigma^2 [n + n^2/L + e' S^-1 e], e = x_sum - n mean x.
     pub fn car_variance(&self, days: usize, x_sum: &Regressors) -> f64 {
+        self.car_variance_scaled(days, days as f64, x_sum)
+    }
+
+    /// Var(CAR) when the days' disturbance variances are sigma^2 times scales that sum to
+    /// `scale_sum` (each day's scale is 1 in [`car_variance`](Self::car_variance)):
+    /// sigma^2 [scale_sum + n^2/L + e' S^-1 e].
+    pub fn car_variance_scaled(&self, days: usize, scale_sum: f64, x_sum: &Regressors) -> f64 {
         let n = days as f64;
         let s2 = self.sigma * self.sigma;
         if !self.kind.is_estimated() {
-            return s2 * n;
+            return s2 * scale_sum;
         }
         let mut e = [0.0; MAX_REGRESSORS];
         for j in 0..self.kind.regressors() {
             e[j] = x_sum[j] - n * self.x_mean[j];
         }
-        s2 * (n + n * n / self.n as f64 + self.quadratic(&e))
+        s2 * (scale_sum + n * n / self.n as f64 + self.quadratic(&e))
     }
 }
 
