@@ -13,12 +13,14 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::event::{EventSpec, EventWhen};
+use crate::options::IntradaySettings;
 use crate::options::{
     parse_date, parse_event_when, parse_zone, store_mode, ChartSize, ChartsMode, CommandOptions,
     DataSettings, DoctorOptions, EventDefaults, EventInput, FetchOptions, OutputFormat,
     OutputSettings, RunOptions, SharesSpec, SourceSpec, StoreListOptions, StudySettings,
     SyntheticOptions, TableFormats,
 };
+use crate::study::bars::{parse_timed_windows, Interval, TimedWindow, WindowEnd};
 use crate::study::bhar::Bootstrap;
 use crate::study::regression::StandardErrors;
 use crate::study::{
@@ -86,6 +88,34 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Records which window flags of `run` and `batch` took their built-in default: an
+    /// intraday study has defaults of its own.
+    pub fn mark_defaults(&mut self, matches: &clap::ArgMatches) {
+        let Some((_, sub)) = matches.subcommand() else {
+            return;
+        };
+        let defaulted = |id: &str| {
+            matches!(
+                sub.try_get_raw(id)
+                    .ok()
+                    .flatten()
+                    .map(|_| sub.value_source(id)),
+                None | Some(Some(clap::parser::ValueSource::DefaultValue))
+            )
+        };
+        let study = match &mut self.command {
+            Command::Run(args) => &mut args.study,
+            Command::Batch(args) => &mut args.study,
+            _ => return,
+        };
+        study.defaulted = Defaulted {
+            estimation: defaulted("estimation"),
+            window: defaulted("window"),
+            car: defaulted("car"),
+            min_estimation: defaulted("min_estimation"),
+        };
+    }
+
     /// The validated options of the command.
     pub fn into_options(self) -> Result<CommandOptions> {
         match self.command {
@@ -287,9 +317,46 @@ impl FromStr for TickerList {
     }
 }
 
-/// A comma-separated list of CAR windows (`0:0,-1:1`).
+/// A comma-separated list of windows in days (`0:0,-1:1`).
 #[derive(Debug, Clone)]
 pub struct WindowList(pub Vec<RelWindow>);
+
+/// A comma-separated list of CAR windows, in periods or (intraday) in time (`0:0,0:15m`).
+#[derive(Debug, Clone)]
+pub struct TimedWindowList(pub Vec<TimedWindow>);
+
+impl FromStr for TimedWindowList {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        parse_timed_windows(raw).map(TimedWindowList)
+    }
+}
+
+/// `--window`: periods or dates (`-5:5`, `2025-01-20..2025-02-03`), or a time (`-30m:2h`).
+#[derive(Debug, Clone)]
+pub enum WindowArg {
+    Spec(WindowSpec),
+    Timed(TimedWindow),
+}
+
+impl FromStr for WindowArg {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        match raw.parse::<TimedWindow>() {
+            Ok(timed) if timed.has_time() => Ok(WindowArg::Timed(timed)),
+            _ => raw.parse::<WindowSpec>().map(WindowArg::Spec),
+        }
+    }
+}
+
+/// Which of the windows' flags took their built-in default (the intraday study has its own).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Defaulted {
+    pub estimation: bool,
+    pub window: bool,
+    pub car: bool,
+    pub min_estimation: bool,
+}
 
 impl FromStr for WindowList {
     type Err = Error;
@@ -599,24 +666,50 @@ pub struct StudyArgs {
     )]
     pub estimation: WindowSpec,
 
-    /// Event window: START:END trading days relative to day 0 (inclusive), or dates FROM..TO
+    /// Event window: START:END trading days relative to day 0 (inclusive), or dates FROM..TO;
+    /// with --interval, bars or times (-30m:2h) relative to the event bar [intraday default:
+    /// -30m:2h]
     #[arg(
         long,
         value_name = "WINDOW",
         default_value = "-5:5",
         allow_hyphen_values = true
     )]
-    pub window: WindowSpec,
+    pub window: WindowArg,
 
     /// CAR windows, comma-separated START:END; a window that does not fit an event's own event
-    /// window is left out (null, with a note) for that event
+    /// window is left out (null, with a note) for that event [intraday default:
+    /// 0:0,0:15m,0:1h and the event window]
     #[arg(
         long,
         value_name = "WINDOWS",
         default_value = "0:0,-1:1,0:1,-5:5",
         allow_hyphen_values = true
     )]
-    pub car: WindowList,
+    pub car: TimedWindowList,
+
+    /// Bar length: 1d (the daily study) or intraday bars. An intraday event is a time with its
+    /// UTC offset; its windows count bars of the regular session or take a unit (-30m:2h)
+    #[arg(long, value_name = "INTERVAL", default_value = "1d", value_parser = one_of::<Interval>(&Interval::NAMES))]
+    pub interval: Interval,
+
+    /// Intraday: fit the model on the within-session returns of this many sessions before the
+    /// event's
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub estimation_sessions: u32,
+
+    /// Intraday: scale each bar's variance by its time of day (the estimation sessions'
+    /// profile: busy opens and closes, quiet lunches)
+    #[arg(long)]
+    pub tod_variance: bool,
+
+    /// Intraday: whether the source stamps a bar with its start (Yahoo) or its end
+    #[arg(long, value_name = "LABEL", default_value = "start", value_parser = ["start", "end"])]
+    pub bar_label: String,
+
+    /// Which window flags took their default (set after parsing).
+    #[arg(skip)]
+    pub defaulted: Defaulted,
 
     /// Buy-and-hold abnormal return windows, comma-separated START:END trading days relative
     /// to day 0 (e.g. 0:20,0:60,0:120); any span the data covers, not only the event window
@@ -663,7 +756,8 @@ pub struct StudyArgs {
     #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
     pub exchange_tz: Option<chrono_tz::Tz>,
 
-    /// Fewest valid estimation returns for an event to run
+    /// Fewest valid estimation returns for an event to run [intraday default: half the
+    /// sessions' within-session returns, at most 120]
     #[arg(long, value_name = "N", default_value_t = 120)]
     pub min_estimation: usize,
 
@@ -725,16 +819,55 @@ impl StudyArgs {
     fn into_settings(
         self,
         portfolio_name: String,
-    ) -> (StudySettings, DataSettings, OutputSettings) {
+    ) -> Result<(StudySettings, DataSettings, OutputSettings)> {
+        let intraday = self.intraday_settings()?;
         let shares = match (self.shares, self.shares_file) {
             (Some(n), _) => SharesSpec::Count(n),
             (None, Some(path)) => SharesSpec::File(path),
             (None, None) => SharesSpec::None,
         };
+        let (window, car_windows, min_estimation) = match &intraday {
+            Some(bars) => {
+                let minutes = bars.minutes();
+                let car = bars
+                    .car_windows
+                    .iter()
+                    .map(|w| w.resolve(bars.interval))
+                    .collect::<Result<Vec<_>>>()?;
+                let min = match self.defaulted.min_estimation {
+                    true => intraday_min_estimation(minutes, bars.estimation_sessions),
+                    false => self.min_estimation,
+                };
+                let window = bars.window.resolve(bars.interval)?;
+                (WindowSpec::Relative(window), car, min)
+            }
+            None => {
+                let window = match self.window {
+                    WindowArg::Spec(spec) => spec,
+                    WindowArg::Timed(w) => w.resolve(Interval::Day).map(WindowSpec::Relative)?,
+                };
+                let car = self
+                    .car
+                    .0
+                    .iter()
+                    .map(|w| w.resolve(Interval::Day))
+                    .collect::<Result<Vec<_>>>()?;
+                (window, car, self.min_estimation)
+            }
+        };
+        // The estimation of an intraday event is its sessions before; the plan's checks see
+        // every bar before the window.
+        let estimation = match (&intraday, window) {
+            (Some(_), WindowSpec::Relative(w)) => WindowSpec::Relative(RelWindow {
+                start: w.start.saturating_sub(1_000_000),
+                end: w.start - 1,
+            }),
+            _ => self.estimation,
+        };
         // The market-value chart's window: the first CAR window unless named.
         let mv_window = self
             .mv_window
-            .or(self.car.0.first().copied())
+            .or(car_windows.first().copied())
             .unwrap_or(RelWindow { start: 0, end: 0 });
         let study = StudySettings {
             model: match self.model {
@@ -742,10 +875,10 @@ impl StudyArgs {
                 model => model,
             },
             returns: self.returns,
-            estimation: self.estimation,
-            window: self.window,
-            car_windows: self.car.0,
-            min_estimation: self.min_estimation,
+            estimation,
+            window,
+            car_windows,
+            min_estimation,
             factors: self.factors.map(|f| f.0).unwrap_or_default(),
             non_trading: self.non_trading,
             after_close: self.after_close,
@@ -757,6 +890,7 @@ impl StudyArgs {
             },
             cross_section: Vec::new(),
             cross_section_se: StandardErrors::default(),
+            intraday,
         };
         let data = DataSettings {
             source: self.source,
@@ -783,8 +917,95 @@ impl StudyArgs {
             },
             tables: self.tables,
         };
-        (study, data, output)
+        Ok((study, data, output))
     }
+
+    /// The intraday settings with `--interval 1m..90m`; the windows default to times (the
+    /// first half hour before, two hours after; CARs over the event bar, 15 minutes and an
+    /// hour), rounded up to whole bars. `--estimation` names days: refused with bars.
+    fn intraday_settings(&self) -> Result<Option<IntradaySettings>> {
+        let Interval::Minutes(minutes) = self.interval else {
+            for flag in [
+                (self.estimation_sessions != 20, "--estimation-sessions"),
+                (self.tod_variance, "--tod-variance"),
+                (self.bar_label != "start", "--bar-label"),
+            ] {
+                if flag.0 {
+                    return Err(Error::usage(format!("{} needs --interval 1m..90m", flag.1)));
+                }
+            }
+            return Ok(None);
+        };
+        if !self.defaulted.estimation {
+            return Err(Error::usage(
+                "--estimation names days: with --interval, use --estimation-sessions N",
+            ));
+        }
+        let window = match (&self.window, self.defaulted.window) {
+            (_, true) => TimedWindow {
+                start: time_in_bars(-30, minutes),
+                end: time_in_bars(120, minutes),
+            },
+            (WindowArg::Timed(w), false) => *w,
+            (WindowArg::Spec(WindowSpec::Relative(w)), false) => TimedWindow::from(*w),
+            (WindowArg::Spec(WindowSpec::Dates { .. }), false) => {
+                return Err(Error::usage(
+                    "--window in dates is for daily studies: with --interval give bars or times (-30m:2h)",
+                ))
+            }
+        };
+        let car_windows = match self.defaulted.car {
+            false => self.car.0.clone(),
+            true => {
+                let mut car: Vec<TimedWindow> = Vec::new();
+                for end in [0, 15, 60] {
+                    let w = TimedWindow {
+                        start: WindowEnd::Periods(0),
+                        end: time_in_bars(end, minutes),
+                    };
+                    if !car
+                        .iter()
+                        .any(|c| c.resolve(self.interval).ok() == w.resolve(self.interval).ok())
+                    {
+                        car.push(w);
+                    }
+                }
+                if !car.contains(&window) {
+                    car.push(window);
+                }
+                car
+            }
+        };
+        Ok(Some(IntradaySettings {
+            interval: self.interval,
+            estimation_sessions: self.estimation_sessions as usize,
+            tod_variance: self.tod_variance,
+            bar_label_end: self.bar_label == "end",
+            window,
+            car_windows,
+        }))
+    }
+}
+
+/// `minutes_from_event` as a window end: the time when the interval divides it, else the
+/// whole number of bars that covers it.
+fn time_in_bars(minutes_from_event: i32, minutes: u32) -> WindowEnd {
+    let m = minutes as i32;
+    match minutes_from_event % m {
+        _ if minutes_from_event == 0 => WindowEnd::Periods(0),
+        0 => WindowEnd::Minutes(minutes_from_event),
+        _ => {
+            WindowEnd::Periods(minutes_from_event.signum() * (minutes_from_event.abs() + m - 1) / m)
+        }
+    }
+}
+
+/// The intraday `--min-estimation` default: half the within-session returns of the
+/// estimation sessions (a session of 09:30-16:00 holds 390 / minutes bars, the first of
+/// them overnight), at most 120, at least 10.
+fn intraday_min_estimation(minutes: u32, sessions: usize) -> usize {
+    let per_session = 390usize.div_ceil(minutes as usize) - 1;
+    (per_session * sessions / 2).clamp(10, 120)
 }
 
 /// `--cross-section`: column names, comma-separated, each once.
@@ -851,7 +1072,7 @@ impl RunArgs {
         let date = self.date.date();
         let instant = self.date.instant();
         let name = run_folder_name(self.name, format!("portfolio_{date}"))?;
-        let (study, data, output) = self.study.into_settings(name);
+        let (study, data, output) = self.study.into_settings(name)?;
         let events = self
             .ticker
             .0
@@ -881,7 +1102,7 @@ impl BatchArgs {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "batch".into());
         let name = run_folder_name(self.name, format!("portfolio_{stem}"))?;
-        let (mut study, data, output) = self.study.into_settings(name);
+        let (mut study, data, output) = self.study.into_settings(name)?;
         study.cross_section = match &self.cross_section {
             Some(raw) => parse_column_list(raw)?,
             None => Vec::new(),

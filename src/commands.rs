@@ -21,6 +21,8 @@ use crate::synthetic;
 #[derive(Debug)]
 pub enum Produced {
     Study(Box<Summary>),
+    /// An intraday study.
+    Bars(Box<crate::report::bars::BarSummary>),
     Fetch(Vec<FetchedSymbol>),
     StoreList {
         data_dir: PathBuf,
@@ -38,6 +40,7 @@ impl Produced {
     pub fn output(&self) -> Output<'_> {
         match self {
             Produced::Study(summary) => Output::Study(summary),
+            Produced::Bars(summary) => Output::Bars(summary),
             Produced::Fetch(rows) => Output::Fetch(rows),
             Produced::StoreList { data_dir, entries } => Output::StoreList { data_dir, entries },
             Produced::Doctor(checks) => Output::Doctor(checks),
@@ -61,6 +64,14 @@ pub struct Outcome {
 /// Runs one command.
 pub fn execute(options: &CommandOptions) -> Result<Outcome> {
     match options {
+        CommandOptions::Study(options) if options.study.intraday.is_some() => {
+            let outcome = pipeline::intraday::run(options)?;
+            Ok(Outcome {
+                produced: Produced::Bars(Box::new(outcome.summary)),
+                exit_code: outcome.exit_code,
+                failure: outcome.failure,
+            })
+        }
         CommandOptions::Study(options) => {
             let outcome = pipeline::run(options)?;
             Ok(Outcome {

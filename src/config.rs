@@ -13,7 +13,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
@@ -179,7 +179,7 @@ fn with_config(
 /// from the file when the environment has none.
 pub fn parse_args(argv: Vec<OsString>) -> std::result::Result<Cli, ParseFailure> {
     // The file is named by --config or EVENTSTUDY_CONFIG: a first parse finds them.
-    let first = Cli::try_parse_from(&argv).map_err(ParseFailure::Clap)?;
+    let first = parse_marked(&argv).map_err(ParseFailure::Clap)?;
     // Only the commands whose flags the file sets read it: a broken file must not break
     // `man`, `completions` or `store list`.
     if !COMMANDS.contains(&first.command.name()) {
@@ -196,9 +196,7 @@ pub fn parse_args(argv: Vec<OsString>) -> std::result::Result<Cli, ParseFailure>
         }
     }
     let (argv, from_file) = with_config(&argv, &config)?;
-    let matches = Cli::command().try_get_matches_from(&argv);
-    let parsed = matches.and_then(|m| Cli::from_arg_matches(&m));
-    parsed.map_err(|e| {
+    parse_marked(&argv).map_err(|e| {
         // A value from the file that its flag refuses: name the key and the file.
         let flag = match e.get(clap::error::ContextKind::InvalidArg) {
             Some(clap::error::ContextValue::String(arg)) => {
@@ -227,6 +225,14 @@ pub fn parse_args(argv: Vec<OsString>) -> std::result::Result<Cli, ParseFailure>
             None => ParseFailure::Clap(e),
         }
     })
+}
+
+/// Parses the arguments and records which flags took their defaults.
+fn parse_marked(argv: &[OsString]) -> std::result::Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches_from(argv)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.mark_defaults(&matches);
+    Ok(cli)
 }
 
 /// `eventstudy config show`: every setting of `run` with its value and its source.

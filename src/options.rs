@@ -14,6 +14,7 @@ pub use crate::doctor::DoctorOptions;
 use crate::error::{Error, Result};
 use crate::event::{EventSpec, EventWhen};
 use crate::report::{BootstrapConventions, Conventions};
+use crate::study::bars::{Interval, TimedWindow};
 use crate::study::bhar::Bootstrap;
 use crate::study::regression::StandardErrors;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
@@ -81,6 +82,30 @@ pub struct StudySettings {
     /// Columns of the batch file the CARs are regressed on (`--cross-section`).
     pub cross_section: Vec<String>,
     pub cross_section_se: StandardErrors,
+    /// An intraday study (`--interval 1m..90m`); `None` is the daily study. Its windows are
+    /// `window` and `car_windows` above, in bars.
+    pub intraday: Option<IntradaySettings>,
+}
+
+/// What an intraday study adds to the design (METHODS, "Intraday").
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntradaySettings {
+    pub interval: Interval,
+    /// The estimation: the within-session returns of this many sessions before the event's.
+    pub estimation_sessions: usize,
+    /// Scale each bar's variance by its time of day (`--tod-variance`).
+    pub tod_variance: bool,
+    /// The source stamps a bar with its end, not its start (`--bar-label end`).
+    pub bar_label_end: bool,
+    /// The windows as written (`-30m:2h`), for the outputs.
+    pub window: TimedWindow,
+    pub car_windows: Vec<TimedWindow>,
+}
+
+impl IntradaySettings {
+    pub fn minutes(&self) -> u32 {
+        self.interval.minutes().unwrap_or(1)
+    }
 }
 
 impl StudySettings {
@@ -185,6 +210,9 @@ impl RunOptions {
         output: OutputSettings,
     ) -> Result<Self> {
         validate_model(study.model, study.min_estimation)?;
+        if let Some(intraday) = &study.intraday {
+            validate_intraday(&study, intraday)?;
+        }
         if !study.car_windows.contains(&output.mv_window) {
             return Err(Error::usage(format!(
                 "--mv-window {} is not one of the --car windows",
@@ -329,6 +357,32 @@ pub fn validate_design(design: &StudyDesign) -> Result<()> {
             design.estimation.len(),
             design.estimation
         )));
+    }
+    Ok(())
+}
+
+/// What an intraday study cannot do: factor models need intraday factors, the thin-trading
+/// betas and buy-and-hold windows are daily ideas, and dated windows name days.
+fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Result<()> {
+    let interval = intraday.interval;
+    if study.model.uses_factors() || study.model.is_thin_trading() {
+        return Err(Error::usage(format!(
+            "--model {} is not available with --interval {interval}: use market, market-adjusted or mean-adjusted",
+            study.model
+        )));
+    }
+    if !study.bhar_windows.is_empty() {
+        return Err(Error::usage(format!(
+            "--bhar is for daily studies, not --interval {interval}"
+        )));
+    }
+    if !study.cross_section.is_empty() {
+        return Err(Error::usage(format!(
+            "--cross-section is for daily studies, not --interval {interval}"
+        )));
+    }
+    if intraday.estimation_sessions == 0 {
+        return Err(Error::usage("--estimation-sessions must be at least 1"));
     }
     Ok(())
 }

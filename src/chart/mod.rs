@@ -5,6 +5,7 @@
 //! against dates would open gaps for weekends and holidays), labelled with the dates.
 
 mod abnormal;
+pub mod bars;
 mod bhar;
 mod caar;
 mod car;

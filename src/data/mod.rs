@@ -1,6 +1,7 @@
 //! Where prices and share counts come from. Nothing here computes statistics.
 
 pub mod align;
+pub mod bars;
 pub mod chart;
 pub mod csv;
 pub mod events;

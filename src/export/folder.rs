@@ -162,7 +162,7 @@ impl Drop for Staged {
 }
 
 /// Builds the folder `target` with `build` and swaps it in (see [`Staged`]).
-fn build_folder<T>(target: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+pub(super) fn build_folder<T>(target: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let staged = Staged::new(target)?;
     let value = build(staged.dir())?;
     staged.finish()?;

@@ -15,6 +15,7 @@ fn pretty(value: &impl Serialize) -> Result<String> {
 pub fn render(output: Output<'_>) -> Result<String> {
     let text = match output {
         Output::Study(summary) => summary_json(summary)?,
+        Output::Bars(summary) => super::bars::json(summary)?,
         Output::Fetch(rows) => pretty(&rows)?,
         Output::StoreList { entries, .. } => pretty(&entries)?,
         Output::Doctor(checks) => pretty(&checks)?,

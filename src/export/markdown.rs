@@ -36,6 +36,7 @@ pub fn render(output: Output<'_>) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         Output::Text(text) => text.to_string(),
+        Output::Bars(summary) => super::bars::markdown(summary),
         other => format!("```\n{}```\n", table::render(other)),
     }
 }

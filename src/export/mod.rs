@@ -2,17 +2,21 @@
 //! in every format. One file per format (`table`, `json`, `csv`), one for the folder layout.
 //! It takes the report types and its own settings, never the command line's.
 
+pub mod bars;
+mod bars_folder;
 pub mod csv;
 pub mod csv_writer;
 mod direct;
 mod folder;
 pub mod json;
 pub mod markdown;
+mod numbers;
 mod output;
 mod settings;
 pub mod table;
 pub mod tables;
 
+pub use bars_folder::write_run as write_bar_run;
 pub use folder::{event_dir, table_paths, write_run};
 pub use output::Output;
 pub use settings::{ChartsMode, OutputFormat, OutputSettings, TableFormats, EVENT_FILES_UP_TO};
@@ -21,8 +25,10 @@ use crate::error::Result;
 
 /// The text a command prints on stdout in `format`.
 pub fn render_stdout(output: Output<'_>, format: OutputFormat) -> Result<String> {
-    if let Output::Text(text) = output {
-        return Ok(text.to_string());
+    match output {
+        Output::Text(text) => return Ok(text.to_string()),
+        Output::Bars(summary) => return bars::render(summary, format),
+        _ => {}
     }
     match format {
         OutputFormat::Table => Ok(table::render(output)),

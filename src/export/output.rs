@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::report::bars::BarSummary;
 use crate::report::{Check, FetchedSymbol, StoreEntry, Summary};
 
 /// One command's results, borrowed for printing.
@@ -9,6 +10,8 @@ use crate::report::{Check, FetchedSymbol, StoreEntry, Summary};
 pub enum Output<'a> {
     /// `run` and `batch`.
     Study(&'a Summary),
+    /// `run` and `batch` with `--interval 1m..90m`.
+    Bars(&'a BarSummary),
     /// `fetch`.
     Fetch(&'a [FetchedSymbol]),
     /// `store list`.

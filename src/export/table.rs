@@ -4,50 +4,13 @@
 use std::fmt::Write;
 use std::path::Path;
 
+pub use crate::export::numbers::{billions, fixed, p_value, pct, stat};
 use crate::export::output::Output;
 use crate::report::{
     AggregateBharRow, AggregateReport, BharRow, CarRow, Check, CoefficientReport, DayRow,
     EventReport, Exclusion, FetchedSymbol, StoreEntry, Summary, TestReport, TestsReport,
 };
 use crate::study::RelWindow;
-
-/// `0.1234` as `12.34%`, or `-` when missing.
-pub(super) fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{:.2}%", v * 100.0))
-}
-
-pub(super) fn fixed(x: Option<f64>, decimals: usize) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{v:.decimals$}"))
-}
-
-/// Dollars in billions with a sign: `-$593.0bn`.
-pub fn billions(x: Option<f64>) -> String {
-    match x {
-        None => "-".into(),
-        Some(v) => {
-            let sign = if v < 0.0 { "-" } else { "+" };
-            format!("{sign}${:.1}bn", v.abs() / 1e9)
-        }
-    }
-}
-
-/// Significance stars: * p < 0.10, ** p < 0.05, *** p < 0.01.
-fn stars(p: f64) -> &'static str {
-    if p < 0.01 {
-        "***"
-    } else if p < 0.05 {
-        "**"
-    } else if p < 0.10 {
-        "*"
-    } else {
-        ""
-    }
-}
-
-/// p-values with significance stars.
-pub(super) fn p_value(p: Option<f64>) -> String {
-    p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
-}
 
 /// One event day's cells: day, date, return, benchmark return, AR, its t, CAR, abnormal
 /// dollars.
@@ -111,6 +74,7 @@ pub(super) const LISTED_EVENTS: usize = 50;
 pub fn render(output: Output<'_>) -> String {
     match output {
         Output::Study(summary) => render_summary(summary),
+        Output::Bars(summary) => super::bars::table(summary),
         Output::Fetch(rows) => render_fetch(rows),
         Output::StoreList { data_dir, entries } => render_store_list(data_dir, entries),
         Output::Doctor(checks) => render_doctor(checks),
@@ -450,12 +414,6 @@ fn render_cross_section(out: &mut String, a: &AggregateReport) {
 }
 
 /// A statistic with stars from its p-value.
-pub(super) fn stat(t: &TestReport) -> String {
-    match (t.stat, t.p) {
-        (Some(s), Some(p)) => format!("{s:.2}{}", stars(p)),
-        _ => "-".into(),
-    }
-}
 
 fn render_event_list(out: &mut String, events: &[EventReport]) {
     let first_car = events

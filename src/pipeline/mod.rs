@@ -13,6 +13,7 @@
 //!
 //! Printing to stdout is the caller's: [`crate::export::render_stdout`].
 
+pub mod intraday;
 pub mod load;
 pub mod plan;
 pub mod study;

@@ -3,6 +3,7 @@
 
 pub mod fake;
 pub mod https;
+pub mod minutes;
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub mod bars;
+
 pub use crate::event::Exclusion;
 use crate::note::Note;
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery, Volatility};

@@ -1,0 +1,49 @@
+//! How the readable outputs write numbers: percents, fixed decimals, dollars in billions,
+//! p-values and test statistics with significance stars. A leaf of the output layer.
+
+use crate::report::TestReport;
+
+/// `0.1234` as `12.34%`, or `-` when missing.
+pub fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{:.2}%", v * 100.0))
+}
+
+pub fn fixed(x: Option<f64>, decimals: usize) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{v:.decimals$}"))
+}
+
+/// Dollars in billions with a sign: `-$593.0bn`.
+pub fn billions(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) => {
+            let sign = if v < 0.0 { "-" } else { "+" };
+            format!("{sign}${:.1}bn", v.abs() / 1e9)
+        }
+    }
+}
+
+/// Significance stars: * p < 0.10, ** p < 0.05, *** p < 0.01.
+fn stars(p: f64) -> &'static str {
+    if p < 0.01 {
+        "***"
+    } else if p < 0.05 {
+        "**"
+    } else if p < 0.10 {
+        "*"
+    } else {
+        ""
+    }
+}
+
+/// p-values with significance stars.
+pub fn p_value(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
+}
+
+pub fn stat(t: &TestReport) -> String {
+    match (t.stat, t.p) {
+        (Some(s), Some(p)) => format!("{s:.2}{}", stars(p)),
+        _ => "-".into(),
+    }
+}
