@@ -539,9 +539,9 @@ pub struct FetchArgs {
     #[arg(short, long, value_name = "SYMBOLS")]
     pub ticker: TickerList,
 
-    /// First date, YYYY-MM-DD
+    /// First date, YYYY-MM-DD (with --interval: default, the oldest day Yahoo keeps)
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub from: NaiveDate,
+    pub from: Option<NaiveDate>,
 
     /// Last date, YYYY-MM-DD (default: today)
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -550,6 +550,11 @@ pub struct FetchArgs {
     /// Fetch the whole range again instead of only what is missing
     #[arg(long)]
     pub refresh: bool,
+
+    /// Bars to fetch: 1d (daily prices) or intraday 1m, 2m, 5m, 15m, 30m, 60m, 90m, kept in
+    /// the store beyond what Yahoo keeps (a daily `fetch --interval 1m` from cron archives)
+    #[arg(long, value_name = "INTERVAL", default_value = "1d", value_parser = one_of::<Interval>(&Interval::NAMES))]
+    pub interval: Interval,
 
     #[command(flatten)]
     pub store: StoreArgs,
@@ -566,16 +571,26 @@ pub struct FetchArgs {
 impl FetchArgs {
     pub fn into_options(self) -> Result<FetchOptions> {
         let to = self.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        if to < self.from {
-            return Err(Error::usage(format!(
-                "--to {to} is before --from {}",
-                self.from
-            )));
+        let from = match (self.from, self.interval) {
+            (Some(from), _) => from,
+            (None, Interval::Minutes(m)) => {
+                let back = crate::data::bar_fetch::YahooLimits::of(m).days_back;
+                chrono::Utc::now().date_naive() - chrono::Duration::days(back)
+            }
+            (None, Interval::Day) => {
+                return Err(Error::usage(
+                    "fetch needs --from DATE for daily prices (intraday bars, --interval, default to what Yahoo keeps)",
+                ))
+            }
+        };
+        if to < from {
+            return Err(Error::usage(format!("--to {to} is before --from {from}")));
         }
         Ok(FetchOptions {
             tickers: self.ticker.0,
-            from: self.from,
+            from,
             to,
+            interval: self.interval,
             data_dir: self.store.data_dir,
             store_mode: store_mode(false, self.refresh),
             format: self.format,

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::console::Console;
-use crate::data::fetch::Fetcher;
+use crate::data::bar_fetch::BarFetcher;
+use crate::data::fetch::{Fetcher, SymbolReport};
 use crate::data::http::NetworkSettings;
 use crate::data::store::{DateRange, Store};
 use crate::doctor;
@@ -135,16 +136,70 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
 
 /// `eventstudy fetch`: every symbol over the range; the exit code is 0 when all succeeded,
 /// else the worst failure's.
+/// The day of a bar's start (UTC seconds) on its exchange's clock (New York without one).
+fn bar_day(start: Option<i64>, zone: Option<&str>) -> Option<chrono::NaiveDate> {
+    let zone: chrono_tz::Tz = zone
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(chrono_tz::America::New_York);
+    let utc = chrono::DateTime::from_timestamp(start?, 0)?;
+    Some(utc.with_timezone(&zone).date_naive())
+}
+
+/// `fetch --interval 1m..90m`: bars into the store's archive, what Yahoo still has of the
+/// range (the rest is said in a note).
+fn fetch_bars(
+    options: &FetchOptions,
+    store: Store,
+    console: &Console,
+) -> Result<Vec<Result<SymbolReport>>> {
+    let mut fetcher = BarFetcher::new(
+        store,
+        NetworkSettings::from_env()?,
+        options.store_mode,
+        options.interval,
+    );
+    fetcher.quiet_about_limits = false;
+    let midnight = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp())
+    };
+    let (from, to) = (midnight(options.from), midnight(options.to) + 2 * 86_400);
+    let needs: Vec<_> = options
+        .tickers
+        .iter()
+        .map(|t| (t.clone(), from, to))
+        .collect();
+    let progress = console.progress("fetching bars");
+    Ok(fetcher
+        .ensure(&needs, progress.as_ref())
+        .into_iter()
+        .map(|r| {
+            r.map(|b| SymbolReport {
+                first: bar_day(b.first, b.exchange_tz.as_deref()),
+                last: bar_day(b.last, b.exchange_tz.as_deref()),
+                symbol: b.symbol,
+                requests: b.requests,
+                rows: b.rows,
+                notes: b.notes,
+            })
+        })
+        .collect())
+}
+
 fn fetch(options: &FetchOptions) -> Result<Outcome> {
     let console = Console::new(options.quiet);
     let store = Store::open(&options.data_dir)?;
-    let fetcher = Fetcher::new(store, NetworkSettings::from_env()?, options.store_mode);
-    let progress = console.progress("fetching");
-    let results = fetcher.ensure(
-        &options.tickers,
-        DateRange::new(options.from, options.to),
-        progress.as_ref(),
-    );
+    let results = if options.interval.is_intraday() {
+        fetch_bars(options, store, &console)?
+    } else {
+        let fetcher = Fetcher::new(store, NetworkSettings::from_env()?, options.store_mode);
+        let progress = console.progress("fetching");
+        fetcher.ensure(
+            &options.tickers,
+            DateRange::new(options.from, options.to),
+            progress.as_ref(),
+        )
+    };
     let mut code = exit::OK;
     let rows: Vec<FetchedSymbol> = options
         .tickers
@@ -205,12 +260,13 @@ fn fetch(options: &FetchOptions) -> Result<Outcome> {
 
 /// `eventstudy store list`: every stored symbol, and whether its copy can be trusted.
 pub fn list_store(data_dir: &Path) -> Result<Vec<StoreEntry>> {
-    Ok(Store::at(data_dir)
+    let mut entries: Vec<StoreEntry> = Store::at(data_dir)
         .list()?
         .into_iter()
         .map(|(symbol, state)| match state {
             Ok(m) => StoreEntry {
                 symbol,
+                interval: "1d".into(),
                 first: m.first,
                 last: m.last,
                 rows: Some(m.rows),
@@ -221,6 +277,7 @@ pub fn list_store(data_dir: &Path) -> Result<Vec<StoreEntry>> {
             },
             Err(corrupt) => StoreEntry {
                 symbol,
+                interval: "1d".into(),
                 first: None,
                 last: None,
                 rows: None,
@@ -230,7 +287,43 @@ pub fn list_store(data_dir: &Path) -> Result<Vec<StoreEntry>> {
                 status: format!("corrupt: {} (refetched on next use)", corrupt.0),
             },
         })
-        .collect())
+        .collect();
+    for interval in crate::data::bar_store::stored_intervals(data_dir) {
+        let bars = crate::data::bar_store::BarStore::new(data_dir, interval);
+        entries.extend(bars.list().into_iter().map(|(symbol, state)| {
+            let (first, last, rows, fetched_at, status) = match state {
+                Ok(m) => {
+                    let zone = m.exchange_tz.as_deref();
+                    (
+                        bar_day(Some(m.first), zone),
+                        bar_day(Some(m.last), zone),
+                        Some(m.rows),
+                        Some(m.fetched_at),
+                        "ok".to_string(),
+                    )
+                }
+                Err(corrupt) => (
+                    None,
+                    None,
+                    None,
+                    None,
+                    format!("corrupt: {} (refetched on next use)", corrupt.0),
+                ),
+            };
+            StoreEntry {
+                symbol,
+                interval: interval.to_string(),
+                first,
+                last,
+                rows,
+                fetched_at,
+                splits: 0,
+                dividends: 0,
+                status,
+            }
+        }));
+    }
+    Ok(entries)
 }
 
 /// Writes each manual page into `dir` (created if need be), atomically; says what it wrote.

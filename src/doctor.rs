@@ -267,12 +267,21 @@ fn store(options: &DoctorOptions) -> Check {
             Some("check the --data-dir folder's permissions".into()),
         ),
         Ok(entries) => {
-            let corrupt: Vec<String> = entries
+            let mut corrupt: Vec<String> = entries
                 .iter()
                 .filter_map(|(symbol, state)| {
                     state.as_ref().err().map(|c| format!("{symbol} ({})", c.0))
                 })
                 .collect();
+            // The archive of intraday bars, interval by interval.
+            for interval in crate::data::bar_store::stored_intervals(&options.data_dir) {
+                let bars = crate::data::bar_store::BarStore::new(&options.data_dir, interval);
+                corrupt.extend(bars.list().into_iter().filter_map(|(symbol, state)| {
+                    state
+                        .err()
+                        .map(|c| format!("{symbol} {interval} bars ({})", c.0))
+                }));
+            }
             if corrupt.is_empty() {
                 let detail = match entries.len() {
                     0 => "empty (`eventstudy fetch` or any run fills it)".to_string(),
@@ -285,7 +294,7 @@ fn store(options: &DoctorOptions) -> Check {
                     name,
                     CheckStatus::Fail,
                     format!("corrupt: {}", corrupt.join(", ")),
-                    Some("the next run that needs them fetches them again; or `eventstudy fetch --refresh` them now".into()),
+                    Some("the next run that needs them fetches them again; or `eventstudy fetch --refresh [--interval ...]` them now".into()),
                 )
             }
         }

@@ -58,6 +58,15 @@ pub enum Note {
     TolerantChartReader,
     /// SEC EDGAR refused the request (403): its fair-access policy wants a declared identity.
     SecRefused { status: String },
+    /// Fewer sessions before an intraday event than `--estimation-sessions` asks for.
+    FewerEstimationSessions { sessions: usize, of: usize },
+    /// `fetch --interval`: part of the range is older than Yahoo keeps; the rest was fetched.
+    BeyondYahooLimit {
+        interval: String,
+        from: String,
+        kept_from: String,
+        limit: String,
+    },
 }
 
 impl Note {
@@ -133,6 +142,19 @@ impl fmt::Display for Note {
             Note::NothingFetched => f.write_str("nothing fetched"),
             Note::TolerantChartReader => f.write_str(
                 "Yahoo's chart answer no longer fits yahoo_finance_api's types; it was read with the tolerant reader (the numbers are the same; `eventstudy doctor` shows the drift)",
+            ),
+            Note::FewerEstimationSessions { sessions, of } => write!(
+                f,
+                "the data holds {sessions} sessions before the event's, fewer than the {of} asked: the model is fitted on those"
+            ),
+            Note::BeyondYahooLimit {
+                interval,
+                from,
+                kept_from,
+                limit,
+            } => write!(
+                f,
+                "{interval} bars from {from} are older than Yahoo keeps ({limit}): fetched from {kept_from}; a daily `fetch --interval {interval}` from cron keeps an archive"
             ),
             Note::SecRefused { status } => write!(
                 f,

@@ -245,6 +245,8 @@ pub struct FetchOptions {
     pub tickers: Vec<Ticker>,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Daily prices, or intraday bars into the store's archive.
+    pub interval: Interval,
     pub data_dir: PathBuf,
     pub store_mode: StoreMode,
     pub format: OutputFormat,

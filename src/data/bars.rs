@@ -21,6 +21,16 @@ pub trait BarSource: Sync {
     fn load_bars(&self, ticker: &Ticker, minutes: u32) -> Result<Vec<RawBar>>;
     /// `csv:DIR`, `yahoo`.
     fn describe(&self) -> String;
+    /// The IANA zone of the symbol's exchange, when the source knows (the store keeps
+    /// Yahoo's `exchangeTimezoneName`).
+    fn exchange_zone(&self, _ticker: &Ticker) -> Option<String> {
+        None
+    }
+    /// Why the source lacks the symbol's older bars, when it does for a reason the user can
+    /// act on (Yahoo's range limit, no archive in the store).
+    fn beyond_limit(&self, _ticker: &Ticker) -> Option<String> {
+        None
+    }
 }
 
 /// A folder of bar files named by symbol.

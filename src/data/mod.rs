@@ -1,6 +1,8 @@
 //! Where prices and share counts come from. Nothing here computes statistics.
 
 pub mod align;
+pub mod bar_fetch;
+pub mod bar_store;
 pub mod bars;
 pub mod chart;
 pub mod csv;

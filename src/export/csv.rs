@@ -79,6 +79,10 @@ fn doctor_frame(checks: &[Check]) -> Result<DataFrame> {
 fn store_frame(entries: &[StoreEntry]) -> Result<DataFrame> {
     let columns = vec![
         text("symbol", entries.iter().map(|e| e.symbol.clone()).collect()),
+        text(
+            "interval",
+            entries.iter().map(|e| e.interval.clone()).collect(),
+        ),
         date_series("first", entries.iter().map(|e| e.first).collect())?,
         date_series("last", entries.iter().map(|e| e.last).collect())?,
         optional_count("rows", entries.iter().map(|e| e.rows)),

@@ -146,14 +146,15 @@ fn render_store_list(data_dir: &Path, entries: &[StoreEntry]) -> String {
     let _ = writeln!(out, "store: {}", data_dir.display());
     let _ = writeln!(
         out,
-        "{:<10}  {:<10}  {:<10}  {:>6}  {:<20}  {:>6}  {:>9}  status",
-        "symbol", "first", "last", "rows", "fetched at (UTC)", "splits", "dividends"
+        "{:<10}  {:<8}  {:<10}  {:<10}  {:>7}  {:<20}  {:>6}  {:>9}  status",
+        "symbol", "interval", "first", "last", "rows", "fetched at (UTC)", "splits", "dividends"
     );
     for e in entries {
         let _ = writeln!(
             out,
-            "{:<10}  {:<10}  {:<10}  {:>6}  {:<20}  {:>6}  {:>9}  {}",
+            "{:<10}  {:<8}  {:<10}  {:<10}  {:>7}  {:<20}  {:>6}  {:>9}  {}",
             e.symbol,
+            e.interval,
             date(e.first),
             date(e.last),
             e.rows.map_or("-".into(), |r| r.to_string()),

@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::console::Console;
+use crate::data::bar_fetch::BarFetcher;
+use crate::data::bar_store::BarStore;
 use crate::data::bars::{BarSource, CsvBarSource};
+use crate::data::http::NetworkSettings;
 use crate::error::{exit, Error, Result};
 use crate::event::Exclusion;
 use crate::note::Note;
@@ -45,9 +48,12 @@ pub fn run(options: &RunOptions) -> Result<BarOutcome> {
     let zone = exchange_zone(&options.study);
     let source: Box<dyn BarSource> = match &options.data.source {
         SourceSpec::CsvDir(dir) => Box::new(CsvBarSource::new(dir, zone)),
-        SourceSpec::Yahoo => {
-            return Err(Error::usage("intraday bars from Yahoo are not built yet"))
-        }
+        SourceSpec::Yahoo => Box::new(StoreBars::fill(
+            &plan,
+            &options.study,
+            &options.data,
+            &console,
+        )?),
     };
     super::workers()?.install(|| run_on(options, &plan, source.as_ref(), &console))
 }
@@ -69,6 +75,110 @@ fn intraday(study: &StudySettings) -> Result<&IntradaySettings> {
 /// The exchange's zone: `--exchange-tz`, else New York.
 fn exchange_zone(study: &StudySettings) -> chrono_tz::Tz {
     study.exchange_tz.unwrap_or(chrono_tz::America::New_York)
+}
+
+/// Bars from the store's archive, fetched from Yahoo first where it lacks them (unless
+/// offline).
+struct StoreBars {
+    store: BarStore,
+    /// Symbols whose fetch failed, and why.
+    failures: HashMap<Ticker, Error>,
+    /// Symbols whose older bars are beyond Yahoo's limit and not in the store, and the
+    /// sentence that says so.
+    beyond: HashMap<Ticker, String>,
+}
+
+impl StoreBars {
+    /// Fills the store with each symbol's bars over the sessions its events need: the
+    /// estimation sessions before (with room for weekends and holidays) and the window after.
+    fn fill(
+        plan: &Plan,
+        study: &StudySettings,
+        data: &crate::options::DataSettings,
+        console: &Console,
+    ) -> Result<StoreBars> {
+        let bars = intraday(study)?;
+        let store = crate::data::store::Store::open(&data.data_dir)?;
+        let fetcher = BarFetcher::new(
+            store.clone(),
+            NetworkSettings::from_env()?,
+            data.store_mode,
+            bars.interval,
+        );
+        let before = (bars.estimation_sessions as u64 * 7).div_ceil(5) as i64 + 5;
+        let after = match study.window {
+            WindowSpec::Relative(w) => {
+                (w.end.max(0) as u64 * bars.minutes() as u64).div_ceil(390) as i64 * 7 / 5 + 5
+            }
+            WindowSpec::Dates { .. } => 5,
+        };
+        let mut needs: Vec<(Ticker, i64, i64)> = Vec::new();
+        for job in &plan.jobs {
+            let Some(instant) = &job.spec.instant else {
+                continue;
+            };
+            let at = instant.at.timestamp();
+            let (from, to) = (at - before * 86_400, at + after * 86_400);
+            for symbol in [&job.spec.ticker, &job.spec.benchmark] {
+                match needs.iter_mut().find(|n| &n.0 == symbol) {
+                    Some(n) => (n.1, n.2) = (n.1.min(from), n.2.max(to)),
+                    None => needs.push((symbol.clone(), from, to)),
+                }
+            }
+        }
+        let progress = console.progress("fetching bars");
+        let results = fetcher.ensure(&needs, progress.as_ref());
+        let mut failures = HashMap::new();
+        let mut beyond = HashMap::new();
+        for ((symbol, _, _), result) in needs.iter().zip(results) {
+            match result {
+                Ok(report) => {
+                    for note in &report.notes {
+                        console.note_on_symbol(symbol.as_str(), note);
+                    }
+                    if let Some(why) = report.beyond_limit {
+                        beyond.insert(symbol.clone(), why);
+                    }
+                }
+                Err(e) => {
+                    failures.insert(symbol.clone(), e);
+                }
+            }
+        }
+        console.flush();
+        Ok(StoreBars {
+            store: BarStore::new(store.root(), bars.interval),
+            failures,
+            beyond,
+        })
+    }
+}
+
+impl BarSource for StoreBars {
+    fn load_bars(&self, ticker: &Ticker, _minutes: u32) -> Result<Vec<RawBar>> {
+        if let Some(failure) = self.failures.get(ticker) {
+            return Err(failure.clone());
+        }
+        match self.store.load(ticker) {
+            Ok(Some((_, bars))) if !bars.is_empty() => Ok(bars),
+            Ok(_) => Err(Error::data(format!("no bars for {ticker} in the store"))),
+            Err(crate::data::store::Corrupt(m)) => Err(Error::data(format!(
+                "the store's bars of {ticker} are corrupt: {m}"
+            ))),
+        }
+    }
+
+    fn describe(&self) -> String {
+        "yahoo (store)".to_string()
+    }
+
+    fn exchange_zone(&self, ticker: &Ticker) -> Option<String> {
+        self.store.load(ticker).ok().flatten()?.0.exchange_tz
+    }
+
+    fn beyond_limit(&self, ticker: &Ticker) -> Option<String> {
+        self.beyond.get(ticker).cloned()
+    }
 }
 
 /// The conventions every output prints.
@@ -162,10 +272,11 @@ struct BarPanel {
 fn pair_panel(
     firm: &[RawBar],
     benchmark: &[RawBar],
+    zone: chrono_tz::Tz,
     study: &StudySettings,
     bars: &IntradaySettings,
 ) -> Result<BarPanel> {
-    let session = Session::regular(exchange_zone(study));
+    let session = Session::regular(zone);
     let (calendar, mut laid) = BarCalendar::build(&[firm, benchmark], bars.minutes(), session)
         .map_err(|e| Error::data(e.to_string()))?;
     let market = laid.pop().unwrap_or_default();
@@ -204,7 +315,15 @@ fn run_on(
         .flat_map_iter(|pair| {
             let jobs: Vec<&EventJob> = pair.jobs.iter().map(|&i| &plan.jobs[i]).collect();
             let panel = match (&loaded[&pair.firm], &loaded[&pair.benchmark]) {
-                (Ok(f), Ok(b)) => pair_panel(f, b, study, bars),
+                (Ok(f), Ok(b)) => {
+                    let zone = study.exchange_tz.unwrap_or_else(|| {
+                        source
+                            .exchange_zone(&pair.firm)
+                            .and_then(|z| z.parse().ok())
+                            .unwrap_or(chrono_tz::America::New_York)
+                    });
+                    pair_panel(f, b, zone, study, bars)
+                }
                 (Err(e), _) | (_, Err(e)) => Err(e.clone()),
             };
             let out: Vec<_> = jobs
@@ -213,7 +332,7 @@ fn run_on(
                     let studied = panel
                         .as_ref()
                         .map_err(Clone::clone)
-                        .and_then(|p| study_event(p, job, study, bars, &shares))
+                        .and_then(|p| study_event(p, job, study, bars, &shares, source))
                         .map_err(|e| job.spec.exclusion(Some(job.id), &e));
                     progress.done(&job.spec.ticker);
                     (job.id, studied)
@@ -307,6 +426,7 @@ fn study_event(
     study: &StudySettings,
     bars: &IntradaySettings,
     shares: &ShareSources,
+    source: &dyn BarSource,
 ) -> Result<Studied> {
     let spec = &job.spec;
     let Some(instant) = &spec.instant else {
@@ -327,7 +447,26 @@ fn study_event(
         ));
     }
     let cal = &panel.calendar;
-    let (event_bar, rule) = cal.place(instant.at).map_err(Error::data)?;
+    // Older bars that only an archive could have: say so, rather than fit on fewer sessions.
+    let beyond = || {
+        source
+            .beyond_limit(&spec.ticker)
+            .or_else(|| source.beyond_limit(&spec.benchmark))
+    };
+    let (event_bar, rule) = cal
+        .place(instant.at)
+        .map_err(|why| Error::data(beyond().unwrap_or(why)))?;
+    let available = cal.session_of(event_bar);
+    let mut notes = Vec::new();
+    if available < bars.estimation_sessions {
+        if let Some(why) = beyond() {
+            return Err(Error::data(why));
+        }
+        notes.push(Note::FewerEstimationSessions {
+            sessions: available,
+            of: bars.estimation_sessions,
+        });
+    }
     let estimation = cal
         .estimation_window(event_bar, bars.estimation_sessions)
         .ok_or_else(|| {
@@ -343,7 +482,6 @@ fn study_event(
         car_windows: study.car_windows.clone(),
         min_estimation: study.min_estimation,
     };
-    let mut notes = Vec::new();
     let session_date = cal.sessions[cal.session_of(event_bar)].0;
     let count = shares.count(
         &spec.ticker,

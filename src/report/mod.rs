@@ -903,6 +903,8 @@ pub struct FetchedSymbol {
 #[derive(Debug, Clone, Serialize)]
 pub struct StoreEntry {
     pub symbol: String,
+    /// `1d` for daily prices, `1m`..`90m` for the archive of intraday bars.
+    pub interval: String,
     pub first: Option<NaiveDate>,
     pub last: Option<NaiveDate>,
     pub rows: Option<usize>,

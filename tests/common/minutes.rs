@@ -42,7 +42,20 @@ pub fn minute_market(
     beta: f64,
     shocks: &[(usize, usize, f64)],
 ) -> MinuteMarket {
-    let days = trading_days(NaiveDate::from_ymd_opt(2025, 1, 2).unwrap(), sessions, &[]);
+    let start = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap();
+    minute_market_from(seed, start, sessions, alpha, beta, shocks)
+}
+
+/// [`minute_market`] with its first session on or after `start`.
+pub fn minute_market_from(
+    seed: u64,
+    start: NaiveDate,
+    sessions: usize,
+    alpha: f64,
+    beta: f64,
+    shocks: &[(usize, usize, f64)],
+) -> MinuteMarket {
+    let days = trading_days(start, sessions, &[]);
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut pm, mut pf) = (5000.0, 100.0);
     let mut market = Bars {
@@ -112,4 +125,60 @@ pub fn bar_csv(bars: &Bars, style: TimeStyle, newest_first: bool) -> String {
         rows.reverse();
     }
     format!("datetime,close,volume\n{}\n", rows.join("\n"))
+}
+
+/// Yahoo's chart answer for `bars` at `minutes` (resampled: a bar's close is its last
+/// minute's) over `[period1, period2)`, with `tradingPeriods` and a null for each start in
+/// `quiet` (a minute without a trade, as Yahoo sends it).
+pub fn yahoo_bars_json(
+    symbol: &str,
+    bars: &Bars,
+    minutes: usize,
+    period1: i64,
+    period2: i64,
+    quiet: &[i64],
+) -> String {
+    let mut stamps = Vec::new();
+    let mut closes = Vec::new();
+    let mut volumes = Vec::new();
+    let mut days: Vec<i64> = Vec::new();
+    for chunk_start in (0..bars.starts.len()).step_by(minutes) {
+        let t = bars.starts[chunk_start].timestamp();
+        if !(period1..period2).contains(&t) {
+            continue;
+        }
+        let last = (chunk_start + minutes - 1).min(bars.starts.len() - 1);
+        stamps.push(t);
+        if quiet.contains(&t) {
+            closes.push(serde_json::Value::Null);
+            volumes.push(serde_json::Value::Null);
+        } else {
+            closes.push(serde_json::json!(bars.closes[last]));
+            volumes.push(serde_json::json!(1000 * minutes));
+        }
+        let day = bars.starts[chunk_start]
+            .with_timezone(&New_York)
+            .date_naive();
+        let open = New_York
+            .from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(9, 30, 0).unwrap()))
+            .unwrap()
+            .timestamp();
+        if !days.contains(&open) {
+            days.push(open);
+        }
+    }
+    let periods: Vec<serde_json::Value> = days
+        .iter()
+        .map(|&open| serde_json::json!([{"timezone":"EST","start":open,"end":open + 23_400,"gmtoffset":-18000}]))
+        .collect();
+    let meta = serde_json::json!({"currency":"USD","symbol":symbol,"exchangeName":"NMS",
+        "instrumentType":"EQUITY","gmtoffset":-18000,"timezone":"EST",
+        "exchangeTimezoneName":"America/New_York","dataGranularity":format!("{minutes}m"),
+        "tradingPeriods":periods});
+    let mut result = serde_json::json!({"meta": meta, "indicators":{"quote":[{}]}});
+    if !stamps.is_empty() {
+        result["timestamp"] = serde_json::json!(stamps);
+        result["indicators"] = serde_json::json!({"quote":[{"open":closes,"high":closes,"low":closes,"close":closes,"volume":volumes}]});
+    }
+    serde_json::json!({"chart":{"result":[result],"error":null}}).to_string()
 }
