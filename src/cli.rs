@@ -262,6 +262,7 @@ impl Command {
                 events: args.events,
                 seed: args.seed,
                 out: args.out,
+                interval: args.interval,
             }),
             Command::Config { .. } => CommandOptions::ConfigShow(None),
             Command::Completions { shell } => CommandOptions::Text(completions(shell)),
@@ -499,6 +500,10 @@ pub struct SyntheticArgs {
     /// The folder to write: prices/ (a csv: source) and events.csv
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
+    /// 1d (daily prices) or intraday bars (1m..90m) of New York sessions: --days counts
+    /// sessions, the events are times with their offset
+    #[arg(long, value_name = "INTERVAL", default_value = "1d", value_parser = one_of::<Interval>(&Interval::NAMES))]
+    pub interval: Interval,
 }
 
 const DOCTOR_EXAMPLES: &str = "\

@@ -107,11 +107,14 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
         }),
         CommandOptions::Synthetic(options) => {
             let panel = synthetic::generate(options)?;
+            let days = match options.interval {
+                crate::study::bars::Interval::Day => format!("{} days", options.days),
+                bars => format!("{} sessions of {bars} bars", options.days),
+            };
             Ok(Outcome {
                 produced: Produced::Message(format!(
-                    "wrote {} firms x {} days and {} events ({:.0} MB): --source csv:{} --events {} --benchmark {}",
+                    "wrote {} firms x {days} and {} events ({:.0} MB): --source csv:{} --events {} --benchmark {}",
                     options.firms,
-                    options.days,
                     options.events,
                     panel.bytes as f64 / 1e6,
                     panel.prices.display(),

@@ -5,20 +5,24 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::error::{Error, Result};
+use crate::study::bars::Interval;
 
 /// The size of a synthetic study.
 #[derive(Debug, Clone)]
 pub struct SyntheticOptions {
     pub firms: usize,
+    /// Trading days, or with intraday bars, sessions.
     pub days: usize,
     pub events: usize,
     pub seed: u64,
     pub out: PathBuf,
+    /// Daily prices, or intraday bars of New York sessions.
+    pub interval: Interval,
 }
 
 /// What was written.
@@ -104,13 +108,19 @@ fn check_size(options: &SyntheticOptions) -> Result<()> {
         }
         Ok(())
     };
-    check("days", options.days, 300, MAX_DAYS)?;
+    match options.interval {
+        Interval::Day => check("days", options.days, 300, MAX_DAYS)?,
+        Interval::Minutes(_) => check("days", options.days, 22, MAX_SESSIONS)?,
+    }
     check("firms", options.firms, 1, MAX_FIRMS)?;
     check("events", options.events, 0, MAX_EVENTS)
 }
 
 pub fn generate(options: &SyntheticOptions) -> Result<SyntheticPanel> {
     check_size(options)?;
+    if let Interval::Minutes(minutes) = options.interval {
+        return generate_bars(options, minutes);
+    }
     let prices = options.out.join("prices");
     std::fs::create_dir_all(&prices).map_err(|e| Error::io(&prices, e))?;
     let mut rng = StdRng::seed_from_u64(options.seed);
@@ -165,6 +175,151 @@ pub fn generate(options: &SyntheticOptions) -> Result<SyntheticPanel> {
     })
 }
 
+/// The most sessions an intraday panel has (a year of 1-minute bars is 98,000 rows a firm).
+pub const MAX_SESSIONS: usize = 2_000;
+
+/// Minutes of a New York session, 09:30 to 16:00.
+const SESSION_MINUTES: u32 = 390;
+
+/// A within-session bar's standard deviation relative to midday's: three times at the open
+/// and the close (the U shape of intraday volatility).
+fn u_shape(minute: u32) -> f64 {
+    let x = (minute as f64 - 195.0) / 195.0;
+    1.0 + 2.0 * x * x
+}
+
+/// The bars of a synthetic intraday panel.
+struct BarShape {
+    sessions: usize,
+    per_session: usize,
+    minutes: u32,
+}
+
+impl BarShape {
+    /// Bar returns: `beta` times the market's plus noise of `sigma` a minute, scaled by the
+    /// bar's length and its time of day; the first bar of a session is an overnight gap.
+    fn returns(&self, rng: &mut StdRng, market: Option<&[f64]>, beta: f64, sigma: f64) -> Vec<f64> {
+        let scale = (self.minutes as f64).sqrt();
+        let mut out = Vec::with_capacity(self.sessions * self.per_session);
+        for s in 0..self.sessions {
+            for k in 0..self.per_session {
+                let i = s * self.per_session + k;
+                let noise = match k {
+                    0 => 0.004 * normal(rng),
+                    _ => sigma * scale * u_shape(k as u32 * self.minutes) * normal(rng),
+                };
+                out.push(market.map_or(0.0, |m| beta * m[i]) + noise);
+            }
+        }
+        out
+    }
+}
+
+/// One symbol's bar file from its returns (a price path from 50).
+fn write_bars(
+    path: &Path,
+    days: &[NaiveDate],
+    opens: &[(chrono::DateTime<chrono_tz::Tz>, String)],
+    shape: &BarShape,
+    returns: &[f64],
+    volume: u64,
+) -> Result<u64> {
+    let mut level = 50.0;
+    let rows = returns.iter().enumerate().map(move |(i, r)| {
+        level *= 1.0 + r;
+        let (s, k) = (i / shape.per_session, i % shape.per_session);
+        let (open, offset) = &opens[s];
+        let t = *open + chrono::Duration::minutes((k as u32 * shape.minutes) as i64);
+        format!(
+            "{}T{:02}:{:02}:00{offset},{level:.6},{volume}\n",
+            days[s],
+            t.hour(),
+            t.minute()
+        )
+    });
+    write_lines(
+        path,
+        std::iter::once("datetime,close,volume\n".to_string()).chain(rows),
+    )
+}
+
+/// Intraday bars of New York sessions: each firm R = alpha + beta R_m + e on every bar (a
+/// U-shaped variance within the session, an overnight gap at the first bar), written as
+/// `datetime,close,volume` with the exchange's offset; events at random minutes of sessions
+/// that leave 20 sessions before them, as instants with their offset.
+fn generate_bars(options: &SyntheticOptions, minutes: u32) -> Result<SyntheticPanel> {
+    let prices = options.out.join("prices");
+    std::fs::create_dir_all(&prices).map_err(|e| Error::io(&prices, e))?;
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let days = trading_days(options.days);
+    let per_session = SESSION_MINUTES.div_ceil(minutes) as usize;
+    // Each session's open as text pieces: the date, and the offset of New York that day.
+    let opens: Vec<(chrono::DateTime<chrono_tz::Tz>, String)> = days
+        .iter()
+        .map(|d| {
+            let open = chrono_tz::America::New_York
+                .from_local_datetime(&d.and_hms_opt(9, 30, 0).expect("a valid time"))
+                .earliest()
+                .expect("09:30 exists in New York");
+            let offset = open.format("%:z").to_string();
+            (open, offset)
+        })
+        .collect();
+    let shape = BarShape {
+        sessions: days.len(),
+        per_session,
+        minutes,
+    };
+    let market = shape.returns(&mut rng, None, 0.0, 0.0004);
+    let mut bytes = write_bars(
+        &prices.join(format!("{BENCHMARK}.csv")),
+        &days,
+        &opens,
+        &shape,
+        &market,
+        100_000,
+    )?;
+    for firm in 0..options.firms {
+        let beta = 0.6 + 0.8 * rng.random::<f64>();
+        let sigma = 0.0004 + 0.0008 * rng.random::<f64>();
+        let returns = shape.returns(&mut rng, Some(&market), beta, sigma);
+        bytes += write_bars(
+            &prices.join(format!("{}.csv", firm_symbol(firm))),
+            &days,
+            &opens,
+            &shape,
+            &returns,
+            1_000,
+        )?;
+    }
+    let events = options.out.join("events.csv");
+    let rows: Vec<String> = (0..options.events)
+        .map(|_| {
+            let firm = rng.random_range(0..options.firms);
+            let s = rng.random_range(21..days.len());
+            let minute = rng.random_range(0..SESSION_MINUTES) as i64;
+            let (open, offset) = &opens[s];
+            let t = *open + chrono::Duration::minutes(minute);
+            format!(
+                "{},{}T{:02}:{:02}{offset},{BENCHMARK}\n",
+                firm_symbol(firm),
+                days[s],
+                t.hour(),
+                t.minute()
+            )
+        })
+        .collect();
+    write_lines(
+        &events,
+        std::iter::once("ticker,date,benchmark\n".to_string()).chain(rows),
+    )?;
+    Ok(SyntheticPanel {
+        prices,
+        events,
+        bytes,
+    })
+}
+
 /// `FIRM00042`.
 pub fn firm_symbol(i: usize) -> String {
     format!("FIRM{i:05}")
@@ -183,6 +338,7 @@ mod tests {
             events: 5,
             seed: 7,
             out: dir.path().to_path_buf(),
+            interval: Interval::Day,
         };
         let panel = generate(&options).unwrap();
         let firm = std::fs::read_to_string(panel.prices.join("FIRM00002.csv")).unwrap();

@@ -289,6 +289,10 @@ fn pair_panel(
     })
 }
 
+/// The time-of-day profile of a bar pools the bars within this many minutes either side
+/// (METHODS' v_k from 20 sessions has 20 squared residuals a slot: too few for a variance).
+pub const TOD_POOL_MINUTES: usize = 15;
+
 /// One event's result, or its exclusion; with what the aggregate needs.
 struct Studied {
     report: BarEventReport,
@@ -416,7 +420,14 @@ fn aggregate(studied: &[Studied], study: &StudySettings) -> Option<BarAggregateR
         })
         .collect();
     let a = study::aggregate(&samples, window, &study.car_windows);
-    Some(BarAggregateReport::from(AggregateReport::from(&a)))
+    let mut report = AggregateReport::from(&a);
+    // The windows as written (`0:15m`), as each event's are.
+    if let Some(bars) = &study.intraday {
+        for (row, written) in report.car.iter_mut().zip(&bars.car_windows) {
+            row.window = written.to_string();
+        }
+    }
+    Some(BarAggregateReport::from(report))
 }
 
 /// Studies one event on its pair's panel.
@@ -504,6 +515,7 @@ fn study_event(
         overnight: &cal.overnight,
         slot: &cal.slot,
         tod_variance: bars.tod_variance,
+        tod_pool: TOD_POOL_MINUTES / bars.minutes() as usize,
     });
     let result = study::run_event(&returns, &design, event_bar)?;
     let keys: Vec<i32> = (result.estimation_span.0..=result.estimation_span.1)

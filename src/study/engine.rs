@@ -44,6 +44,10 @@ pub struct BarLayout<'a> {
     pub slot: &'a [u16],
     /// Scale each within-session bar's variance by its slot's estimation-window profile.
     pub tod_variance: bool,
+    /// The profile of a slot pools the squared residuals of this many slots either side: 20
+    /// sessions give one slot only 20 of them, too few for a variance (a t on it rejects 6.3%
+    /// at 5%).
+    pub tod_pool: usize,
 }
 
 /// Each event-window period's disturbance variance as a multiple of sigma^2 (DESIGN-NOTES,
@@ -401,9 +405,20 @@ fn period_variance(
     } else {
         f64::NAN
     };
-    let profile: Vec<f64> = slots
-        .iter()
-        .map(|&(sum, n)| if n > 0 { sum / n as f64 } else { f64::NAN })
+    // Each slot's mean squared residual, pooled with its neighbours' (never the overnight
+    // slot 0, which has none).
+    let h = bars.tod_pool;
+    let profile: Vec<f64> = (0..slots.len())
+        .map(|k| {
+            if slots[k].1 == 0 {
+                return f64::NAN;
+            }
+            let near = &slots[k.saturating_sub(h).max(1)..(k + h + 1).min(slots.len())];
+            let (sum, n) = near
+                .iter()
+                .fold((0.0, 0usize), |(s, n), &(sum, count)| (s + sum, n + count));
+            sum / n as f64
+        })
         .collect();
     let (sum, n) = profile
         .iter()
@@ -816,6 +831,7 @@ mod tests {
             overnight: &overnight,
             slot: &slot,
             tod_variance: false,
+            tod_pool: 0,
         });
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         let m = &r.model;
@@ -852,6 +868,29 @@ mod tests {
             overnight: &overnight,
             slot: &slot,
             tod_variance: true,
+            tod_pool: 0,
+        });
+        let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        let v = r.period_variance.clone().unwrap();
+        assert!(v.by_slot[0].is_nan());
+        assert!((v.by_slot[1] - 0.2125 / 0.2875).abs() < 1e-12);
+        assert!((v.by_slot[2] - 0.3625 / 0.2875).abs() < 1e-12);
+        // Pooled with one slot either side, slots 1 and 2 share their four residuals: one
+        // profile, the scale 1.
+        panel.bars = Some(BarLayout {
+            overnight: &overnight,
+            slot: &slot,
+            tod_variance: true,
+            tod_pool: 1,
+        });
+        let pooled = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
+        let pv = pooled.period_variance.unwrap();
+        assert!((pv.by_slot[1] - 1.0).abs() < 1e-12 && (pv.by_slot[2] - 1.0).abs() < 1e-12);
+        panel.bars = Some(BarLayout {
+            overnight: &overnight,
+            slot: &slot,
+            tod_variance: true,
+            tod_pool: 0,
         });
         let r = run_event(&panel, &design(ModelKind::Market), 5).unwrap();
         let v = r.period_variance.clone().unwrap();
