@@ -501,7 +501,8 @@ pub struct SyntheticArgs {
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
     /// 1d (daily prices) or intraday bars (1m..90m) of New York sessions: --days counts
-    /// sessions, the events are times with their offset
+    /// sessions, the events are times with their offset, and each event's firm falls 3% in its
+    /// bar and 1% more over the hour after
     #[arg(long, value_name = "INTERVAL", default_value = "1d", value_parser = one_of::<Interval>(&Interval::NAMES))]
     pub interval: Interval,
 }

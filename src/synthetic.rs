@@ -215,6 +215,18 @@ impl BarShape {
     }
 }
 
+/// The reaction planted at an intraday event: the firm falls 3% in the event bar and 1% more
+/// over the hour after (bars cut short at the end of the data).
+fn plant_reaction(returns: &mut [f64], bar: usize, minutes: u32) {
+    if let Some(r) = returns.get_mut(bar) {
+        *r -= 0.03;
+    }
+    let after = (60 / minutes).max(1) as usize;
+    for r in returns.iter_mut().skip(bar + 1).take(after) {
+        *r -= 0.01 / after as f64;
+    }
+}
+
 /// One symbol's bar file from its returns (a price path from 50).
 fn write_bars(
     path: &Path,
@@ -279,10 +291,23 @@ fn generate_bars(options: &SyntheticOptions, minutes: u32) -> Result<SyntheticPa
         &market,
         100_000,
     )?;
+    // The events first: (firm, session, minute of the session).
+    let placed: Vec<(usize, usize, u32)> = (0..options.events)
+        .map(|_| {
+            (
+                rng.random_range(0..options.firms),
+                rng.random_range(21..days.len()),
+                rng.random_range(0..SESSION_MINUTES),
+            )
+        })
+        .collect();
     for firm in 0..options.firms {
         let beta = 0.6 + 0.8 * rng.random::<f64>();
         let sigma = 0.0004 + 0.0008 * rng.random::<f64>();
-        let returns = shape.returns(&mut rng, Some(&market), beta, sigma);
+        let mut returns = shape.returns(&mut rng, Some(&market), beta, sigma);
+        for &(_, s, minute) in placed.iter().filter(|e| e.0 == firm) {
+            plant_reaction(&mut returns, s * per_session + (minute / minutes) as usize, minutes);
+        }
         bytes += write_bars(
             &prices.join(format!("{}.csv", firm_symbol(firm))),
             &days,
@@ -293,13 +318,11 @@ fn generate_bars(options: &SyntheticOptions, minutes: u32) -> Result<SyntheticPa
         )?;
     }
     let events = options.out.join("events.csv");
-    let rows: Vec<String> = (0..options.events)
-        .map(|_| {
-            let firm = rng.random_range(0..options.firms);
-            let s = rng.random_range(21..days.len());
-            let minute = rng.random_range(0..SESSION_MINUTES) as i64;
+    let rows: Vec<String> = placed
+        .iter()
+        .map(|&(firm, s, minute)| {
             let (open, offset) = &opens[s];
-            let t = *open + chrono::Duration::minutes(minute);
+            let t = *open + chrono::Duration::minutes(minute as i64);
             format!(
                 "{},{}T{:02}:{:02}{offset},{BENCHMARK}\n",
                 firm_symbol(firm),

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::error::{Error, Result};
-use crate::export::numbers::{billions, fixed, p_value, pct, stat};
+use crate::export::numbers::{dollars, fixed, p_value, pct, stat};
 use crate::export::settings::OutputFormat;
 use crate::report::bars::{BarEventReport, BarSummary};
 use crate::report::TestsReport;
@@ -255,7 +255,7 @@ fn event_table(out: &mut String, e: &BarEventReport) {
             pct(b.ar),
             fixed(b.ar_t, 2),
             pct(b.car),
-            billions(b.abnormal_market_value_change),
+            dollars(b.abnormal_market_value_change),
             if b.overnight { "  overnight" } else { "" }
         );
     }
@@ -281,7 +281,7 @@ fn event_table(out: &mut String, e: &BarEventReport) {
             pct(c.car),
             fixed(c.t, 2),
             p_value(c.p),
-            billions(c.abnormal_market_value_change)
+            dollars(c.abnormal_market_value_change)
         );
     }
     for note in &e.notes {
@@ -423,7 +423,7 @@ pub fn event_report(summary: &BarSummary, e: &BarEventReport, charts: bool) -> S
             pct(w.car),
             fixed(w.t, 2),
             p_value(w.p).replace('*', "\\*"),
-            billions(w.abnormal_market_value_change)
+            dollars(w.abnormal_market_value_change)
         );
     }
     let _ = writeln!(out, "\n## Bars\n");
@@ -444,7 +444,7 @@ pub fn event_report(summary: &BarSummary, e: &BarEventReport, charts: bool) -> S
             pct(b.ar),
             fixed(b.ar_t, 2),
             pct(b.car),
-            billions(b.abnormal_market_value_change)
+            dollars(b.abnormal_market_value_change)
         );
     }
     if charts {

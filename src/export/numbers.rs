@@ -47,3 +47,15 @@ pub fn stat(t: &TestReport) -> String {
         _ => "-".into(),
     }
 }
+
+/// Dollars with a sign in the unit their size calls for: `-$593.0bn`, `+$12.4m` (an intraday
+/// bar moves millions where a day moves billions).
+pub fn dollars(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.abs() < 1e9 => {
+            let sign = if v < 0.0 { "-" } else { "+" };
+            format!("{sign}${:.1}m", v.abs() / 1e6)
+        }
+        other => billions(other),
+    }
+}
