@@ -23,8 +23,19 @@ fn panel(firms: usize, sessions: usize, events: usize) -> PathBuf {
         .join(format!("1m-{firms}x{sessions}-{events}"));
     if !dir.join("events.csv").is_file() {
         let status = Command::new(binary())
-            .args(["synthetic", "--interval", "1m", "--firms", &firms.to_string()])
-            .args(["--days", &sessions.to_string(), "--events", &events.to_string()])
+            .args([
+                "synthetic",
+                "--interval",
+                "1m",
+                "--firms",
+                &firms.to_string(),
+            ])
+            .args([
+                "--days",
+                &sessions.to_string(),
+                "--events",
+                &events.to_string(),
+            ])
             .arg("--out")
             .arg(&dir)
             .status()
@@ -80,7 +91,10 @@ fn main() {
     ])
     .collect();
     for _ in 0..2 {
-        timed("1,000 events, 100 firms x 40 sessions of 1m bars, no charts", &batch);
+        timed(
+            "1,000 events, 100 firms x 40 sessions of 1m bars, no charts",
+            &batch,
+        );
     }
 
     let one = panel(1, 25, 1);

@@ -306,7 +306,11 @@ fn generate_bars(options: &SyntheticOptions, minutes: u32) -> Result<SyntheticPa
         let sigma = 0.0004 + 0.0008 * rng.random::<f64>();
         let mut returns = shape.returns(&mut rng, Some(&market), beta, sigma);
         for &(_, s, minute) in placed.iter().filter(|e| e.0 == firm) {
-            plant_reaction(&mut returns, s * per_session + (minute / minutes) as usize, minutes);
+            plant_reaction(
+                &mut returns,
+                s * per_session + (minute / minutes) as usize,
+                minutes,
+            );
         }
         bytes += write_bars(
             &prices.join(format!("{}.csv", firm_symbol(firm))),

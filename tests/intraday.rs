@@ -584,3 +584,95 @@ fn event_folder_has_tables_report_and_charts() {
         assert!(run_folder.join(file).is_file(), "{file}");
     }
 }
+
+/// A vendor that stamps each bar with its end: `--bar-label end` reads it as the same bars.
+#[test]
+fn bars_stamped_with_their_end_read_as_the_same_bars() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = market();
+    write_files(&tmp.path().join("bars"), &m);
+    let ends = tmp.path().join("ends");
+    std::fs::create_dir_all(&ends).unwrap();
+    for name in ["FIRM", "SPY"] {
+        let bars = if name == "FIRM" { &m.firm } else { &m.market };
+        let mut shifted = bars.clone();
+        for t in shifted.starts.iter_mut() {
+            *t += Duration::minutes(1);
+        }
+        std::fs::write(
+            ends.join(format!("{name}.csv")),
+            bar_csv(&shifted, TimeStyle::Utc, false),
+        )
+        .unwrap();
+    }
+    let news = at(m.days[21], 10, 47, 30).to_rfc3339();
+    let json = |source: &str, label: &str| -> Value {
+        let out = eventstudy()
+            .current_dir(tmp.path())
+            .args([
+                "run",
+                "--ticker",
+                "FIRM",
+                "--benchmark",
+                "SPY",
+                "--date",
+                &news,
+            ])
+            .args(["--interval", "1m", "--source", source, "--bar-label", label])
+            .args(["--format", "json", "--no-charts", "-q"])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let starts = json("csv:bars", "start");
+    let ends = json("csv:ends", "end");
+    assert_eq!(ends["conventions"]["bar_label"], "end");
+    assert_eq!(
+        starts["events"][0]["event_bar"],
+        ends["events"][0]["event_bar"]
+    );
+    assert_eq!(starts["events"][0]["bars"], ends["events"][0]["bars"]);
+    assert_eq!(starts["events"][0]["alpha"], ends["events"][0]["alpha"]);
+}
+
+/// A large run (`--no-event-files`, or more than 50 events) keeps its events in the run
+/// folder's tables: its JSON is the compact summary.
+#[test]
+fn a_large_run_prints_the_compact_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = market();
+    write_files(&tmp.path().join("bars"), &m);
+    let news = at(m.days[21], 10, 47, 30).to_rfc3339();
+    let out = eventstudy()
+        .current_dir(tmp.path())
+        .args([
+            "run",
+            "--ticker",
+            "FIRM,FIRMD",
+            "--benchmark",
+            "SPY",
+            "--date",
+            &news,
+        ])
+        .args([
+            "--interval",
+            "1m",
+            "--source",
+            "csv:bars",
+            "--no-event-files",
+        ])
+        .args(["--format", "json", "--no-charts", "-q"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["n_events"], 2);
+    assert!(json.get("events").is_none());
+    assert_eq!(json["aggregate"]["n"], 2);
+    let run = tmp.path().join(format!("output/portfolio_{}", m.days[21]));
+    let bars = std::fs::read_to_string(run.join("bars.csv")).unwrap();
+    assert_eq!(bars.lines().count(), 1 + 2 * 151);
+    assert!(!tmp
+        .path()
+        .join(format!("output/FIRM_{}T1047_1m", m.days[21]))
+        .exists());
+}

@@ -33,8 +33,30 @@ pub fn markdown(summary: &BarSummary) -> String {
     }
 }
 
+/// A large run's summary: everything but the events, which are in the run folder's
+/// `events.csv`, `bars.csv` and `car.csv` (as a large daily run's are in its tables).
+#[derive(serde::Serialize)]
+struct Compact<'a> {
+    conventions: &'a crate::report::bars::BarConventions,
+    source: &'a str,
+    n_events: usize,
+    excluded: &'a [crate::report::Exclusion],
+    aggregate: &'a Option<crate::report::bars::BarAggregateReport>,
+}
+
+/// The run as pretty JSON (a large run's without its events).
 pub fn json(summary: &BarSummary) -> Result<String> {
-    serde_json::to_string_pretty(summary).map_err(|e| Error::Internal(format!("JSON: {e}")))
+    let text = match summary.layout.event_files {
+        true => serde_json::to_string_pretty(summary),
+        false => serde_json::to_string_pretty(&Compact {
+            conventions: &summary.conventions,
+            source: &summary.source,
+            n_events: summary.events.len(),
+            excluded: &summary.excluded,
+            aggregate: &summary.aggregate,
+        }),
+    };
+    text.map_err(|e| Error::Internal(format!("JSON: {e}")))
 }
 
 /// A number as a CSV cell: shortest round-trip text, empty when missing.
