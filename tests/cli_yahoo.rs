@@ -291,10 +291,10 @@ fn fetch_then_store_list() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "symbol,first,last,rows,fetched_at,splits,dividends,status"
+        "symbol,first,last,rows,fetched_at,splits,dividends,status,interval"
     );
     assert!(lines[1].starts_with("FIRM,2024-01-02,"), "{csv}");
-    assert!(lines[1].ends_with(",1,0,ok"), "{csv}");
+    assert!(lines[1].ends_with(",1,0,ok,1d"), "{csv}");
     assert_eq!(lines.len(), 3, "{csv}");
     let csv = w
         .cmd(&[

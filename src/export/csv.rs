@@ -79,10 +79,6 @@ fn doctor_frame(checks: &[Check]) -> Result<DataFrame> {
 fn store_frame(entries: &[StoreEntry]) -> Result<DataFrame> {
     let columns = vec![
         text("symbol", entries.iter().map(|e| e.symbol.clone()).collect()),
-        text(
-            "interval",
-            entries.iter().map(|e| e.interval.clone()).collect(),
-        ),
         date_series("first", entries.iter().map(|e| e.first).collect())?,
         date_series("last", entries.iter().map(|e| e.last).collect())?,
         optional_count("rows", entries.iter().map(|e| e.rows)),
@@ -93,6 +89,11 @@ fn store_frame(entries: &[StoreEntry]) -> Result<DataFrame> {
         optional_count("splits", entries.iter().map(|e| Some(e.splits))),
         optional_count("dividends", entries.iter().map(|e| Some(e.dividends))),
         text("status", entries.iter().map(|e| e.status.clone()).collect()),
+        // Last: the columns a script reads by position stay where they were.
+        text(
+            "interval",
+            entries.iter().map(|e| e.interval.clone()).collect(),
+        ),
     ];
     DataFrame::new(entries.len(), columns).map_err(|e| polars_err("store", e))
 }

@@ -41,6 +41,7 @@ pub fn p_value(p: Option<f64>) -> String {
     p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
 }
 
+/// A statistic with stars from its p-value.
 pub fn stat(t: &TestReport) -> String {
     match (t.stat, t.p) {
         (Some(s), Some(p)) => format!("{s:.2}{}", stars(p)),

@@ -414,8 +414,6 @@ fn render_cross_section(out: &mut String, a: &AggregateReport) {
     }
 }
 
-/// A statistic with stars from its p-value.
-
 fn render_event_list(out: &mut String, events: &[EventReport]) {
     let first_car = events
         .first()

@@ -280,7 +280,7 @@ pub fn native_minutes(bars: &[RawBar]) -> Option<u32> {
 pub fn check_resampling(have: u32, want: u32) -> Result<(), BarError> {
     if have > want {
         Err(BarError::TooCoarse { have, want })
-    } else if want % have != 0 {
+    } else if !want.is_multiple_of(have) {
         Err(BarError::NotAMultiple { have, want })
     } else {
         Ok(())
