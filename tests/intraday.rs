@@ -401,7 +401,8 @@ fn refusals_name_the_problem() {
     let tmp = tempfile::tempdir().unwrap();
     let m = market();
     write_files(&tmp.path().join("bars"), &m);
-    let run = |args: &[&str]| {
+    // (exit code, stderr) of a run of FIRM against SPY with bars from `source`.
+    let run_from = |source: &str, args: &[&str]| {
         let out = eventstudy()
             .current_dir(tmp.path())
             .args([
@@ -411,7 +412,7 @@ fn refusals_name_the_problem() {
                 "--benchmark",
                 "SPY",
                 "--source",
-                "csv:bars",
+                source,
             ])
             .args(args)
             .output()
@@ -421,6 +422,7 @@ fn refusals_name_the_problem() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
+    let run = |args: &[&str]| run_from("csv:bars", args);
     let news = at(m.days[21], 10, 47, 30).to_rfc3339();
     // A date is not a time.
     let (code, err) = run(&["--date", "2025-02-03", "--interval", "1m"]);
@@ -461,22 +463,8 @@ fn refusals_name_the_problem() {
             .collect();
         std::fs::write(coarse.join(format!("{name}.csv")), kept.join("\n")).unwrap();
     }
-    let out = eventstudy()
-        .current_dir(tmp.path())
-        .args([
-            "run",
-            "--ticker",
-            "FIRM",
-            "--benchmark",
-            "SPY",
-            "--source",
-            "csv:coarse",
-        ])
-        .args(["--date", &news, "--interval", "1m", "-q"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let (code, err) = run_from("csv:coarse", &["--date", &news, "--interval", "1m", "-q"]);
+    assert_eq!(code, Some(3), "{err}");
     assert!(
         err.contains("the bars are 5m, coarser than --interval 1m"),
         "{err}"
@@ -490,22 +478,8 @@ fn refusals_name_the_problem() {
     )
     .unwrap();
     std::fs::copy(tmp.path().join("bars/SPY.csv"), daily.join("SPY.csv")).unwrap();
-    let out = eventstudy()
-        .current_dir(tmp.path())
-        .args([
-            "run",
-            "--ticker",
-            "FIRM",
-            "--benchmark",
-            "SPY",
-            "--source",
-            "csv:daily",
-        ])
-        .args(["--date", &news, "--interval", "1m", "-q"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, err) = run_from("csv:daily", &["--date", &news, "--interval", "1m", "-q"]);
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("has daily prices (a date column)"), "{err}");
 }
 
