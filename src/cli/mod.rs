@@ -58,7 +58,12 @@ Examples:
   eventstudy run --ticker BABA --date 2025-01-29T01:00+08:00
 
   # A thinly traded stock: Dimson's beta with two lags and leads of the market
-  eventstudy run --ticker ARM --date 2025-01-27 --model dimson --dimson-lags 2";
+  eventstudy run --ticker ARM --date 2025-01-27 --model dimson --dimson-lags 2
+
+  # The minute the news hit: 1-minute bars around 10:47 New York time, CARs over 15 minutes
+  # and an hour, each bar's variance by its time of day
+  eventstudy run --ticker NVDA --date 2026-11-27T10:47-05:00 --interval 1m \\
+      --car 0:0,0:15m,0:1h --tod-variance";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -164,7 +169,10 @@ Examples:
   eventstudy fetch --ticker NVDA,AVGO,TSM,^GSPC --from 2024-01-01
 
   # Fetch a range again from scratch, into another store
-  eventstudy fetch --ticker NVDA --from 2020-01-01 --to 2025-12-31 --refresh --data-dir /srv/prices";
+  eventstudy fetch --ticker NVDA --from 2020-01-01 --to 2025-12-31 --refresh --data-dir /srv/prices
+
+  # Keep Yahoo's 1-minute bars (it serves about 30 days): daily from cron builds an archive
+  eventstudy fetch --ticker NVDA,^GSPC --interval 1m --quiet";
 
 const NETWORK_ENV: &str = "\
 Environment:

@@ -21,8 +21,8 @@ use crate::options::{IntradaySettings, RunOptions, SourceSpec, StudySettings};
 use crate::pipeline::load::ShareSources;
 use crate::pipeline::plan::{self, EventJob, Plan};
 use crate::report::bars::{
-    BarAggregateReport, BarCarRow, BarConventions, BarEventReport, BarLayout as FilesLayout,
-    BarRow, BarSummary, Peak,
+    BarAggregateReport, BarCarRow, BarConventions, BarEventReport, BarFolders, BarRow, BarSummary,
+    Peak,
 };
 use crate::report::{num, AggregateReport};
 use crate::study::bars::{
@@ -81,6 +81,7 @@ fn exchange_zone(study: &StudySettings) -> chrono_tz::Tz {
 /// offline).
 struct StoreBars {
     store: BarStore,
+    root: std::path::PathBuf,
     /// Symbols whose fetch failed, and why.
     failures: HashMap<Ticker, Error>,
     /// Symbols whose older bars are beyond Yahoo's limit and not in the store, and the
@@ -148,6 +149,7 @@ impl StoreBars {
         console.flush();
         Ok(StoreBars {
             store: BarStore::new(store.root(), bars.interval),
+            root: store.root().to_path_buf(),
             failures,
             beyond,
         })
@@ -169,7 +171,7 @@ impl BarSource for StoreBars {
     }
 
     fn describe(&self) -> String {
-        "yahoo (store)".to_string()
+        format!("yahoo (store: {})", self.root.display())
     }
 
     fn exchange_zone(&self, ticker: &Ticker) -> Option<String> {
@@ -371,7 +373,7 @@ fn run_on(
         events,
         excluded,
         aggregate,
-        layout: FilesLayout {
+        layout: BarFolders {
             out_dir: options.output.out_dir.clone(),
             run_name: options.output.portfolio_name.clone(),
             event_charts: event_files && options.output.charts == crate::export::ChartsMode::All,
@@ -604,13 +606,11 @@ fn event_report(
             window: bars.window.to_string(),
         });
     }
-    let expected = r.days.first().map_or(0, |_| {
-        let WindowSpec::Relative(w) = spec.window else {
-            return 0;
-        };
-        w.len()
-    });
-    if r.days.len() < expected {
+    let expected = match spec.window {
+        WindowSpec::Relative(w) => w.len(),
+        WindowSpec::Dates { .. } => 0,
+    };
+    if !r.days.is_empty() && r.days.len() < expected {
         notes.push(Note::WindowPastData {
             window: bars.window.to_string(),
             days: r.days.len(),

@@ -253,7 +253,7 @@ impl Serialize for BarAggregateReport {
 
 /// Where an intraday run's files go.
 #[derive(Debug, Clone, Default)]
-pub struct BarLayout {
+pub struct BarFolders {
     pub out_dir: std::path::PathBuf,
     pub run_name: String,
     pub event_charts: bool,
@@ -270,7 +270,7 @@ pub struct BarSummary {
     pub excluded: Vec<Exclusion>,
     pub aggregate: Option<BarAggregateReport>,
     #[serde(skip)]
-    pub layout: BarLayout,
+    pub layout: BarFolders,
 }
 
 #[cfg(test)]

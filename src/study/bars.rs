@@ -46,7 +46,6 @@ impl FromStr for Interval {
     fn from_str(raw: &str) -> Result<Self, Error> {
         match raw.trim() {
             "1d" => Ok(Interval::Day),
-            "1h" => Ok(Interval::Minutes(60)),
             text => text
                 .strip_suffix('m')
                 .and_then(|m| m.parse::<u32>().ok())
