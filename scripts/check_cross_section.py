@@ -72,7 +72,9 @@ def main():
         "engine": engine,
         "coefficients": [
             {"name": names[j], "estimate": float(est[j]), "se": float(ses[j]),
-             "t": float(ts[j]), "p": float(ps[j])}
+             "t": float(ts[j]),
+             # JSON has no NaN: a p-value numpy alone cannot give is null.
+             "p": None if np.isnan(ps[j]) else float(ps[j])}
             for j in range(k)
         ],
     }))

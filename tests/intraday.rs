@@ -650,3 +650,114 @@ fn a_large_run_prints_the_compact_summary() {
         .join(format!("output/FIRM_{}T1047_1m", m.days[21]))
         .exists());
 }
+
+/// The same events against numpy (`tests/reference/intraday_numpy.py`: least squares on the
+/// design matrix, the prediction error as z'(X'X)^-1 z), to 1e-9. Skipped, with a message,
+/// where python3 has no numpy (`.ci/run` installs it).
+#[test]
+fn numpy_agrees_to_1e_9() {
+    let has_numpy = std::process::Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_numpy {
+        eprintln!("skipped: python3 with numpy is not installed (`pip install numpy`)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = market();
+    write_files(&tmp.path().join("bars"), &m);
+    let d = |s: usize| m.days[s];
+    let monday = (21..24)
+        .find(|&s| d(s).weekday() == chrono::Weekday::Mon)
+        .unwrap();
+    let events = [
+        at(d(21), 10, 47, 30),
+        at(d(22), 7, 0, 0),
+        at(d(22), 16, 5, 0),
+        at(d(monday) - Duration::days(2), 12, 0, 0),
+    ];
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/intraday_numpy.py");
+    for news in events {
+        let news = news.to_rfc3339();
+        let out = eventstudy()
+            .current_dir(tmp.path())
+            .args([
+                "run",
+                "--ticker",
+                "FIRM",
+                "--benchmark",
+                "SPY",
+                "--date",
+                &news,
+            ])
+            .args([
+                "--interval",
+                "1m",
+                "--source",
+                "csv:bars",
+                "--shares",
+                "1e9",
+            ])
+            .args(["--format", "json", "--no-charts", "-q"])
+            .assert()
+            .success();
+        let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let e = &json["events"][0];
+        let numpy = std::process::Command::new("python3")
+            .arg(&reference)
+            .arg(tmp.path().join("bars"))
+            .args([
+                "FIRM", "SPY", &news, "1e9", "-30:120", "0:0", "0:15", "0:60", "-30:120",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            numpy.status.success(),
+            "{}",
+            String::from_utf8_lossy(&numpy.stderr)
+        );
+        let x: Value = serde_json::from_slice(&numpy.stdout).unwrap();
+        assert_eq!(e["event_bar"], x["event_bar"], "{news}");
+        assert_eq!(e["day0_rule"], x["day0_rule"], "{news}");
+        assert_eq!(e["n_estimation"], x["n_estimation"], "{news}");
+        for key in ["alpha", "beta", "sigma", "overnight_sigma"] {
+            close(&format!("{news} {key}"), &e[key], x[key].as_f64().unwrap());
+        }
+        for (b, want) in e["bars"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(x["bars"].as_array().unwrap())
+        {
+            assert_eq!(b["rel"], want[0], "{news}");
+            for (k, key) in ["ar", "ar_t", "car", "abnormal_market_value_change"]
+                .iter()
+                .enumerate()
+            {
+                close(
+                    &format!("{news} bar {} {key}", want[0]),
+                    &b[key],
+                    want[k + 1].as_f64().unwrap(),
+                );
+            }
+        }
+        for (c, want) in e["car"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(x["cars"].as_array().unwrap())
+        {
+            for (k, key) in ["car", "t", "abnormal_market_value_change"]
+                .iter()
+                .enumerate()
+            {
+                close(
+                    &format!("{news} CAR {} {key}", c["window"]),
+                    &c[key],
+                    want[k].as_f64().unwrap(),
+                );
+            }
+        }
+    }
+}
