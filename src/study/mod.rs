@@ -4,6 +4,7 @@ pub mod aggregate;
 pub mod bars;
 pub mod bhar;
 pub mod calendar;
+pub mod diagnostics;
 pub mod engine;
 pub mod model;
 pub mod regression;
