@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use crate::error::{polars_err, Result};
 use crate::export::output::Output;
+use crate::report::diagnostics::DiagnosticsReport;
 use crate::report::{
     AggregateReport, Check, CrossSection, DayValues, EventReport, FetchedSymbol, StoreEntry,
     TestsReport,
@@ -531,6 +532,24 @@ pub fn aggregate_car_frame(a: &AggregateReport) -> Result<DataFrame> {
     DataFrame::new(a.car.len(), columns).map_err(|e| polars_err("caar", e))
 }
 
+/// The diagnostics' columns of the events tables: name and value.
+pub type DiagnosticColumn = (&'static str, fn(&DiagnosticsReport) -> Option<f64>);
+
+pub const DIAGNOSTIC_COLUMNS: [DiagnosticColumn; 12] = [
+    ("jarque_bera", |d| d.jarque_bera.stat),
+    ("jarque_bera_p", |d| d.jarque_bera.p),
+    ("durbin_watson", |d| d.durbin_watson),
+    ("ljung_box", |d| d.ljung_box.stat),
+    ("ljung_box_p", |d| d.ljung_box.p),
+    ("arch_lm", |d| d.arch_lm.stat),
+    ("arch_lm_p", |d| d.arch_lm.p),
+    ("pretrend_car", |d| d.pretrend.and_then(|p| p.car)),
+    ("pretrend_t", |d| d.pretrend.and_then(|p| p.t)),
+    ("pretrend_p", |d| d.pretrend.and_then(|p| p.p)),
+    ("pretrend_chi2", |d| d.pretrend.and_then(|p| p.chi2)),
+    ("pretrend_chi2_p", |d| d.pretrend.and_then(|p| p.chi2_p)),
+];
+
 /// `events.csv`: one row per event, with its fit and every CAR window.
 pub fn events_frame<'a>(events: &'a [EventReport]) -> Result<DataFrame> {
     let mut columns = vec![
@@ -576,6 +595,15 @@ pub fn events_frame<'a>(events: &'a [EventReport]) -> Result<DataFrame> {
             events.iter().map(|e| e.market_value_before).collect(),
         ),
     ];
+    for (name, pick) in DIAGNOSTIC_COLUMNS {
+        columns.push(float(
+            name,
+            events
+                .iter()
+                .map(|e| e.diagnostics.as_ref().and_then(pick))
+                .collect(),
+        ));
+    }
     let windows: Vec<String> = events
         .first()
         .map(|e| e.car.iter().map(|c| c.window.clone()).collect())

@@ -238,6 +238,18 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
             let _ = writeln!(out, "Market value: not available (no share count).");
         }
     }
+    if let Some(d) = &e.diagnostics {
+        let rejected = d.rejections();
+        let verdict = match rejected.is_empty() {
+            true => "none rejects at 1%".to_string(),
+            false => format!("at 1%, {} reject", rejected.join(", ")),
+        };
+        let _ = writeln!(
+            out,
+            "\nResidual {} ({verdict}).",
+            table::diagnostics_line(d)
+        );
+    }
     for note in &e.notes {
         let _ = writeln!(out, "\n> Note: {note}");
     }

@@ -192,6 +192,37 @@ fn render_summary(summary: &Summary) -> String {
     out
 }
 
+/// An event's diagnostics on one line: the residual tests (p-values in parentheses) and the
+/// pre-trend.
+pub(super) fn diagnostics_line(d: &crate::report::diagnostics::DiagnosticsReport) -> String {
+    let p = |p: Option<f64>| fixed(p, 3);
+    let mut line = format!(
+        "diagnostics: Jarque-Bera {} (p {}), Durbin-Watson {}, Ljung-Box({}) {} (p {}), ARCH-LM({}) {} (p {})",
+        fixed(d.jarque_bera.stat, 2),
+        p(d.jarque_bera.p),
+        fixed(d.durbin_watson, 2),
+        d.ljung_box.lags,
+        fixed(d.ljung_box.stat, 2),
+        p(d.ljung_box.p),
+        d.arch_lm.lags,
+        fixed(d.arch_lm.stat, 2),
+        p(d.arch_lm.p)
+    );
+    if let Some(t) = &d.pretrend {
+        let _ = write!(
+            line,
+            "; pre-trend {} CAR {} (t {}, p {}; chi2 {} p {})",
+            t.window,
+            pct(t.car),
+            fixed(t.t, 2),
+            p(t.p),
+            fixed(t.chi2, 2),
+            p(t.chi2_p)
+        );
+    }
+    line
+}
+
 fn render_event(out: &mut String, e: &EventReport) {
     let moved = match (&e.event_time, e.day0 == e.event_date) {
         (Some(time), _) => format!(
@@ -283,6 +314,18 @@ fn render_event(out: &mut String, e: &EventReport) {
         }
         _ => {
             let _ = writeln!(out, "  market value: not available (no share count)");
+        }
+    }
+    if let Some(d) = &e.diagnostics {
+        let _ = writeln!(out, "  {}", diagnostics_line(d));
+        let rejected = d.rejections();
+        if !rejected.is_empty() {
+            let _ = writeln!(
+                out,
+                "  warning: {} reject{} at 1%: see docs/guide/diagnostics.md",
+                rejected.join(", "),
+                if rejected.len() == 1 { "s" } else { "" }
+            );
         }
     }
     for note in &e.notes {
@@ -504,6 +547,13 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
         );
     }
     let _ = writeln!(out, "  (* p < 0.10, ** p < 0.05, *** p < 0.01; two-sided)");
+    if let Some(d) = &a.diagnostics {
+        let _ = writeln!(
+            out,
+            "  diagnostics: of {} events, at 1% {} fail Jarque-Bera, {} Ljung-Box, {} ARCH-LM, {} the pre-trend",
+            d.events, d.jarque_bera, d.ljung_box, d.arch_lm, d.pretrend
+        );
+    }
     render_volatility(out, a);
     render_volume(out, a);
     if a.n_with_market_value > 0 {

@@ -417,6 +417,9 @@ fn events_table<'e>(
         float("shares_outstanding", ran(&|e| e.shares_outstanding)),
         float("market_value_before", ran(&|e| e.market_value_before)),
     ];
+    for (name, pick) in crate::export::csv::DIAGNOSTIC_COLUMNS {
+        columns.push(float(name, ran(&|e| e.diagnostics.as_ref().and_then(pick))));
+    }
     for (i, (label, w)) in windows.iter().enumerate() {
         let w = *w;
         columns.push(float(&format!("car_{label}"), ran(&|e| of(e, i, w)?.car)));

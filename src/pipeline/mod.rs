@@ -139,6 +139,9 @@ fn aggregate_report(
     let mut report = AggregateReport::from(&aggregate);
     (report.bhar, report.bhar_path) = study::long_horizon(events, bhar_path, settings);
     report.cross_section = study::cross_section(events, settings)?;
+    report.diagnostics = Some(crate::report::diagnostics::DiagnosticsSummary::of(
+        events.iter().filter_map(|e| e.diagnostics.as_ref()),
+    ));
     Ok(Some(report))
 }
 

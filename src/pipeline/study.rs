@@ -550,6 +550,10 @@ fn build_report(
         shares_as_of: share_count.as_ref().and_then(|c| c.as_of),
         shares_source: share_count.map(|c| c.source),
         market_value_before,
+        diagnostics: Some(crate::report::diagnostics::DiagnosticsReport::new(
+            &r.residual_tests,
+            r.pretrend.as_ref(),
+        )),
         days,
         car,
         notes,

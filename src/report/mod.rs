@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub mod bars;
+pub mod diagnostics;
 
 pub use crate::event::Exclusion;
 use crate::note::Note;
@@ -222,6 +223,8 @@ pub struct EventReport {
     pub shares_source: Option<String>,
     /// Market value at the close of day -1, in dollars.
     pub market_value_before: Option<f64>,
+    /// The estimation residuals' tests and the pre-trend.
+    pub diagnostics: Option<diagnostics::DiagnosticsReport>,
     /// Every day of the event window; empty in a large run (no event folders), whose days
     /// are in `day_values`: read them with [`EventReport::day`] or [`EventReport::day_values`].
     pub days: Vec<DayRow>,
@@ -720,6 +723,9 @@ pub struct AggregateReport {
     /// The `--cross-section` regression, one per CAR window.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cross_section: Vec<CrossSectionReport>,
+    /// How many events fail each residual diagnostic at 1%.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<diagnostics::DiagnosticsSummary>,
 }
 
 impl From<&Aggregate> for AggregateReport {
@@ -738,6 +744,7 @@ impl From<&Aggregate> for AggregateReport {
             bhar: Vec::new(),
             bhar_path: None,
             cross_section: Vec::new(),
+            diagnostics: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! 0)? Computed on the valid estimation residuals, in order, gaps closed up.
 
 use crate::study::stats::chi_square_upper_p;
+use crate::study::window::RelWindow;
 
 /// A test statistic, its p-value and its degrees of freedom (or lags).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,6 +33,58 @@ impl ChiSquareTest {
     }
 }
 
+/// sum a_i b_i over the shorter slice, in four running sums: a sum in one chain waits for each
+/// addition (four cycles), four chains run side by side. The tests are a few such products per
+/// event, a million events in a large run.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let rest: f64 = rest_a.iter().zip(rest_b).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+/// sum (a_i b_i)^2, in four running sums (see [`dot`]).
+fn dot_of_squares(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for k in 0..4 {
+            let p = x[k] * y[k];
+            acc[k] += p * p;
+        }
+    }
+    let rest: f64 = rest_a
+        .iter()
+        .zip(rest_b)
+        .map(|(x, y)| (x * y) * (x * y))
+        .sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+/// sum a_i, in four running sums (see [`dot`]).
+fn total(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = a.chunks_exact(4);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for x in chunks {
+        for k in 0..4 {
+            acc[k] += x[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
 /// The lags of the Ljung-Box and ARCH-LM tests.
 pub const LJUNG_BOX_LAGS: usize = 10;
 pub const ARCH_LAGS: usize = 5;
@@ -45,18 +98,59 @@ pub struct ResidualTests {
     pub arch_lm: ChiSquareTest,
 }
 
+/// The pre-trend: the event window's days before day 0, their CAR with its t (as any CAR
+/// window) and the sum of their squared standardized ARs against chi-square.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pretrend {
+    pub window: RelWindow,
+    pub car: f64,
+    pub t: f64,
+    pub p: f64,
+    pub chi2: ChiSquareTest,
+}
+
+impl Pretrend {
+    /// From the window's CAR, t and p, and `sum_sar2` over its `days` days with an AR.
+    pub fn new(
+        window: RelWindow,
+        (car, t, p): (f64, f64, f64),
+        sum_sar2: f64,
+        days: usize,
+    ) -> Self {
+        let chi2 = match days {
+            0 => ChiSquareTest::missing(0),
+            n => ChiSquareTest::new(sum_sar2, n),
+        };
+        Pretrend {
+            window,
+            car,
+            t,
+            p,
+            chi2,
+        }
+    }
+}
+
 /// The tests on `residuals` (NaN = missing, left out; the rest taken in order).
 pub fn residual_tests(residuals: &[f64]) -> ResidualTests {
-    let e: Vec<f64> = residuals
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite())
-        .collect();
+    // Closed up only when there are gaps (the usual window has none).
+    let closed: Vec<f64>;
+    let e = match residuals.iter().all(|v| v.is_finite()) {
+        true => residuals,
+        false => {
+            closed = residuals
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            &closed
+        }
+    };
     ResidualTests {
-        jarque_bera: jarque_bera(&e),
-        durbin_watson: durbin_watson(&e),
-        ljung_box: ljung_box(&e, LJUNG_BOX_LAGS),
-        arch_lm: arch_lm(&e, ARCH_LAGS),
+        jarque_bera: jarque_bera(e),
+        durbin_watson: durbin_watson(e),
+        ljung_box: ljung_box(e, LJUNG_BOX_LAGS),
+        arch_lm: arch_lm(e, ARCH_LAGS),
     }
 }
 
@@ -67,9 +161,26 @@ pub fn jarque_bera(e: &[f64]) -> ChiSquareTest {
     if e.len() < 3 {
         return ChiSquareTest::missing(2);
     }
-    let mean = e.iter().sum::<f64>() / n;
-    let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-    for v in e {
+    let mean = total(e) / n;
+    // Two running sums per moment (see `dot`).
+    let mut acc = [[0.0f64; 2]; 3];
+    let chunks = e.chunks_exact(2);
+    let rest = chunks.remainder();
+    for pair in chunks {
+        for k in 0..2 {
+            let d = pair[k] - mean;
+            let d2 = d * d;
+            acc[0][k] += d2;
+            acc[1][k] += d2 * d;
+            acc[2][k] += d2 * d2;
+        }
+    }
+    let (mut m2, mut m3, mut m4) = (
+        acc[0][0] + acc[0][1],
+        acc[1][0] + acc[1][1],
+        acc[2][0] + acc[2][1],
+    );
+    for v in rest {
         let d = v - mean;
         let d2 = d * d;
         m2 += d2;
@@ -88,11 +199,13 @@ pub fn jarque_bera(e: &[f64]) -> ChiSquareTest {
 
 /// DW = sum (e_t - e_{t-1})^2 / sum e_t^2.
 pub fn durbin_watson(e: &[f64]) -> f64 {
-    let ss: f64 = e.iter().map(|v| v * v).sum();
+    let ss = dot(e, e);
     if e.len() < 2 || ss <= 0.0 {
         return f64::NAN;
     }
-    let diff: f64 = e.windows(2).map(|w| (w[1] - w[0]) * (w[1] - w[0])).sum();
+    // sum (e_t - e_{t-1})^2 = sum e_t^2 + sum e_{t-1}^2 - 2 sum e_t e_{t-1}.
+    let (first, last) = (e[0], e[e.len() - 1]);
+    let diff = (ss - first * first) + (ss - last * last) - 2.0 * dot(&e[1..], e);
     diff / ss
 }
 
@@ -103,17 +216,24 @@ pub fn ljung_box(e: &[f64], lags: usize) -> ChiSquareTest {
     if n <= lags + 1 {
         return ChiSquareTest::missing(lags);
     }
-    let mean = e.iter().sum::<f64>() / n as f64;
-    let d: Vec<f64> = e.iter().map(|v| v - mean).collect();
-    let c0: f64 = d.iter().map(|v| v * v).sum();
+    let nf = n as f64;
+    let sum = total(e);
+    let mean = sum / nf;
+    // Autocovariances of the demeaned series from the raw lagged products: sum (e_t - m)
+    // (e_{t-k} - m) = sum e_t e_{t-k} - m (the sums of both ranges) + (n - k) m^2.
+    let lagged = |k: usize| -> f64 {
+        let raw = dot(&e[k..], &e[..n - k]);
+        let head: f64 = e[..k].iter().sum();
+        let tail: f64 = e[n - k..].iter().sum();
+        raw - mean * ((sum - head) + (sum - tail)) + (n - k) as f64 * mean * mean
+    };
+    let c0 = lagged(0);
     if c0 <= 0.0 {
         return ChiSquareTest::missing(lags);
     }
-    let nf = n as f64;
     let q: f64 = (1..=lags)
         .map(|k| {
-            let ck: f64 = d[k..].iter().zip(&d[..n - k]).map(|(a, b)| a * b).sum();
-            let rho = ck / c0;
+            let rho = lagged(k) / c0;
             rho * rho / (nf - k as f64)
         })
         .sum();
@@ -128,35 +248,54 @@ pub fn arch_lm(e: &[f64], lags: usize) -> ChiSquareTest {
     if n < lags + m + 2 {
         return ChiSquareTest::missing(lags);
     }
-    let sq: Vec<f64> = e.iter().map(|v| v * v).collect();
-    // The normal equations of [1, lags...] on y, accumulated in one pass.
-    let mut xtx = vec![0.0; m * m];
-    let mut xty = vec![0.0; m];
-    let (mut sy, mut syy) = (0.0, 0.0);
-    let mut x = vec![0.0; m];
-    for t in lags..n {
-        x[0] = 1.0;
-        for j in 1..m {
-            x[j] = sq[t - j];
-        }
-        let y = sq[t];
-        for a in 0..m {
-            xty[a] += x[a] * y;
-            for b in a..m {
-                xtx[a * m + b] += x[a] * x[b];
-            }
-        }
-        sy += y;
-        syy += y * y;
+    // The normal equations of [1, e_{t-1}^2 .. e_{t-lags}^2] on y = e_t^2 over t = lags..n-1,
+    // on the stack. Every cross product is a lagged sum sum_t e_{t-a}^2 e_{t-b}^2: the
+    // whole-series sum at lag b - a (one pass per lag) less the few terms outside the rows.
+    // Column 0 is y.
+    const M: usize = ARCH_LAGS + 1;
+    if m > M {
+        return ChiSquareTest::missing(lags);
     }
-    for a in 0..m {
-        for b in 0..a {
-            xtx[a * m + b] = xtx[b * m + a];
-        }
+    let sq = |u: usize| e[u] * e[u];
+    let mut whole = [0.0; M];
+    for (d, w) in whole.iter_mut().enumerate().take(m) {
+        *w = dot_of_squares(&e[d..], &e[..n - d]);
     }
+    let cross = |a: usize, b: usize| {
+        let d = b - a;
+        let outside = |u: usize| sq(u) * sq(u - d);
+        let head: f64 = (d..lags - a).map(outside).sum();
+        let tail: f64 = (n - a..n).map(outside).sum();
+        whole[d] - head - tail
+    };
+    let all = dot(e, e);
+    let column_sum = |j: usize| {
+        let head: f64 = (0..lags - j).map(sq).sum();
+        let tail: f64 = (n - j..n).map(sq).sum();
+        all - head - tail
+    };
+    let mut xtx = [0.0; M * M];
+    let mut xty = [0.0; M];
+    xtx[0] = (n - lags) as f64;
+    for a in 1..m {
+        let sum = column_sum(a);
+        xtx[a * m] = sum;
+        xtx[a] = sum;
+        for b in a..m {
+            let v = cross(a, b);
+            xtx[a * m + b] = v;
+            xtx[b * m + a] = v;
+        }
+        xty[a] = cross(0, a);
+    }
+    let sy = column_sum(0);
+    xty[0] = sy;
+    let syy = cross(0, 0);
     let obs = (n - lags) as f64;
     let tss = syy - sy * sy / obs;
-    let Some(coef) = solve(&mut xtx, &mut xty.clone(), m) else {
+    // `solve` works in place: on a copy of the right-hand side, which `explained` reads.
+    let mut rhs = xty;
+    let Some(coef) = solve(&mut xtx[..m * m], &mut rhs[..m], m) else {
         return ChiSquareTest::missing(lags);
     };
     // SSR = y'y - b'X'y at the least-squares b.

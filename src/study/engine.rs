@@ -4,6 +4,7 @@
 //! calendar (NaN = missing) and calendar indices of day 0, and returns plain numbers. The
 //! estimation fit reads sub-slices in place; per event it allocates only its result rows.
 
+use crate::study::diagnostics::{residual_tests, Pretrend, ResidualTests};
 use crate::study::model::{FitError, FittedModel, ModelKind, Regressors, MAX_REGRESSORS};
 use crate::study::stats::StudentT;
 use crate::study::window::RelWindow;
@@ -218,6 +219,9 @@ pub struct EventResult {
     pub volume_model: Option<VolumeModel>,
     /// On bars: the overnight variance and the time-of-day profile.
     pub period_variance: Option<PeriodVariance>,
+    /// The estimation residuals' tests, and the pre-trend (with days before day 0).
+    pub residual_tests: ResidualTests,
+    pub pretrend: Option<Pretrend>,
 }
 
 /// Normal log volume over the estimation window (METHODS, "Beyond returns"): v = ln(1 +
@@ -358,6 +362,8 @@ pub fn run_event(
         })
         .collect();
     add_p_values(&inputs.student, &mut days, &mut cars);
+    let pretrend = pretrend(&inputs, &days, design.window, day0);
+    let residual_tests = residual_tests(&estimation_residuals);
     let period_variance = inputs.variance.take();
     Ok(EventResult {
         day0,
@@ -368,7 +374,30 @@ pub fn run_event(
         cars,
         volume_model,
         period_variance,
+        residual_tests,
+        pretrend,
     })
+}
+
+/// The event window's days before day 0: their CAR and t, and sum SAR^2 against chi-square.
+fn pretrend(
+    inputs: &Inputs<'_, '_>,
+    days: &[DayResult],
+    window: RelWindow,
+    day0: usize,
+) -> Option<Pretrend> {
+    let before = RelWindow::new(window.start, -1).ok()?;
+    let c = car_window(inputs, before, day0);
+    let (sum, n) = days
+        .iter()
+        .filter(|d| d.rel < 0 && d.ar_t.is_finite())
+        .fold((0.0, 0), |(s, n), d| (s + d.ar_t * d.ar_t, n + 1));
+    Some(Pretrend::new(
+        before,
+        (c.car, c.t, inputs.student.p(c.t)),
+        sum,
+        n,
+    ))
 }
 
 /// The overnight variance and, with `--tod-variance`, the time-of-day profile, from the
