@@ -57,6 +57,12 @@ fn write_files(dir: &Path, m: &MinuteMarket) {
     }
 }
 
+/// The JSON a successful `eventstudy ARGS` prints in `dir`.
+fn json_of(dir: &Path, args: &[&str]) -> Value {
+    let out = eventstudy().current_dir(dir).args(args).assert().success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
 // ---- The independent computation -------------------------------------------------------
 
 /// A bar file read on its own: (UTC seconds, close), oldest first.
@@ -617,9 +623,9 @@ fn a_large_run_prints_the_compact_summary() {
     let m = market();
     write_files(&tmp.path().join("bars"), &m);
     let news = at(m.days[21], 10, 47, 30).to_rfc3339();
-    let out = eventstudy()
-        .current_dir(tmp.path())
-        .args([
+    let json = json_of(
+        tmp.path(),
+        &[
             "run",
             "--ticker",
             "FIRM,FIRMD",
@@ -627,18 +633,17 @@ fn a_large_run_prints_the_compact_summary() {
             "SPY",
             "--date",
             &news,
-        ])
-        .args([
             "--interval",
             "1m",
             "--source",
             "csv:bars",
             "--no-event-files",
-        ])
-        .args(["--format", "json", "--no-charts", "-q"])
-        .assert()
-        .success();
-    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+            "--format",
+            "json",
+            "--no-charts",
+            "-q",
+        ],
+    );
     assert_eq!(json["n_events"], 2);
     assert!(json.get("events").is_none());
     assert_eq!(json["aggregate"]["n"], 2);
@@ -680,9 +685,9 @@ fn numpy_agrees_to_1e_9() {
     let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/intraday_numpy.py");
     for news in events {
         let news = news.to_rfc3339();
-        let out = eventstudy()
-            .current_dir(tmp.path())
-            .args([
+        let json = json_of(
+            tmp.path(),
+            &[
                 "run",
                 "--ticker",
                 "FIRM",
@@ -690,19 +695,18 @@ fn numpy_agrees_to_1e_9() {
                 "SPY",
                 "--date",
                 &news,
-            ])
-            .args([
                 "--interval",
                 "1m",
                 "--source",
                 "csv:bars",
                 "--shares",
                 "1e9",
-            ])
-            .args(["--format", "json", "--no-charts", "-q"])
-            .assert()
-            .success();
-        let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+                "--format",
+                "json",
+                "--no-charts",
+                "-q",
+            ],
+        );
         let e = &json["events"][0];
         let numpy = std::process::Command::new("python3")
             .arg(&reference)
