@@ -4,7 +4,9 @@
 //! 0)? Computed on the valid estimation residuals, in order, gaps closed up.
 
 use crate::study::stats::chi_square_upper_p;
+// libm's erfc is FreeBSD's (within an ulp); statrs' is off by 5e-11 relative at 1.
 use crate::study::window::RelWindow;
+use libm::erfc;
 
 /// A test statistic, its p-value and its degrees of freedom (or lags).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,72 +35,235 @@ impl ChiSquareTest {
     }
 }
 
-/// sum a_i b_i over the shorter slice, in four running sums: a sum in one chain waits for each
-/// addition (four cycles), four chains run side by side. The tests are a few such products per
-/// event, a million events in a large run.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 4];
-    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
+/// r_k = sum_{t>=k} x_t x_{t-k} for every lag k < L, in one pass over x: each block of four
+/// rows is read once and multiplied by the blocks 0..L rows before it, four running sums per
+/// lag (one AVX register, where the processor has AVX). The tests are two such passes per
+/// event, a million events in a large run; a dot product per lag read the series L times,
+/// one sum after the other.
+fn lagged_products<const L: usize>(x: &[f64]) -> [f64; L] {
+    let n = x.len();
+    let mut out = [0.0; L];
+    // The first rows, where the longer lags would reach before the series.
+    let start = (L - 1).min(n);
+    for t in 0..start {
+        for k in 0..=t {
+            out[k] += x[t] * x[t - k];
         }
     }
-    let rest: f64 = rest_a.iter().zip(rest_b).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
-}
-
-/// sum (a_i b_i)^2, in four running sums (see [`dot`]).
-fn dot_of_squares(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 4];
-    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for k in 0..4 {
-            let p = x[k] * y[k];
-            acc[k] += p * p;
+    let (lanes, end) = match start + 1 >= L {
+        true => lagged_blocks::<L>(x, start),
+        false => ([[0.0; 4]; L], start),
+    };
+    for t in end..n {
+        for k in 0..L {
+            out[k] += x[t] * x[t - k];
         }
     }
-    let rest: f64 = rest_a
-        .iter()
-        .zip(rest_b)
-        .map(|(x, y)| (x * y) * (x * y))
-        .sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+    for (k, lane) in lanes.iter().enumerate() {
+        out[k] += (lane[0] + lane[1]) + (lane[2] + lane[3]);
+    }
+    out
 }
 
-/// sum a_i, in four running sums (see [`dot`]).
-fn total(a: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let chunks = a.chunks_exact(4);
-    let rest: f64 = chunks.remainder().iter().sum();
-    for x in chunks {
-        for k in 0..4 {
-            acc[k] += x[k];
+/// The blocks of four rows from `start` (>= L - 1): per lag, lane j sums the rows start + j,
+/// start + j + 4, ... in order; returns where the blocks end. Both versions do the same
+/// multiplications and additions in the same order, so they give the same bits.
+fn lagged_blocks<const L: usize>(x: &[f64], start: usize) -> ([[f64; 4]; L], usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the processor has AVX (checked above).
+        return unsafe { avx::lagged_blocks::<L>(x, start) };
+    }
+    portable_lagged_blocks::<L>(x, start)
+}
+
+fn portable_lagged_blocks<const L: usize>(x: &[f64], start: usize) -> ([[f64; 4]; L], usize) {
+    let mut lanes = [[0.0f64; 4]; L];
+    let mut t = start;
+    while t + 4 <= x.len() {
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            for j in 0..4 {
+                lane[j] += x[t + j] * x[t + j - k];
+            }
+        }
+        t += 4;
+    }
+    (lanes, t)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use std::arch::x86_64::{
+        __m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+
+    /// [`super::lagged_blocks`] in AVX registers.
+    #[target_feature(enable = "avx")]
+    pub(super) fn lagged_blocks<const L: usize>(x: &[f64], start: usize) -> ([[f64; 4]; L], usize) {
+        assert!(
+            start + 1 >= L,
+            "the blocks start where every lag is in the series"
+        );
+        let mut sums: [__m256d; L] = [_mm256_setzero_pd(); L];
+        let mut t = start;
+        while t + 4 <= x.len() {
+            // SAFETY: t + 3 < len and t - k >= t + 1 - L >= 0 for every lag k < L.
+            unsafe {
+                let rows = _mm256_loadu_pd(x.as_ptr().add(t));
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    let lagged = _mm256_loadu_pd(x.as_ptr().add(t - k));
+                    *sum = _mm256_add_pd(*sum, _mm256_mul_pd(rows, lagged));
+                }
+            }
+            t += 4;
+        }
+        let mut lanes = [[0.0f64; 4]; L];
+        for (lane, sum) in lanes.iter_mut().zip(&sums) {
+            // SAFETY: a lane holds four f64.
+            unsafe { _mm256_storeu_pd(lane.as_mut_ptr(), *sum) };
+        }
+        (lanes, t)
+    }
+}
+
+/// sum e^j, j = 1..4 (`squares` = e^2), two running sums each (the additions of one sum wait
+/// for each other; two chains run side by side), added at the end; the last odd value after.
+fn power_sums(e: &[f64], squares: &[f64]) -> [f64; 4] {
+    #[cfg(target_arch = "x86_64")]
+    let mut power = sse2::paired_power_sums(e, squares);
+    #[cfg(not(target_arch = "x86_64"))]
+    let mut power = portable_paired_power_sums(e, squares);
+    if let (Some(&v), Some(&v2)) = (e.get(e.len() & !1), squares.get(e.len() & !1)) {
+        power[0] += v;
+        power[1] += v2;
+        power[2] += v2 * v;
+        power[3] += v2 * v2;
+    }
+    power
+}
+
+/// The pairs of [`power_sums`] (SSE2's version does the same operations in the same order).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn portable_paired_power_sums(e: &[f64], squares: &[f64]) -> [f64; 4] {
+    let mut lanes = [[0.0f64; 2]; 4];
+    for (v, v2) in e.chunks_exact(2).zip(squares.chunks_exact(2)) {
+        for j in 0..2 {
+            lanes[0][j] += v[j];
+            lanes[1][j] += v2[j];
+            lanes[2][j] += v2[j] * v[j];
+            lanes[3][j] += v2[j] * v2[j];
         }
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+    lanes.map(|l| l[0] + l[1])
 }
 
-/// P(chi-square(df) >= x): for an even df the closed form e^(-x/2) sum_{i<df/2} (x/2)^i / i!
-/// (a few dozen instructions where the incomplete gamma function takes thousands: every event
-/// has three of these); otherwise [`chi_square_upper_p`].
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{_mm_add_pd, _mm_loadu_pd, _mm_mul_pd, _mm_setzero_pd, _mm_storeu_pd};
+
+    /// [`super::portable_paired_power_sums`] in SSE2 registers (every x86-64 has SSE2; the
+    /// compiler left to itself shuffles the pairs across registers).
+    pub(super) fn paired_power_sums(e: &[f64], squares: &[f64]) -> [f64; 4] {
+        let pairs = e.len().min(squares.len()) / 2;
+        let mut out = [0.0; 4];
+        // SAFETY: SSE2 is part of x86-64; every load reads 2i, 2i + 1 < len of both slices.
+        unsafe {
+            let mut sums = [_mm_setzero_pd(); 4];
+            for i in 0..pairs {
+                let v = _mm_loadu_pd(e.as_ptr().add(2 * i));
+                let v2 = _mm_loadu_pd(squares.as_ptr().add(2 * i));
+                sums[0] = _mm_add_pd(sums[0], v);
+                sums[1] = _mm_add_pd(sums[1], v2);
+                sums[2] = _mm_add_pd(sums[2], _mm_mul_pd(v2, v));
+                sums[3] = _mm_add_pd(sums[3], _mm_mul_pd(v2, v2));
+            }
+            for (total, sum) in out.iter_mut().zip(sums) {
+                let mut lane = [0.0; 2];
+                _mm_storeu_pd(lane.as_mut_ptr(), sum);
+                *total = lane[0] + lane[1];
+            }
+        }
+        out
+    }
+}
+
+/// What every test reads, from one pass over the residuals and one over their squares: the
+/// power sums, the squares, the lagged products of both.
+struct Prepared<'a> {
+    residuals: &'a [f64],
+    squares: Vec<f64>,
+    mean: f64,
+    /// sum e, sum e^2 of the residuals as given.
+    sum: f64,
+    sum_squares: f64,
+    /// sum d^2, sum d^3, sum d^4 of the demeaned residuals d.
+    central: [f64; 3],
+    /// sum e_t e_{t-k}, k = 0..=LJUNG_BOX_LAGS.
+    lagged: [f64; LJUNG_BOX_LAGS + 1],
+    /// sum e_t^2 e_{t-k}^2, k = 0..=ARCH_LAGS.
+    lagged_squares: [f64; ARCH_LAGS + 1],
+}
+
+impl<'a> Prepared<'a> {
+    fn new(e: &'a [f64]) -> Prepared<'a> {
+        let n = e.len();
+        let squares: Vec<f64> = e.iter().map(|v| v * v).collect();
+        let [sum, sum_squares, s3, s4] = power_sums(e, &squares);
+        let mean = if n == 0 { 0.0 } else { sum / n as f64 };
+        // Central sums from the power sums. They cancel only as far as the mean exceeds the
+        // spread, which it never does for the residuals of a fit with a constant (a rounding
+        // error) nor for market-adjusted returns (a tenth of the spread, two digits at most).
+        let (m, nf) = (mean, n as f64);
+        let central = [
+            sum_squares - nf * m * m,
+            s3 - 3.0 * m * sum_squares + 2.0 * nf * m * m * m,
+            s4 - 4.0 * m * s3 + 6.0 * m * m * sum_squares - 3.0 * nf * m * m * m * m,
+        ];
+        let lagged = lagged_products::<{ LJUNG_BOX_LAGS + 1 }>(e);
+        let lagged_squares = lagged_products::<{ ARCH_LAGS + 1 }>(&squares);
+        Prepared {
+            residuals: e,
+            squares,
+            mean,
+            sum,
+            sum_squares,
+            central,
+            lagged,
+            lagged_squares,
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.residuals.len()
+    }
+}
+
+/// P(chi-square(df) >= x) by its closed forms (a few dozen instructions where the incomplete
+/// gamma function takes thousands: every event has four of these). Even df:
+/// e^(-x/2) sum_{i<df/2} (x/2)^i / i!. Odd df: erfc(sqrt(x/2)) + sqrt(2/pi) e^(-x/2)
+/// sum_{r=1..(df-1)/2} x^(r-1/2) / (2r-1)!! (Abramowitz & Stegun 26.4.4-5). Every term is
+/// positive, so nothing cancels. Beyond 40 degrees of freedom, [`chi_square_upper_p`].
 fn upper_p(x: f64, df: usize) -> f64 {
-    if df == 0 || df % 2 == 1 || df > 40 {
+    if df == 0 || df > 40 {
         return chi_square_upper_p(x, df);
     }
     let half = x / 2.0;
-    let (mut term, mut sum) = (1.0, 1.0);
-    for i in 1..df / 2 {
-        term *= half / i as f64;
-        sum += term;
+    if df.is_multiple_of(2) {
+        let (mut term, mut sum) = (1.0, 1.0);
+        for i in 1..df / 2 {
+            term *= half / i as f64;
+            sum += term;
+        }
+        return ((-half).exp() * sum).min(1.0);
     }
-    ((-half).exp() * sum).min(1.0)
+    let root = x.sqrt();
+    let (mut term, mut sum) = (root, 0.0);
+    for r in 1..=(df - 1) / 2 {
+        sum += term;
+        term *= x / (2 * r + 1) as f64;
+    }
+    let density = (2.0 / std::f64::consts::PI).sqrt() * (-half).exp();
+    (erfc(half.sqrt()) + density * sum).min(1.0)
 }
 
 /// The lags of the Ljung-Box and ARCH-LM tests.
@@ -149,61 +314,37 @@ impl Pretrend {
 
 /// The tests on `residuals` (NaN = missing, left out; the rest taken in order).
 pub fn residual_tests(residuals: &[f64]) -> ResidualTests {
-    // Closed up only when there are gaps (the usual window has none).
+    let mut prepared = Prepared::new(residuals);
+    // A missing residual makes the sum NaN: closed up only then (the usual window has none).
     let closed: Vec<f64>;
-    let e = match residuals.iter().all(|v| v.is_finite()) {
-        true => residuals,
-        false => {
-            closed = residuals
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .collect();
-            &closed
-        }
-    };
+    if !prepared.sum.is_finite() {
+        closed = residuals
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        prepared = Prepared::new(&closed);
+    }
     ResidualTests {
-        jarque_bera: jarque_bera(e),
-        durbin_watson: durbin_watson(e),
-        ljung_box: ljung_box(e, LJUNG_BOX_LAGS),
-        arch_lm: arch_lm(e, ARCH_LAGS),
+        jarque_bera: jarque_bera_of(&prepared),
+        durbin_watson: durbin_watson_of(&prepared),
+        ljung_box: ljung_box_of(&prepared, LJUNG_BOX_LAGS),
+        arch_lm: arch_lm_of(&prepared, ARCH_LAGS),
     }
 }
 
 /// JB = n/6 (S^2 + (K - 3)^2 / 4), S and K the moment skewness and kurtosis (divisor n) of the
 /// demeaned residuals; chi-square with 2 degrees of freedom.
 pub fn jarque_bera(e: &[f64]) -> ChiSquareTest {
-    let n = e.len() as f64;
-    if e.len() < 3 {
+    jarque_bera_of(&Prepared::new(e))
+}
+
+fn jarque_bera_of(p: &Prepared) -> ChiSquareTest {
+    if p.n() < 3 {
         return ChiSquareTest::missing(2);
     }
-    let mean = total(e) / n;
-    // Two running sums per moment (see `dot`).
-    let mut acc = [[0.0f64; 2]; 3];
-    let chunks = e.chunks_exact(2);
-    let rest = chunks.remainder();
-    for pair in chunks {
-        for k in 0..2 {
-            let d = pair[k] - mean;
-            let d2 = d * d;
-            acc[0][k] += d2;
-            acc[1][k] += d2 * d;
-            acc[2][k] += d2 * d2;
-        }
-    }
-    let (mut m2, mut m3, mut m4) = (
-        acc[0][0] + acc[0][1],
-        acc[1][0] + acc[1][1],
-        acc[2][0] + acc[2][1],
-    );
-    for v in rest {
-        let d = v - mean;
-        let d2 = d * d;
-        m2 += d2;
-        m3 += d2 * d;
-        m4 += d2 * d2;
-    }
-    let (m2, m3, m4) = (m2 / n, m3 / n, m4 / n);
+    let n = p.n() as f64;
+    let [m2, m3, m4] = p.central.map(|sum| sum / n);
     if m2 <= 0.0 {
         return ChiSquareTest::missing(2);
     }
@@ -215,38 +356,46 @@ pub fn jarque_bera(e: &[f64]) -> ChiSquareTest {
 
 /// DW = sum (e_t - e_{t-1})^2 / sum e_t^2.
 pub fn durbin_watson(e: &[f64]) -> f64 {
-    let ss = dot(e, e);
-    if e.len() < 2 || ss <= 0.0 {
+    durbin_watson_of(&Prepared::new(e))
+}
+
+fn durbin_watson_of(p: &Prepared) -> f64 {
+    if p.n() < 2 || p.sum_squares <= 0.0 {
         return f64::NAN;
     }
     // sum (e_t - e_{t-1})^2 = sum e_t^2 + sum e_{t-1}^2 - 2 sum e_t e_{t-1}.
+    let e = p.residuals;
     let (first, last) = (e[0], e[e.len() - 1]);
-    let diff = (ss - first * first) + (ss - last * last) - 2.0 * dot(&e[1..], e);
-    diff / ss
+    let diff = (p.sum_squares - first * first) + (p.sum_squares - last * last) - 2.0 * p.lagged[1];
+    diff / p.sum_squares
 }
 
 /// Q = n (n + 2) sum_{k=1..lags} rho_k^2 / (n - k), rho_k the autocorrelations of the demeaned
-/// residuals; chi-square with `lags` degrees of freedom.
+/// residuals; chi-square with `lags` degrees of freedom (at most [`LJUNG_BOX_LAGS`]).
 pub fn ljung_box(e: &[f64], lags: usize) -> ChiSquareTest {
-    let n = e.len();
-    if n <= lags + 1 {
+    ljung_box_of(&Prepared::new(e), lags)
+}
+
+fn ljung_box_of(p: &Prepared, lags: usize) -> ChiSquareTest {
+    let n = p.n();
+    if n <= lags + 1 || lags > LJUNG_BOX_LAGS {
         return ChiSquareTest::missing(lags);
     }
-    let nf = n as f64;
-    let sum = total(e);
-    let mean = sum / nf;
     // Autocovariances of the demeaned series from the raw lagged products: sum (e_t - m)
-    // (e_{t-k} - m) = sum e_t e_{t-k} - m (the sums of both ranges) + (n - k) m^2.
+    // (e_{t-k} - m) = sum e_t e_{t-k} - m (the sums of both ranges) + (n - k) m^2. (The mean
+    // of OLS residuals is a rounding error: the correction keeps the definition, not digits.)
+    let (e, m) = (p.residuals, p.mean);
+    let raw = &p.lagged;
     let lagged = |k: usize| -> f64 {
-        let raw = dot(&e[k..], &e[..n - k]);
         let head: f64 = e[..k].iter().sum();
         let tail: f64 = e[n - k..].iter().sum();
-        raw - mean * ((sum - head) + (sum - tail)) + (n - k) as f64 * mean * mean
+        raw[k] - m * ((p.sum - head) + (p.sum - tail)) + (n - k) as f64 * m * m
     };
     let c0 = lagged(0);
     if c0 <= 0.0 {
         return ChiSquareTest::missing(lags);
     }
+    let nf = n as f64;
     let q: f64 = (1..=lags)
         .map(|k| {
             let rho = lagged(k) / c0;
@@ -257,108 +406,104 @@ pub fn ljung_box(e: &[f64], lags: usize) -> ChiSquareTest {
 }
 
 /// Engle's LM: e_t^2 on a constant and e_{t-1..t-lags}^2 (t = lags+1..n) by OLS; LM = (n -
-/// lags) R^2, chi-square with `lags` degrees of freedom.
+/// lags) R^2, chi-square with `lags` degrees of freedom (at most [`ARCH_LAGS`]).
 pub fn arch_lm(e: &[f64], lags: usize) -> ChiSquareTest {
-    let n = e.len();
-    let m = lags + 1;
-    if n < lags + m + 2 {
-        return ChiSquareTest::missing(lags);
-    }
-    // The normal equations of [1, e_{t-1}^2 .. e_{t-lags}^2] on y = e_t^2 over t = lags..n-1,
-    // on the stack. Every cross product is a lagged sum sum_t e_{t-a}^2 e_{t-b}^2: the
-    // whole-series sum at lag b - a (one pass per lag) less the few terms outside the rows.
-    // Column 0 is y.
+    arch_lm_of(&Prepared::new(e), lags)
+}
+
+fn arch_lm_of(p: &Prepared, lags: usize) -> ChiSquareTest {
     const M: usize = ARCH_LAGS + 1;
-    if m > M {
+    let (n, m) = (p.n(), lags + 1);
+    if n < lags + m + 2 || m > M {
         return ChiSquareTest::missing(lags);
     }
-    let sq = |u: usize| e[u] * e[u];
-    let mut whole = [0.0; M];
-    for (d, w) in whole.iter_mut().enumerate().take(m) {
-        *w = dot_of_squares(&e[d..], &e[..n - d]);
-    }
-    let cross = |a: usize, b: usize| {
-        let d = b - a;
-        let outside = |u: usize| sq(u) * sq(u - d);
-        let head: f64 = (d..lags - a).map(outside).sum();
-        let tail: f64 = (n - a..n).map(outside).sum();
-        whole[d] - head - tail
-    };
-    let all = dot(e, e);
-    let column_sum = |j: usize| {
-        let head: f64 = (0..lags - j).map(sq).sum();
-        let tail: f64 = (n - j..n).map(sq).sum();
-        all - head - tail
-    };
-    let mut xtx = [0.0; M * M];
-    let mut xty = [0.0; M];
-    xtx[0] = (n - lags) as f64;
-    for a in 1..m {
-        let sum = column_sum(a);
-        xtx[a * m] = sum;
-        xtx[a] = sum;
-        for b in a..m {
-            let v = cross(a, b);
-            xtx[a * m + b] = v;
-            xtx[b * m + a] = v;
-        }
-        xty[a] = cross(0, a);
-    }
-    let sy = column_sum(0);
-    xty[0] = sy;
-    let syy = cross(0, 0);
+    // Column 0 is y = e_t^2, column j the lag e_{t-j}^2, over the rows t = lags..n-1: the
+    // squares s[lags - j .. n - j]. Their sums, and their cross products sum_t s_{t-a} s_{t-b}
+    // (a <= b): the whole-series lagged sum at lag b - a less the few terms outside the rows.
+    let s = &p.squares;
     let obs = (n - lags) as f64;
-    let tss = syy - sy * sy / obs;
-    // `solve` works in place: on a copy of the right-hand side, which `explained` reads.
-    let mut rhs = xty;
-    let Some(coef) = solve(&mut xtx[..m * m], &mut rhs[..m], m) else {
-        return ChiSquareTest::missing(lags);
-    };
-    // SSR = y'y - b'X'y at the least-squares b.
-    let explained: f64 = coef.iter().zip(&xty).map(|(b, v)| b * v).sum();
-    let ssr = syy - explained;
+    let mut sums = [0.0; M];
+    for (j, sum) in sums.iter_mut().enumerate().take(m) {
+        *sum = p.sum_squares - s[..lags - j].iter().sum::<f64>() - s[n - j..].iter().sum::<f64>();
+    }
+    // The centred cross products (covariances times obs); the regression with a constant is
+    // the regression of centred y on the centred lags.
+    let mut cov = [[0.0; M]; M];
+    for a in 0..m {
+        for b in a..m {
+            let d = b - a;
+            let mut v = p.lagged_squares[d];
+            for u in (d..lags - a).chain(n - a..n) {
+                v -= s[u] * s[u - d];
+            }
+            cov[a][b] = v - sums[a] * sums[b] / obs;
+        }
+    }
+    let tss = cov[0][0];
     if tss <= 0.0 {
         return ChiSquareTest::missing(lags);
     }
-    let r2 = 1.0 - ssr / tss;
-    ChiSquareTest::new(obs * r2, lags)
-}
-
-/// Solves the symmetric system `a x = b` (m x m) by Gaussian elimination with partial
-/// pivoting; `None` when singular.
-fn solve(a: &mut [f64], b: &mut [f64], m: usize) -> Option<Vec<f64>> {
-    let scale = (0..m).map(|i| a[i * m + i].abs()).fold(0.0, f64::max);
-    for col in 0..m {
-        let pivot =
-            (col..m).max_by(|&i, &j| a[i * m + col].abs().total_cmp(&a[j * m + col].abs()))?;
-        if a[pivot * m + col].abs() <= 1e-13 * scale.max(f64::MIN_POSITIVE) {
-            return None;
-        }
-        if pivot != col {
-            for k in 0..m {
-                a.swap(pivot * m + k, col * m + k);
+    // R^2 = c' S^-1 c / tss, S the lags' block and c their products with y: by Cholesky.
+    let k = lags;
+    let mut chol = [[0.0; M]; M];
+    let scale = (1..m).map(|j| cov[j][j]).fold(0.0, f64::max);
+    for i in 0..k {
+        for j in 0..=i {
+            let v = cov[1 + j][1 + i]
+                - (0..j).map(|l| chol[i][l] * chol[j][l]).sum::<f64>();
+            if i == j {
+                if v <= 1e-13 * scale {
+                    return ChiSquareTest::missing(lags);
+                }
+                chol[i][i] = v.sqrt();
+            } else {
+                chol[i][j] = v / chol[j][j];
             }
-            b.swap(pivot, col);
-        }
-        for row in col + 1..m {
-            let f = a[row * m + col] / a[col * m + col];
-            for k in col..m {
-                a[row * m + k] -= f * a[col * m + k];
-            }
-            b[row] -= f * b[col];
         }
     }
-    let mut x = vec![0.0; m];
-    for row in (0..m).rev() {
-        let s: f64 = (row + 1..m).map(|k| a[row * m + k] * x[k]).sum();
-        x[row] = (b[row] - s) / a[row * m + row];
+    // z = L^-1 c; c' S^-1 c = z'z.
+    let mut explained = 0.0;
+    let mut z = [0.0; M];
+    for i in 0..k {
+        let mut v = cov[0][1 + i];
+        for l in 0..i {
+            v -= chol[i][l] * z[l];
+        }
+        z[i] = v / chol[i][i];
+        explained += z[i] * z[i];
     }
-    Some(x)
+    ChiSquareTest::new(obs * explained / tss, lags)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Solves `a x = b` (m x m) by Gaussian elimination with partial pivoting.
+    fn solve(a: &mut [f64], b: &mut [f64], m: usize) -> Vec<f64> {
+        for col in 0..m {
+            let pivot = (col..m)
+                .max_by(|&i, &j| a[i * m + col].abs().total_cmp(&a[j * m + col].abs()))
+                .unwrap();
+            for k in 0..m {
+                a.swap(pivot * m + k, col * m + k);
+            }
+            b.swap(pivot, col);
+            for row in col + 1..m {
+                let f = a[row * m + col] / a[col * m + col];
+                for k in col..m {
+                    a[row * m + k] -= f * a[col * m + k];
+                }
+                b[row] -= f * b[col];
+            }
+        }
+        let mut x = vec![0.0; m];
+        for row in (0..m).rev() {
+            let s: f64 = (row + 1..m).map(|k| a[row * m + k] * x[k]).sum();
+            x[row] = (b[row] - s) / a[row * m + row];
+        }
+        x
+    }
 
     const E: [f64; 12] = [
         0.5, -1.2, 0.3, 2.1, -0.7, -0.4, 1.1, -2.3, 0.8, 0.2, -0.6, 0.9,
@@ -378,8 +523,8 @@ mod tests {
     }
 
     #[test]
-    fn the_even_closed_form_is_the_incomplete_gamma() {
-        for df in [2, 4, 10, 20] {
+    fn the_closed_forms_are_the_incomplete_gamma() {
+        for df in [1, 2, 3, 4, 5, 7, 10, 11, 20, 39] {
             for x in [0.0, 0.3, 2.0, 9.5, 31.0, 80.0] {
                 let (fast, slow) = (upper_p(x, df), chi_square_upper_p(x, df));
                 assert!(
@@ -388,6 +533,55 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn lagged_products_are_the_sums_by_definition() {
+        for n in [0, 1, 3, 5, 6, 7, 9, 10, 11, 12, 13, 40] {
+            let x: Vec<f64> = (0..n).map(|i| ((i * 7 + 3) % 11) as f64 - 4.5).collect();
+            let got = lagged_products::<6>(&x);
+            for (k, value) in got.iter().enumerate() {
+                let want: f64 = (k..n).map(|t| x[t] * x[t - k]).sum();
+                assert!(
+                    (value - want).abs() < 1e-12,
+                    "n {n} lag {k}: {value} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn both_power_sum_versions_give_the_same_bits() {
+        let e: Vec<f64> = (0..41)
+            .map(|i| ((i * 37 + 11) % 101) as f64 / 7.0 - 6.3)
+            .collect();
+        let squares: Vec<f64> = e.iter().map(|v| v * v).collect();
+        let want = [
+            e.iter().sum::<f64>(),
+            squares.iter().sum(),
+            e.iter().map(|v| v.powi(3)).sum(),
+            e.iter().map(|v| v.powi(4)).sum(),
+        ];
+        let got = power_sums(&e, &squares);
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{g} {w}");
+        }
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(
+            sse2::paired_power_sums(&e, &squares),
+            portable_paired_power_sums(&e, &squares)
+        );
+    }
+
+    /// Where the processor has AVX, its blocks are the portable blocks, bit for bit.
+    #[test]
+    fn both_block_versions_give_the_same_bits() {
+        let x: Vec<f64> = (0..103)
+            .map(|i| ((i * 37 + 11) % 101) as f64 / 7.0 - 6.3)
+            .collect();
+        let portable = portable_lagged_blocks::<11>(&x, 10);
+        assert_eq!(lagged_blocks::<11>(&x, 10), portable);
+        assert_eq!(portable.1, 102);
     }
 
     #[test]
@@ -424,7 +618,7 @@ mod tests {
                 }
             }
         }
-        let b = solve(&mut xtx, &mut xty, 3).unwrap();
+        let b = solve(&mut xtx, &mut xty, 3);
         let mean = y.iter().sum::<f64>() / y.len() as f64;
         let ssr: f64 = rows
             .iter()
