@@ -14,6 +14,7 @@ pub use crate::doctor::DoctorOptions;
 use crate::error::{Error, Result};
 use crate::event::{EventSpec, EventWhen};
 use crate::report::{BootstrapConventions, Conventions};
+use crate::study::adjust::PAdjust;
 use crate::study::bars::{Interval, TimedWindow};
 use crate::study::bhar::Bootstrap;
 use crate::study::regression::StandardErrors;
@@ -85,6 +86,8 @@ pub struct StudySettings {
     /// An intraday study (`--interval 1m..90m`); `None` is the daily study. Its windows are
     /// `window` and `car_windows` above, in bars.
     pub intraday: Option<IntradaySettings>,
+    /// Adjust each family of p-values for multiple testing (`--adjust`).
+    pub adjust: Option<PAdjust>,
 }
 
 /// What an intraday study adds to the design (METHODS, "Intraday").
@@ -150,6 +153,7 @@ impl StudySettings {
             }),
             cross_section: self.cross_section.clone(),
             cross_section_se: (!self.cross_section.is_empty()).then_some(self.cross_section_se),
+            adjust: self.adjust,
         }
     }
 
@@ -364,7 +368,8 @@ pub fn validate_design(design: &StudyDesign) -> Result<()> {
 }
 
 /// What an intraday study cannot do: factor models need intraday factors, the thin-trading
-/// betas and buy-and-hold windows are daily ideas, and dated windows name days.
+/// betas and buy-and-hold windows are daily ideas, dated windows name days, and the
+/// adjustment of p-values covers the daily outputs only.
 fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Result<()> {
     let interval = intraday.interval;
     if study.model.uses_factors() || study.model.is_thin_trading() {
@@ -381,6 +386,11 @@ fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Resu
     if !study.cross_section.is_empty() {
         return Err(Error::usage(format!(
             "--cross-section is for daily studies, not --interval {interval}"
+        )));
+    }
+    if let Some(method) = study.adjust {
+        return Err(Error::usage(format!(
+            "--adjust {method} is for daily studies, not --interval {interval}"
         )));
     }
     if intraday.estimation_sessions == 0 {

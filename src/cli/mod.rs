@@ -153,6 +153,9 @@ Examples:
   eventstudy batch --events examples/deepseek_characteristics.csv --source csv:examples/prices \\
       --bhar 0:20,0:60 --cross-section beta,power
 
+  # Eleven days and four windows per event, nine tests: p-values adjusted by Holm's method
+  eventstudy batch --events examples/deepseek.csv --source csv:examples/prices --adjust holm
+
   # Fama-French 3 factors, dated estimation window, portfolio charts only
   eventstudy batch --events events.csv --model ff3 --factors F-F_Research_Data_Factors_daily.CSV \\
       --estimation 2024-01-02..2024-12-31 --no-event-charts

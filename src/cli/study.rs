@@ -15,6 +15,7 @@ use crate::options::{
     EventInput, IntradaySettings, OutputFormat, OutputSettings, RunOptions, SharesSpec, SourceSpec,
     StudySettings, TableFormats,
 };
+use crate::study::adjust::PAdjust;
 use crate::study::bars::{parse_timed_windows, Interval, TimedWindow, WindowEnd};
 use crate::study::bhar::Bootstrap;
 use crate::study::regression::StandardErrors;
@@ -194,6 +195,12 @@ pub struct StudyArgs {
     #[arg(long, value_name = "B", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(99..=1_000_000))]
     pub bootstrap: u32,
 
+    /// Adjust each family of p-values for multiple testing (an event's days, its CAR
+    /// windows, each portfolio test over the days and over the windows): holm, bh
+    /// (Benjamini-Hochberg) or bonferroni; every p gains a p_adj, stars follow it
+    #[arg(long, value_name = "METHOD", value_parser = one_of::<PAdjust>(&PAdjust::NAMES))]
+    pub adjust: Option<PAdjust>,
+
     /// Seed of the bootstrap: the same seed gives the same p-values on every run
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub bootstrap_seed: u64,
@@ -365,6 +372,7 @@ impl StudyArgs {
             cross_section: Vec::new(),
             cross_section_se: StandardErrors::default(),
             intraday,
+            adjust: self.adjust,
         };
         let data = DataSettings {
             source: self.source,

@@ -192,9 +192,15 @@ pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
 pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
     let n: usize = events.iter().map(|e| e.day_values().count()).sum();
     // Which of the day's numbers are columns: all in the run-level table; an event's CSV
-    // leaves out `car_sd` (its JSON has it).
+    // leaves out `car_sd` (its JSON has it). `ar_p_adj` follows `ar_p` when the run adjusts.
+    let adjusted = events.first().is_some_and(|e| e.adjust.is_some());
     let kept: Vec<usize> = (0..DayValues::NAMES.len())
         .filter(|&i| tidy || i != DayValues::CAR_SD)
+        .filter(|&i| i != DayValues::AR_P_ADJ)
+        .flat_map(|i| match (i, adjusted) {
+            (DayValues::AR_P, true) => vec![i, DayValues::AR_P_ADJ],
+            _ => vec![i],
+        })
         .collect();
     let numbers = kept.len();
     // One pass over the rows into plain vectors; the columns are made from them.
@@ -269,7 +275,7 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
     let f = |get: fn(&crate::report::CarRow) -> Option<f64>| {
         rows.iter().map(|(_, c)| get(c)).collect::<Vec<_>>()
     };
-    let columns = vec![
+    let mut columns = vec![
         tickers(rows.iter().map(|(e, _)| e.ticker.as_str()))?,
         date_series(
             "event_date",
@@ -292,6 +298,11 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
         float("car", f(|c| c.car)),
         float("t", f(|c| c.t)),
         float("p", f(|c| c.p)),
+    ];
+    if rows.iter().any(|(e, _)| e.adjust.is_some()) {
+        columns.push(float("p_adj", f(|c| c.p_adj.flatten())));
+    }
+    columns.extend([
         float("t_simple", f(|c| c.t_simple)),
         float("p_simple", f(|c| c.p_simple)),
         float("market_value_change", f(|c| c.market_value_change)),
@@ -302,7 +313,7 @@ pub fn car_frame(events: &[EventReport]) -> Result<DataFrame> {
         float("volatility_ratio", f(|c| c.volatility_ratio)),
         float("abnormal_volume", f(|c| c.abnormal_volume)),
         float("abnormal_volume_t", f(|c| c.abnormal_volume_t)),
-    ];
+    ]);
     DataFrame::new(rows.len(), columns).map_err(|e| polars_err("car", e))
 }
 
@@ -441,6 +452,14 @@ fn cross_section_columns<T: CrossSection>(columns: &mut Vec<Column>, rows: &[T])
             &format!("{name}_p"),
             rows.iter().map(|r| r.tests().named()[k].1.p).collect(),
         ));
+        if rows.iter().any(|r| r.tests().named()[k].1.p_adj.is_some()) {
+            columns.push(float(
+                &format!("{name}_p_adj"),
+                rows.iter()
+                    .map(|r| r.tests().named()[k].1.p_adj.flatten())
+                    .collect(),
+            ));
+        }
     }
     columns.push(
         Series::new(

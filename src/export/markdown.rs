@@ -189,7 +189,12 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
     let _ = writeln!(out, "\n## Cumulative abnormal returns\n");
     let _ = writeln!(
         out,
-        "| window | dates | days | CAR | t | p | t simple | MV change | abnormal MV |"
+        "| window | dates | days | CAR | t | {} | t simple | MV change | abnormal MV |",
+        if e.adjust.is_some() {
+            "p (adjusted)"
+        } else {
+            "p"
+        }
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for c in &e.car {

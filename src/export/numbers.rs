@@ -41,11 +41,28 @@ pub fn p_value(p: Option<f64>) -> String {
     p.map_or_else(|| "-".into(), |p| format!("{p:.4}{}", stars(p)))
 }
 
-/// A statistic with stars from its p-value.
+/// A statistic with stars from its p-value (the adjusted one when the run adjusts).
 pub fn stat(t: &TestReport) -> String {
-    match (t.stat, t.p) {
+    match (t.stat, t.p_for_stars()) {
         (Some(s), Some(p)) => format!("{s:.2}{}", stars(p)),
         _ => "-".into(),
+    }
+}
+
+/// A p-value beside its adjusted value, the stars on the adjusted: `0.0300 (0.0900*)`;
+/// without adjustment (`adjusted` None), [`p_value`].
+pub fn p_with_adjusted(p: Option<f64>, adjusted: Option<Option<f64>>) -> String {
+    match adjusted {
+        None => p_value(p),
+        Some(adj) => format!("{} ({})", fixed(p, 4), p_value(adj)),
+    }
+}
+
+/// A t statistic with the stars of its adjusted p-value, when the run adjusts.
+pub fn t_with_adjusted_stars(t: Option<f64>, adjusted: Option<Option<f64>>) -> String {
+    match (t, adjusted) {
+        (Some(t), Some(Some(p))) => format!("{t:.2}{}", stars(p)),
+        _ => fixed(t, 2),
     }
 }
 

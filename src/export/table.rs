@@ -4,7 +4,9 @@
 use std::fmt::Write;
 use std::path::Path;
 
-pub use crate::export::numbers::{billions, fixed, p_value, pct, stat};
+pub use crate::export::numbers::{
+    billions, fixed, p_value, p_with_adjusted, pct, stat, t_with_adjusted_stars,
+};
 use crate::export::output::Output;
 use crate::report::{
     AggregateBharRow, AggregateReport, BharRow, CarRow, Check, CoefficientReport, DayRow,
@@ -21,7 +23,7 @@ pub(super) fn day_line(d: &DayRow) -> [String; 8] {
         pct(d.ret),
         pct(d.benchmark_return),
         pct(d.ar),
-        fixed(d.ar_t, 2),
+        t_with_adjusted_stars(d.ar_t, d.ar_p_adj),
         pct(d.car),
         billions(d.abnormal_market_value_change),
     ]
@@ -41,7 +43,7 @@ pub(super) fn car_line(c: &CarRow, event_window: RelWindow) -> [String; 9] {
         c.days.to_string(),
         pct(c.car),
         fixed(c.t, 2),
-        p_value(c.p),
+        p_with_adjusted(c.p, c.p_adj),
         fixed(c.t_simple, 2),
         billions(c.market_value_change),
         billions(c.abnormal_market_value_change),
@@ -265,29 +267,34 @@ fn render_event(out: &mut String, e: &EventReport) {
         );
     }
     let _ = writeln!(out);
+    // Adjusted p-values widen the t and p columns (stars; the adjusted p beside the p).
+    let (tw, pw, p_head) = match e.adjust {
+        Some(_) => (10, 18, "p (adjusted)"),
+        None => (7, 10, "p"),
+    };
     let _ = writeln!(
         out,
-        "  {:>4}  {:<10}  {:>9}  {:>9}  {:>9}  {:>7}  {:>9}  {:>12}",
+        "  {:>4}  {:<10}  {:>9}  {:>9}  {:>9}  {:>tw$}  {:>9}  {:>12}",
         "day", "date", "return", "benchmark", "AR", "t", "CAR", "abn. MV"
     );
     for d in &e.days {
         let [rel, date, ret, bench, ar, t, car, mv] = day_line(d);
         let _ = writeln!(
             out,
-            "  {rel:>4}  {date:<10}  {ret:>9}  {bench:>9}  {ar:>9}  {t:>7}  {car:>9}  {mv:>12}"
+            "  {rel:>4}  {date:<10}  {ret:>9}  {bench:>9}  {ar:>9}  {t:>tw$}  {car:>9}  {mv:>12}"
         );
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "  {:<7}  {:<23}  {:>4}  {:>9}  {:>7}  {:>10}  {:>8}  {:>12}  {:>12}",
-        "CAR", "dates", "days", "CAR", "t", "p", "t simple", "MV change", "abn. MV"
+        "  {:<7}  {:<23}  {:>4}  {:>9}  {:>7}  {:>pw$}  {:>8}  {:>12}  {:>12}",
+        "CAR", "dates", "days", "CAR", "t", p_head, "t simple", "MV change", "abn. MV"
     );
     for c in &e.car {
         let [window, dates, days, car, t, p, simple, mv, abn] = car_line(c, e.event_window);
         let _ = writeln!(
             out,
-            "  {window:<7}  {dates:<23}  {days:>4}  {car:>9}  {t:>7}  {p:>10}  {simple:>8}  {mv:>12}  {abn:>12}"
+            "  {window:<7}  {dates:<23}  {days:>4}  {car:>9}  {t:>7}  {p:>pw$}  {simple:>8}  {mv:>12}  {abn:>12}"
         );
     }
     let _ = writeln!(out);

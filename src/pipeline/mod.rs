@@ -142,6 +142,9 @@ fn aggregate_report(
     report.diagnostics = Some(crate::report::diagnostics::DiagnosticsSummary::of(
         events.iter().filter_map(|e| e.diagnostics.as_ref()),
     ));
+    if let Some(method) = settings.adjust {
+        crate::report::adjust::adjust_aggregate(&mut report, method);
+    }
     Ok(Some(report))
 }
 

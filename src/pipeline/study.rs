@@ -434,6 +434,9 @@ fn study_event(context: &mut EventContext<'_>, job: &EventJob, pair: &Pair) -> R
                 .collect();
         }
     }
+    if let Some(method) = study.adjust {
+        crate::report::adjust::adjust_event(&mut report, method);
+    }
     // The residuals are pooled now, and only what the aggregate reads is kept: memory stays
     // bounded however many events.
     let (lo, hi) = result.estimation_span;
@@ -481,6 +484,7 @@ fn build_report(
                 ar: num(d.ar),
                 ar_t: num(d.ar_t),
                 ar_p: num(d.ar_p),
+                ar_p_adj: None,
                 car: num(d.car),
                 car_sd,
                 market_value_change: raw,
@@ -505,6 +509,7 @@ fn build_report(
             car: num(c.car),
             t: num(c.t),
             p: num(c.p),
+            p_adj: None,
             t_simple: num(c.t_simple),
             p_simple: num(c.p_simple),
             abnormal_market_value_change: num(c.abnormal_market_value_change),
@@ -566,6 +571,7 @@ fn build_report(
         event_time: None,
         day0_rule: Day0Rule::TradingDay,
         exchange_tz: None,
+        adjust: None,
     }
 }
 

@@ -4,11 +4,13 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub mod adjust;
 pub mod bars;
 pub mod diagnostics;
 
 pub use crate::event::Exclusion;
 use crate::note::Note;
+use crate::study::adjust::PAdjust;
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery, Volatility};
 use crate::study::bhar::{BharTests, BuyAndHoldPath, PathSums};
 use crate::study::calendar::Day0Rule;
@@ -66,6 +68,9 @@ pub struct Conventions {
     pub cross_section: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cross_section_se: Option<StandardErrors>,
+    /// How each family of p-values was adjusted (`--adjust`): every p then has a `p_adj`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjust: Option<PAdjust>,
 }
 
 /// The BHAR bootstrap as the conventions print it.
@@ -89,7 +94,7 @@ impl Conventions {
             if self.after_close { ", after close" } else { "" },
             self.sigma_divisor,
             if self.prediction_error_correction { ", t with prediction-error correction" } else { "" },
-        )
+        ) + &self.adjust.map_or(String::new(), |a| format!(", p-values adjusted by {} (stars on the adjusted p)", a.describe()))
     }
 }
 
@@ -105,6 +110,9 @@ pub struct DayRow {
     pub ar: Option<f64>,
     pub ar_t: Option<f64>,
     pub ar_p: Option<f64>,
+    /// `ar_p` adjusted over the event window's days (`--adjust`; absent without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ar_p_adj: Option<Option<f64>>,
     pub car: Option<f64>,
     /// Standard deviation of `car` (for its confidence band).
     pub car_sd: Option<f64>,
@@ -143,6 +151,9 @@ pub struct CarRow {
     pub car: Option<f64>,
     pub t: Option<f64>,
     pub p: Option<f64>,
+    /// `p` adjusted over the event's CAR windows (`--adjust`; absent without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_adj: Option<Option<f64>>,
     pub t_simple: Option<f64>,
     pub p_simple: Option<f64>,
     pub abnormal_market_value_change: Option<f64>,
@@ -253,6 +264,10 @@ pub struct EventReport {
     /// volume (most of a large synthetic run's memory would otherwise hold NaN).
     #[serde(skip)]
     pub day_volumes: Box<[[f64; 3]]>,
+    /// How its p-values are adjusted (`--adjust`): a large run's `ar_p_adj` is computed
+    /// from `day_values` when read.
+    #[serde(skip)]
+    pub adjust: Option<PAdjust>,
 }
 
 /// How a large run stores a day: the ten numbers every event has (`sar_squared` is computed
@@ -268,12 +283,12 @@ pub struct StoredDay {
 impl StoredDay {
     /// The whole day, with its volume numbers (NaN without).
     fn view(&self, volume: Option<&[f64; 3]>) -> DayValues {
-        let mut values = [f64::NAN; 14];
+        let mut values = [f64::NAN; DayValues::NAMES.len()];
         values[..10].copy_from_slice(&self.values);
         let t = self.values[DayValues::AR_T];
         values[10] = t * t;
         if let Some(v) = volume {
-            values[11..].copy_from_slice(v);
+            values[DayValues::VOLUME..DayValues::VOLUME + 3].copy_from_slice(v);
         }
         DayValues {
             rel: self.rel,
@@ -291,12 +306,12 @@ pub struct DayValues {
     pub rel: i32,
     pub date: NaiveDate,
     /// In the order of [`DayValues::NAMES`].
-    pub values: [f64; 14],
+    pub values: [f64; 15],
 }
 
 impl DayValues {
     /// The columns of the daily tables, in the JSON contract's names.
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 15] = [
         "return",
         "benchmark_return",
         "normal_return",
@@ -311,6 +326,7 @@ impl DayValues {
         "volume",
         "abnormal_volume",
         "abnormal_volume_t",
+        "ar_p_adj",
     ];
     pub const CAR_SD: usize = 9;
     pub const AR: usize = 3;
@@ -319,6 +335,8 @@ impl DayValues {
     pub const MARKET_VALUE_CHANGE: usize = 7;
     pub const ABNORMAL_MARKET_VALUE_CHANGE: usize = 8;
     pub const VOLUME: usize = 11;
+    pub const AR_P: usize = 5;
+    pub const AR_P_ADJ: usize = 14;
 }
 
 impl From<&DayValues> for DayRow {
@@ -341,6 +359,8 @@ impl From<&DayValues> for DayRow {
             volume: v(11),
             abnormal_volume: v(12),
             abnormal_volume_t: v(13),
+            // Set by the report that knows whether the run adjusts.
+            ar_p_adj: None,
             car_band: None,
             cumulative_market_value_change: None,
             cumulative_abnormal_market_value_change: None,
@@ -369,6 +389,7 @@ impl From<&DayRow> for DayValues {
                 v(d.volume),
                 v(d.abnormal_volume),
                 v(d.abnormal_volume_t),
+                v(d.ar_p_adj.flatten()),
             ],
         }
     }
@@ -380,10 +401,10 @@ impl EventReport {
     pub fn day(&self, rel: i32) -> Option<DayRow> {
         match self.days.iter().find(|d| d.rel == rel) {
             Some(d) => Some(*d),
-            None => self
-                .day_values()
-                .find(|d| d.rel == rel)
-                .map(|d| DayRow::from(&d)),
+            None => self.day_values().find(|d| d.rel == rel).map(|d| DayRow {
+                ar_p_adj: self.adjust.map(|_| num(d.values[DayValues::AR_P_ADJ])),
+                ..DayRow::from(&d)
+            }),
         }
     }
 
@@ -403,10 +424,28 @@ impl EventReport {
         } else {
             &[]
         };
+        // A large run's adjusted p-values are made here, a family (the event's days) at once.
+        let adjusted = match self.adjust {
+            Some(method) if !self.day_values.is_empty() => {
+                let p: Vec<f64> = self
+                    .day_values
+                    .iter()
+                    .map(|d| d.values[DayValues::AR_P])
+                    .collect();
+                crate::study::adjust::adjust(&p, method)
+            }
+            _ => Vec::new(),
+        };
         self.day_values
             .iter()
             .enumerate()
-            .map(|(i, d)| d.view(self.day_volumes.get(i)))
+            .map(move |(i, d)| {
+                let mut day = d.view(self.day_volumes.get(i));
+                if let Some(&p) = adjusted.get(i) {
+                    day.values[DayValues::AR_P_ADJ] = p;
+                }
+                day
+            })
             .chain(rows.iter().map(DayValues::from))
     }
 
@@ -519,6 +558,16 @@ pub struct Layout {
 pub struct TestReport {
     pub stat: Option<f64>,
     pub p: Option<f64>,
+    /// `p` adjusted over the days, or over the CAR windows (`--adjust`; absent without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_adj: Option<Option<f64>>,
+}
+
+impl TestReport {
+    /// The p-value significance is read from: the adjusted one when the run adjusts.
+    pub fn p_for_stars(&self) -> Option<f64> {
+        self.p_adj.unwrap_or(self.p)
+    }
 }
 
 impl From<TestStat> for TestReport {
@@ -526,6 +575,7 @@ impl From<TestStat> for TestReport {
         TestReport {
             stat: num(t.stat),
             p: num(t.p),
+            p_adj: None,
         }
     }
 }

@@ -449,8 +449,7 @@ fn arch_lm_of(p: &Prepared, lags: usize) -> ChiSquareTest {
     let scale = (1..m).map(|j| cov[j][j]).fold(0.0, f64::max);
     for i in 0..k {
         for j in 0..=i {
-            let v = cov[1 + j][1 + i]
-                - (0..j).map(|l| chol[i][l] * chol[j][l]).sum::<f64>();
+            let v = cov[1 + j][1 + i] - (0..j).map(|l| chol[i][l] * chol[j][l]).sum::<f64>();
             if i == j {
                 if v <= 1e-13 * scale {
                     return ChiSquareTest::missing(lags);

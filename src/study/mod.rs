@@ -1,5 +1,6 @@
 //! The event study proper: windows, calendar, models, the engine and its statistics.
 
+pub mod adjust;
 pub mod aggregate;
 pub mod bars;
 pub mod bhar;

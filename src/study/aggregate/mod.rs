@@ -80,6 +80,21 @@ impl<T: Copy> TestBattery<T> {
         std::array::from_fn(|i| (Self::NAMES[i], values[i]))
     }
 
+    /// Every test, mutable, in the contract's order.
+    pub fn each_mut(&mut self) -> [&mut T; 9] {
+        [
+            &mut self.csect_t,
+            &mut self.patell_z,
+            &mut self.bmp_t,
+            &mut self.kp_bmp_t,
+            &mut self.corrado_rank_z,
+            &mut self.generalized_sign_z,
+            &mut self.sign_z,
+            &mut self.wilcoxon_z,
+            &mut self.cda_t,
+        ]
+    }
+
     /// The same battery with every test transformed.
     pub fn map<U>(&self, f: impl Fn(T) -> U) -> TestBattery<U> {
         TestBattery {
