@@ -17,6 +17,7 @@ use crate::report::{BootstrapConventions, Conventions};
 use crate::study::adjust::PAdjust;
 use crate::study::bars::{Interval, TimedWindow};
 use crate::study::bhar::Bootstrap;
+use crate::study::calendar_time::CalendarWeights;
 use crate::study::regression::StandardErrors;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, WindowSpec};
 pub use crate::synthetic::SyntheticOptions;
@@ -88,6 +89,10 @@ pub struct StudySettings {
     pub intraday: Option<IntradaySettings>,
     /// Adjust each family of p-values for multiple testing (`--adjust`).
     pub adjust: Option<PAdjust>,
+    /// Calendar-time portfolio windows (`--calendar-time`), relative to day 0, and how the
+    /// firms of a day are weighted.
+    pub calendar_time: Vec<RelWindow>,
+    pub calendar_weights: CalendarWeights,
 }
 
 /// What an intraday study adds to the design (METHODS, "Intraday").
@@ -154,6 +159,8 @@ impl StudySettings {
             cross_section: self.cross_section.clone(),
             cross_section_se: (!self.cross_section.is_empty()).then_some(self.cross_section_se),
             adjust: self.adjust,
+            calendar_time: self.calendar_time.iter().map(ToString::to_string).collect(),
+            calendar_weights: (!self.calendar_time.is_empty()).then_some(self.calendar_weights),
         }
     }
 
@@ -391,6 +398,11 @@ fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Resu
     if let Some(method) = study.adjust {
         return Err(Error::usage(format!(
             "--adjust {method} is for daily studies, not --interval {interval}"
+        )));
+    }
+    if !study.calendar_time.is_empty() {
+        return Err(Error::usage(format!(
+            "--calendar-time is for daily studies, not --interval {interval}"
         )));
     }
     if intraday.estimation_sessions == 0 {

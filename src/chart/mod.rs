@@ -8,6 +8,7 @@ mod abnormal;
 pub mod bars;
 mod bhar;
 mod caar;
+mod calendar_time;
 mod car;
 mod heatmap;
 mod market_value;
@@ -469,6 +470,28 @@ pub fn render_portfolio_charts(
         &mut skipped,
         |root, t| heatmap::draw(root, t, &rows, &rels, &title, &subtitle),
     )?;
+
+    if !aggregate.calendar_time.is_empty() {
+        let first = &aggregate.calendar_time[0];
+        let subtitle = format!(
+            "{} model regression · {} weights · {} events · alpha: the intercept, the mean daily abnormal return",
+            first.model, first.weights, aggregate.n
+        );
+        let event_days: Vec<chrono::NaiveDate> = {
+            let mut d: Vec<_> = events.iter().map(|e| e.day0).collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        };
+        render_or_skip(
+            &dir.join("calendar_time.png"),
+            size,
+            &mut skipped,
+            |root, t| {
+                calendar_time::draw(root, t, &aggregate.calendar_time, &event_days, &subtitle)
+            },
+        )?;
+    }
 
     if aggregate.days.iter().any(|d| d.aav.is_some()) {
         let title = format!(

@@ -153,6 +153,11 @@ Examples:
   eventstudy batch --events examples/deepseek_characteristics.csv --source csv:examples/prices \\
       --bhar 0:20,0:60 --cross-section beta,power
 
+  # A month and three months after the news, in calendar time: the portfolio of the firms
+  # inside their window each day, its alpha against the market
+  eventstudy batch --events examples/deepseek9.csv --source csv:examples/prices \
+      --calendar-time 0:20,0:60
+
   # Eleven days and four windows per event, nine tests: p-values adjusted by Holm's method
   eventstudy batch --events examples/deepseek.csv --source csv:examples/prices --adjust holm
 

@@ -18,6 +18,7 @@ use crate::options::{
 use crate::study::adjust::PAdjust;
 use crate::study::bars::{parse_timed_windows, Interval, TimedWindow, WindowEnd};
 use crate::study::bhar::Bootstrap;
+use crate::study::calendar_time::CalendarWeights;
 use crate::study::regression::StandardErrors;
 use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, WindowSpec};
 use crate::ticker::Ticker;
@@ -107,6 +108,17 @@ pub struct BatchArgs {
     /// (White) or ols
     #[arg(long, value_name = "KIND", default_value = "hc3", value_parser = PossibleValuesParser::new(StandardErrors::NAMES).try_map(|n| n.parse::<StandardErrors>()))]
     pub cross_section_se: StandardErrors,
+
+    /// Calendar-time portfolio windows, comma-separated START:END trading days relative to
+    /// day 0 (e.g. 0:20,0:60): each day's portfolio of the firms inside their window,
+    /// regressed on the model's factors (market, capm, ff3, carhart, ff5)
+    #[arg(long, value_name = "WINDOWS", allow_hyphen_values = true)]
+    pub calendar_time: Option<WindowList>,
+
+    /// Weights of the calendar-time portfolio: equal, or value (market value at day -1;
+    /// needs share counts)
+    #[arg(long, value_name = "WEIGHTS", default_value = "equal", value_parser = one_of::<CalendarWeights>(&CalendarWeights::NAMES))]
+    pub calendar_weights: CalendarWeights,
 
     #[command(flatten)]
     pub study: StudyArgs,
@@ -373,6 +385,8 @@ impl StudyArgs {
             cross_section_se: StandardErrors::default(),
             intraday,
             adjust: self.adjust,
+            calendar_time: Vec::new(),
+            calendar_weights: CalendarWeights::default(),
         };
         let data = DataSettings {
             source: self.source,
@@ -590,6 +604,8 @@ impl BatchArgs {
             None => Vec::new(),
         };
         study.cross_section_se = self.cross_section_se;
+        study.calendar_time = self.calendar_time.map(|w| w.0).unwrap_or_default();
+        study.calendar_weights = self.calendar_weights;
         let defaults = EventDefaults {
             benchmark: self.benchmark,
             estimation: study.estimation,

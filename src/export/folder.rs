@@ -251,6 +251,16 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
             &csv_out::to_csv(&mut csv_out::cross_section_frame(aggregate)?)?,
         )?;
     }
+    if !aggregate.calendar_time.is_empty() {
+        write_file(
+            &dir.join("calendar_time.csv"),
+            &csv_out::to_csv(&mut super::calendar_time::summary_frame(aggregate)?)?,
+        )?;
+        write_file(
+            &dir.join("calendar_time_days.csv"),
+            &csv_out::to_csv(&mut super::calendar_time::days_frame(aggregate)?)?,
+        )?;
+    }
     // A large run's list of events is `tables/events.*`, which has every column of this one.
     if !summary.compact {
         write_file(

@@ -412,6 +412,7 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
     );
     long_horizon(&mut out, a);
     cross_section(&mut out, a);
+    super::calendar_time::render_markdown(&mut out, a);
     let _ = writeln!(out, "\n## Events\n");
     let _ = writeln!(
         out,

@@ -4,6 +4,7 @@
 
 pub mod bars;
 mod bars_folder;
+pub mod calendar_time;
 pub mod csv;
 pub mod csv_writer;
 mod direct;

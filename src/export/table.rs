@@ -576,6 +576,7 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
         render_aggregate_bhar(out, a);
     }
     render_cross_section(out, a);
+    super::calendar_time::render_table(out, a);
 }
 
 /// Abnormal volatility: mean U = SAR^2 (about 1 under the null) and its chi-square test, for

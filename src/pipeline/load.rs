@@ -3,6 +3,7 @@
 //! once and each pair aligned once; a failure is kept (as a cloneable error) for the events
 //! that need it.
 
+use crate::study::calendar_time::Regressors;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -217,6 +218,8 @@ pub struct Pair {
     /// The firm's return minus RF, and the model's factors, for a factor model.
     excess: Vec<f64>,
     factors: Vec<Vec<f64>>,
+    /// The risk-free rate of a factor model's file, on the pair's calendar (empty otherwise).
+    rf: Vec<f64>,
     /// Calendar keys (days since 1970) for the cross-event residual correlation.
     pub keys: Vec<i32>,
     pub splits: Vec<SplitEvent>,
@@ -247,16 +250,16 @@ impl Pair {
                 Some(Note::MarketValueFromAdjustedClose),
             )
         };
-        let (excess, factor_columns) = match factors {
+        let (excess, factor_columns, rf) = match factors {
             Some(table) => {
                 let mut names: Vec<&str> = model.factor_columns().to_vec();
                 names.push("RF");
                 let mut columns = table.on_calendar(&aligned.calendar, &names)?;
                 let rf = columns.pop().unwrap_or_default();
                 let excess = firm_returns.iter().zip(&rf).map(|(r, f)| r - f).collect();
-                (excess, columns)
+                (excess, columns, rf)
             }
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new(), Vec::new()),
         };
         let keys = aligned
             .calendar
@@ -283,6 +286,7 @@ impl Pair {
             close_note,
             excess,
             factors: factor_columns,
+            rf,
             keys,
             splits,
             exchange_zone: None,
@@ -303,6 +307,21 @@ impl Pair {
         match &self.simple_returns {
             Some([firm, benchmark]) => (firm, benchmark),
             None => (&self.firm_returns, &self.market_returns),
+        }
+    }
+
+    /// The calendar-time portfolio's regressors on position `i` of the calendar: the factors
+    /// and RF of a factor model, else the benchmark's simple return (RF 0).
+    pub fn calendar_regressors(&self, i: usize) -> Regressors {
+        match self.factors.is_empty() {
+            true => Regressors {
+                rf: 0.0,
+                factors: vec![self.simple_returns().1[i]],
+            },
+            false => Regressors {
+                rf: self.rf[i],
+                factors: self.factors.iter().map(|c| c[i]).collect(),
+            },
         }
     }
 

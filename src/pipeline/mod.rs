@@ -20,13 +20,16 @@ pub mod study;
 
 use crate::console::Console;
 use crate::data::PriceSource;
-use crate::error::{exit, Result};
+use crate::error::{exit, Error, Result};
 use crate::export::{self, ChartsMode};
 use crate::note::Warning;
 use crate::options::{RunOptions, StudySettings};
+use crate::report::calendar_time::CalendarTimeReport;
 use crate::report::{AggregateReport, EventReport, Summary};
 use crate::study::aggregate::Pool;
 use crate::study::bhar::PathSums;
+use crate::study::calendar_time::{self, CalendarPanel};
+use rayon::prelude::*;
 
 /// What a finished run hands back: the summary, the exit code it earned and, when no event
 /// ran, the one-line error that says why (printed even under `--quiet`).
@@ -98,6 +101,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
     let mut clock = StageClock::from_env();
     let plan = plan::plan(&options.events, &options.study)?;
+    check_calendar_benchmarks(&plan, &options.study)?;
     clock.lap("plan");
     let source = load::price_source(&plan, &options.study, &options.data, &console)?;
     study_and_write(options, &plan, source.as_ref(), &console)
@@ -107,6 +111,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
 pub fn run_with_source(options: &RunOptions, source: &dyn PriceSource) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
     let plan = plan::plan(&options.events, &options.study)?;
+    check_calendar_benchmarks(&plan, &options.study)?;
     study_and_write(options, &plan, source, &console)
 }
 
@@ -125,6 +130,7 @@ fn aggregate_report(
     events: &[EventReport],
     pool: &Pool,
     bhar_path: &PathSums,
+    calendar: &CalendarPanel,
     settings: &StudySettings,
     console: &Console,
 ) -> Result<Option<AggregateReport>> {
@@ -145,7 +151,51 @@ fn aggregate_report(
     if let Some(method) = settings.adjust {
         crate::report::adjust::adjust_aggregate(&mut report, method);
     }
+    report.calendar_time = calendar_time_reports(calendar, settings);
     Ok(Some(report))
+}
+
+/// Each `--calendar-time` window's portfolio and its regression, one per core.
+fn calendar_time_reports(
+    calendar: &CalendarPanel,
+    settings: &StudySettings,
+) -> Vec<CalendarTimeReport> {
+    settings
+        .calendar_time
+        .par_iter()
+        .zip(calendar.holdings.par_iter())
+        .map(|(&window, holdings)| {
+            let days = calendar_time::portfolio_days(
+                holdings,
+                &calendar.regressors,
+                settings.calendar_weights,
+            );
+            CalendarTimeReport::new(
+                window,
+                settings.calendar_weights,
+                settings.model,
+                calendar_time::fit(days),
+            )
+        })
+        .collect()
+}
+
+/// A market-model calendar-time portfolio is regressed on one benchmark: a run whose events
+/// name several cannot have one.
+fn check_calendar_benchmarks(plan: &plan::Plan, settings: &StudySettings) -> Result<()> {
+    if settings.calendar_time.is_empty() || settings.model.uses_factors() {
+        return Ok(());
+    }
+    let mut benchmarks: Vec<&str> = plan.pairs.iter().map(|p| p.benchmark.as_str()).collect();
+    benchmarks.sort_unstable();
+    benchmarks.dedup();
+    if benchmarks.len() > 1 {
+        return Err(Error::usage(format!(
+            "--calendar-time regresses the portfolio on one benchmark, and the events name {}: give every event the same benchmark, or use a factor model",
+            benchmarks.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 fn study_and_write_here(
@@ -189,6 +239,7 @@ fn study_and_write_here(
         excluded,
         pool,
         bhar_path,
+        calendar,
     } = studied;
     let mut summary = Summary {
         conventions: options.study.conventions(),
@@ -230,7 +281,14 @@ fn study_and_write_here(
     // The aggregate is computed while the per-event tables are written: neither needs the
     // other, and each leaves a core idle at times (2 s of a million-event run).
     let aggregate = |events: &[EventReport]| {
-        aggregate_report(events, &pool, &bhar_path, &options.study, console)
+        aggregate_report(
+            events,
+            &pool,
+            &bhar_path,
+            &calendar,
+            &options.study,
+            console,
+        )
     };
     for warning in export::write_run(&options.output, &mut summary, aggregate)? {
         console.warn(&warning);

@@ -3,6 +3,7 @@
 //! aggregate. The numbers come from [`crate::study`]; this stage only resolves the calendar
 //! and turns the engine's results into report rows.
 
+use crate::study::calendar_time::{CalendarPanel, Holding};
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -100,6 +101,8 @@ pub struct Studied {
     pub events: Vec<EventReport>,
     pub excluded: Vec<Exclusion>,
     pub pool: Pool,
+    /// The calendar-time portfolios' holdings and regressors (with `--calendar-time`).
+    pub calendar: CalendarPanel,
     /// The events' BHAR paths summed day by day (with `--bhar`), for the portfolio's chart.
     pub bhar_path: PathSums,
 }
@@ -110,7 +113,7 @@ type Outcome = std::result::Result<EventReport, Exclusion>;
 
 /// What one pair's events give: their outcomes by plan index, their pooled residuals and their
 /// summed BHAR paths.
-type PairOutcome = (Vec<(usize, Outcome)>, Pool, PathSums);
+type PairOutcome = (Vec<(usize, Outcome)>, Pool, PathSums, CalendarPanel);
 
 /// How the study keeps each event's report.
 #[derive(Debug, Clone, Copy)]
@@ -144,7 +147,15 @@ pub fn study_events(
         excluded: plan.rejected.clone(),
         pool: Pool::default(),
         bhar_path: PathSums::default(),
+        calendar: CalendarPanel::default(),
     };
+    // A firm is held once a day in a calendar-time portfolio, whatever its benchmarks: one id
+    // per ticker.
+    let mut firm_ids: HashMap<&str, u32> = HashMap::new();
+    for p in &plan.pairs {
+        let next = firm_ids.len() as u32;
+        firm_ids.entry(p.firm.as_str()).or_insert(next);
+    }
     let mut pairs = pairs.into_iter();
     for chunk in plan.pairs.chunks(PAIRS_PER_CHUNK) {
         let panels: Vec<Result<Pair>> = pairs.by_ref().take(chunk.len()).collect();
@@ -155,6 +166,8 @@ pub fn study_events(
                 let mut pool = Pool::default();
                 let mut bhar_path = PathSums::default();
                 let mut critical = CriticalValues::default();
+                let mut calendar = CalendarPanel::default();
+                let firm = firm_ids[pair_jobs.firm.as_str()];
                 let outcomes = pair_jobs
                     .jobs
                     .iter()
@@ -168,6 +181,8 @@ pub fn study_events(
                                 pool: &mut pool,
                                 bhar_path: &mut bhar_path,
                                 critical: &mut critical,
+                                calendar: &mut calendar,
+                                firm,
                             };
                             study_event(&mut context, job, pair)
                         });
@@ -175,13 +190,14 @@ pub fn study_events(
                     })
                     .collect();
                 progress.done(&pair_jobs.firm);
-                (outcomes, pool, bhar_path)
+                (outcomes, pool, bhar_path, calendar)
             })
             .collect();
         // Pools merge in the plan's pair order: the same sums on every run, however threads ran.
-        for (pair_outcomes, pool, bhar_path) in per_pair {
+        for (pair_outcomes, pool, bhar_path, calendar) in per_pair {
             studied.pool.merge(&pool);
             studied.bhar_path.merge(&bhar_path);
+            studied.calendar.merge(calendar);
             for (i, outcome) in pair_outcomes {
                 outcomes[i] = Some(outcome);
             }
@@ -303,6 +319,9 @@ struct EventContext<'a> {
     pool: &'a mut Pool,
     bhar_path: &'a mut PathSums,
     critical: &'a mut CriticalValues,
+    /// The pair's calendar-time holdings, and its firm's id.
+    calendar: &'a mut CalendarPanel,
+    firm: u32,
 }
 
 /// Where an event's day 0 fell, and why.
@@ -436,6 +455,10 @@ fn study_event(context: &mut EventContext<'_>, job: &EventJob, pair: &Pair) -> R
     }
     if let Some(method) = study.adjust {
         crate::report::adjust::adjust_event(&mut report, method);
+    }
+    if !study.calendar_time.is_empty() {
+        let weight = report.market_value_before.unwrap_or(f64::NAN);
+        calendar_holdings(context, pair, day0, weight);
     }
     // The residuals are pooled now, and only what the aggregate reads is kept: memory stays
     // bounded however many events.
@@ -572,6 +595,33 @@ fn build_report(
         day0_rule: Day0Rule::TradingDay,
         exchange_tz: None,
         adjust: None,
+    }
+}
+
+/// The event's days inside each calendar-time window (its simple returns, its market value
+/// at day -1 as the weight), and those days' regressors.
+fn calendar_holdings(context: &mut EventContext<'_>, pair: &Pair, day0: usize, weight: f64) {
+    let windows = &context.study.calendar_time;
+    let panel = &mut *context.calendar;
+    panel.holdings.resize(windows.len(), Vec::new());
+    let firm_returns = pair.simple_returns().0;
+    for (w, holdings) in windows.iter().zip(panel.holdings.iter_mut()) {
+        let first = day0 as i64 + w.start as i64;
+        let last = (day0 as i64 + w.end as i64).min(firm_returns.len() as i64 - 1);
+        for i in first.max(0)..=last {
+            let i = i as usize;
+            let key = pair.keys[i];
+            holdings.push(Holding {
+                key,
+                firm: context.firm,
+                ret: firm_returns[i],
+                weight,
+            });
+            panel
+                .regressors
+                .entry(key)
+                .or_insert_with(|| pair.calendar_regressors(i));
+        }
     }
 }
 

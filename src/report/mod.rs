@@ -6,6 +6,7 @@ use serde::Serialize;
 
 pub mod adjust;
 pub mod bars;
+pub mod calendar_time;
 pub mod diagnostics;
 
 pub use crate::event::Exclusion;
@@ -14,6 +15,7 @@ use crate::study::adjust::PAdjust;
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery, Volatility};
 use crate::study::bhar::{BharTests, BuyAndHoldPath, PathSums};
 use crate::study::calendar::Day0Rule;
+use crate::study::calendar_time::CalendarWeights;
 use crate::study::regression::{OlsFit, StandardErrors};
 use crate::study::significance::TestStat;
 use crate::study::stats::student_t_critical;
@@ -71,6 +73,11 @@ pub struct Conventions {
     /// How each family of p-values was adjusted (`--adjust`): every p then has a `p_adj`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adjust: Option<PAdjust>,
+    /// Calendar-time portfolio windows (`--calendar-time`) and their weights.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendar_time: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_weights: Option<CalendarWeights>,
 }
 
 /// The BHAR bootstrap as the conventions print it.
@@ -776,6 +783,9 @@ pub struct AggregateReport {
     /// How many events fail each residual diagnostic at 1%.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<diagnostics::DiagnosticsSummary>,
+    /// The calendar-time portfolios, one per `--calendar-time` window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendar_time: Vec<calendar_time::CalendarTimeReport>,
 }
 
 impl From<&Aggregate> for AggregateReport {
@@ -795,6 +805,7 @@ impl From<&Aggregate> for AggregateReport {
             bhar_path: None,
             cross_section: Vec::new(),
             diagnostics: None,
+            calendar_time: Vec::new(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod bars;
 pub mod bhar;
 pub mod calendar;
+pub mod calendar_time;
 pub mod diagnostics;
 pub mod engine;
 pub mod model;
