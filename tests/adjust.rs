@@ -4,6 +4,8 @@
 //! Bonferroni by hand, the tables' columns, a large run's flat days, and what a run without
 //! `--adjust` keeps.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -48,12 +50,7 @@ fn column(path: &Path, name: &str) -> Vec<Option<f64>> {
 
 #[test]
 fn every_family_equals_statsmodels_multipletests() {
-    let has = Process::new("python3")
-        .args(["-c", "import statsmodels"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        eprintln!("skipped: python3 with statsmodels is not installed (`pip install statsmodels`)");
+    if !common::python_has("statsmodels") {
         return;
     }
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/check_adjust.py");

@@ -119,12 +119,7 @@ fn close(label: &str, got: &Value, want: &Value) {
 
 #[test]
 fn alpha_t_p_and_r2_equal_statsmodels() {
-    let has = Process::new("python3")
-        .args(["-c", "import statsmodels"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        eprintln!("skipped: python3 with statsmodels is not installed (`pip install statsmodels`)");
+    if !common::python_has("statsmodels") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -40,12 +40,7 @@ fn close(label: &str, got: f64, want: f64) {
 
 #[test]
 fn diagnostics_equal_statsmodels() {
-    let has = Command::new("python3")
-        .args(["-c", "import statsmodels"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        eprintln!("skipped: python3 with statsmodels is not installed (`pip install statsmodels`)");
+    if !common::python_has("statsmodels") {
         return;
     }
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/check_diagnostics.py");

@@ -661,12 +661,7 @@ fn a_large_run_prints_the_compact_summary() {
 /// where python3 has no numpy (`.ci/run` installs it).
 #[test]
 fn numpy_agrees_to_1e_9() {
-    let has_numpy = std::process::Command::new("python3")
-        .args(["-c", "import numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_numpy {
-        eprintln!("skipped: python3 with numpy is not installed (`pip install numpy`)");
+    if !common::python_has("numpy") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

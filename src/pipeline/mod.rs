@@ -20,7 +20,7 @@ pub mod study;
 
 use crate::console::Console;
 use crate::data::PriceSource;
-use crate::error::{exit, Error, Result};
+use crate::error::{exit, Result};
 use crate::export::{self, ChartsMode};
 use crate::note::Warning;
 use crate::options::{RunOptions, StudySettings};
@@ -101,7 +101,6 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
     let mut clock = StageClock::from_env();
     let plan = plan::plan(&options.events, &options.study)?;
-    check_calendar_benchmarks(&plan, &options.study)?;
     clock.lap("plan");
     let source = load::price_source(&plan, &options.study, &options.data, &console)?;
     study_and_write(options, &plan, source.as_ref(), &console)
@@ -111,7 +110,6 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
 pub fn run_with_source(options: &RunOptions, source: &dyn PriceSource) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
     let plan = plan::plan(&options.events, &options.study)?;
-    check_calendar_benchmarks(&plan, &options.study)?;
     study_and_write(options, &plan, source, &console)
 }
 
@@ -178,24 +176,6 @@ fn calendar_time_reports(
             )
         })
         .collect()
-}
-
-/// A market-model calendar-time portfolio is regressed on one benchmark: a run whose events
-/// name several cannot have one.
-fn check_calendar_benchmarks(plan: &plan::Plan, settings: &StudySettings) -> Result<()> {
-    if settings.calendar_time.is_empty() || settings.model.uses_factors() {
-        return Ok(());
-    }
-    let mut benchmarks: Vec<&str> = plan.pairs.iter().map(|p| p.benchmark.as_str()).collect();
-    benchmarks.sort_unstable();
-    benchmarks.dedup();
-    if benchmarks.len() > 1 {
-        return Err(Error::usage(format!(
-            "--calendar-time regresses the portfolio on one benchmark, and the events name {}: give every event the same benchmark, or use a factor model",
-            benchmarks.join(", ")
-        )));
-    }
-    Ok(())
 }
 
 fn study_and_write_here(

@@ -119,11 +119,30 @@ pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
         .map(|(spec, id)| EventJob { id, spec })
         .collect();
     let pairs = group_by_pair(&jobs);
+    check_calendar_benchmarks(&pairs, study)?;
     Ok(Plan {
         jobs,
         rejected,
         pairs,
     })
+}
+
+/// A market-model calendar-time portfolio is regressed on one benchmark: a run whose events
+/// name several cannot have one.
+fn check_calendar_benchmarks(pairs: &[PairJobs], settings: &StudySettings) -> Result<()> {
+    if settings.calendar_time.is_empty() || settings.model.uses_factors() {
+        return Ok(());
+    }
+    let mut benchmarks: Vec<&str> = pairs.iter().map(|p| p.benchmark.as_str()).collect();
+    benchmarks.sort_unstable();
+    benchmarks.dedup();
+    if benchmarks.len() > 1 {
+        return Err(Error::usage(format!(
+            "--calendar-time regresses the portfolio on one benchmark, and the events name {}: give every event the same benchmark, or use a factor model",
+            benchmarks.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// The ids of the events, 1-based in the order given: a batch file's rows in file order,

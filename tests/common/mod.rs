@@ -111,6 +111,19 @@ pub fn shared_dir() -> Option<PathBuf> {
     }
 }
 
+/// Whether python3 can import `module` (numpy, statsmodels: the independent references);
+/// says the test is skipped, and how to install it, when not.
+pub fn python_has(module: &str) -> bool {
+    let has = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has {
+        eprintln!("skipped: python3 with {module} is not installed (`pip install {module}`)");
+    }
+    has
+}
+
 /// Runs a command that must succeed and parses its stdout as JSON.
 pub fn success_json(
     mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>,
