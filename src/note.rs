@@ -29,6 +29,9 @@ pub enum Note {
     DaysWithoutReturn { days: usize },
     /// No usable volume over the estimation window: the abnormal-volume fields are null.
     NoVolume,
+    /// `--model garch`: the likelihood search did not converge; the event uses the OLS
+    /// market model.
+    GarchFallback,
     /// The event window runs past the end of the data.
     WindowPastData {
         window: String,
@@ -114,6 +117,9 @@ impl fmt::Display for Note {
             Note::MarketValueFromAdjustedClose => {
                 f.write_str("no close prices: market value uses adjusted close")
             }
+            Note::GarchFallback => f.write_str(
+                "the GARCH(1,1) fit did not converge: this event uses the OLS market model",
+            ),
             Note::NoVolume => f.write_str(
                 "no trading volume that varies over the estimation window (none in the data, or fewer than three days): abnormal volume is null",
             ),

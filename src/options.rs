@@ -140,8 +140,12 @@ impl StudySettings {
             non_trading: self.non_trading,
             after_close: self.after_close,
             min_estimation: self.min_estimation,
-            sigma_divisor: if model.is_estimated() { "L-k" } else { "L" },
-            prediction_error_correction: model.is_estimated(),
+            sigma_divisor: match model {
+                ModelKind::Garch => "none (sigma^2 = mean GARCH h_t)",
+                _ if model.is_estimated() => "L-k",
+                _ => "L",
+            },
+            prediction_error_correction: model.corrects_prediction_error(),
             calendar: "benchmark",
             return_price: "adj_close",
             p_values: "two-sided; Student t (L-k dof) for one event; t (N-1 dof) or normal for the aggregate tests",
@@ -375,11 +379,16 @@ pub fn validate_design(design: &StudyDesign) -> Result<()> {
 }
 
 /// What an intraday study cannot do: factor models need intraday factors, the thin-trading
-/// betas and buy-and-hold windows are daily ideas, dated windows name days, and the
+/// betas, GARCH and buy-and-hold windows are daily ideas, dated windows name days, and the
 /// adjustment of p-values covers the daily outputs only.
 fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Result<()> {
     let interval = intraday.interval;
-    if study.model.uses_factors() || study.model.is_thin_trading() {
+    // GARCH on bars would need the overnight bar and the time-of-day profile inside its
+    // recursion: daily only.
+    if study.model.uses_factors()
+        || study.model.is_thin_trading()
+        || study.model == ModelKind::Garch
+    {
         return Err(Error::usage(format!(
             "--model {} is not available with --interval {interval}: use market, market-adjusted or mean-adjusted",
             study.model

@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::error::{polars_err, Result};
 use crate::export::output::Output;
 use crate::report::diagnostics::DiagnosticsReport;
+use crate::report::GarchReport;
 use crate::report::{
     AggregateReport, Check, CrossSection, DayValues, EventReport, FetchedSymbol, StoreEntry,
     TestsReport,
@@ -569,6 +570,41 @@ pub const DIAGNOSTIC_COLUMNS: [DiagnosticColumn; 12] = [
     ("pretrend_chi2_p", |d| d.pretrend.and_then(|p| p.chi2_p)),
 ];
 
+/// The GARCH fit's columns of the events tables (`--model garch` only): name and value.
+pub type GarchColumn = (&'static str, fn(&GarchReport) -> Option<f64>);
+
+pub const GARCH_COLUMNS: [GarchColumn; 5] = [
+    ("garch_omega", |g| g.omega),
+    ("garch_arch", |g| g.arch),
+    ("garch_garch", |g| g.garch),
+    ("garch_persistence", |g| g.persistence),
+    ("garch_loglik", |g| g.loglik),
+];
+
+/// The GARCH columns, and `garch_converged`, of events that may have a fit; none unless
+/// `present` (the run's model is GARCH).
+pub fn garch_columns<'a>(
+    present: bool,
+    fits: impl Iterator<Item = Option<&'a GarchReport>> + Clone,
+) -> Vec<Column> {
+    if !present {
+        return Vec::new();
+    }
+    let mut columns: Vec<Column> = GARCH_COLUMNS
+        .iter()
+        .map(|(name, pick)| float(name, fits.clone().map(|g| g.and_then(pick)).collect()))
+        .collect();
+    columns.push(
+        Series::new(
+            "garch_converged".into(),
+            fits.map(|g| g.map(|g| g.converged))
+                .collect::<Vec<Option<bool>>>(),
+        )
+        .into(),
+    );
+    columns
+}
+
 /// `events.csv`: one row per event, with its fit and every CAR window.
 pub fn events_frame<'a>(events: &'a [EventReport]) -> Result<DataFrame> {
     let mut columns = vec![
@@ -623,6 +659,11 @@ pub fn events_frame<'a>(events: &'a [EventReport]) -> Result<DataFrame> {
                 .collect(),
         ));
     }
+    let garch = events.iter().any(|e| e.garch.is_some());
+    columns.extend(garch_columns(
+        garch,
+        events.iter().map(|e| e.garch.as_ref()),
+    ));
     let windows: Vec<String> = events
         .first()
         .map(|e| e.car.iter().map(|c| c.window.clone()).collect())

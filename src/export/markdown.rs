@@ -243,6 +243,9 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
             let _ = writeln!(out, "Market value: not available (no share count).");
         }
     }
+    if let Some(g) = &e.garch {
+        let _ = writeln!(out, "\n{}.", table::garch_line(g));
+    }
     if let Some(d) = &e.diagnostics {
         let rejected = d.rejections();
         let verdict = match rejected.is_empty() {

@@ -225,6 +225,22 @@ pub(super) fn diagnostics_line(d: &crate::report::diagnostics::DiagnosticsReport
     line
 }
 
+/// An event's GARCH(1,1) fit on one line (`--model garch`).
+pub(super) fn garch_line(g: &crate::report::GarchReport) -> String {
+    let fit = format!(
+        "omega {}, a {}, b {}, a + b {}, log-likelihood {}",
+        g.omega.map_or("-".into(), |v| format!("{v:.3e}")),
+        fixed(g.arch, 3),
+        fixed(g.garch, 3),
+        fixed(g.persistence, 3),
+        fixed(g.loglik, 2)
+    );
+    match g.converged {
+        true => format!("GARCH(1,1): {fit}"),
+        false => format!("GARCH(1,1) did not converge ({fit}): OLS market model used"),
+    }
+}
+
 fn render_event(out: &mut String, e: &EventReport) {
     let moved = match (&e.event_time, e.day0 == e.event_date) {
         (Some(time), _) => format!(
@@ -322,6 +338,9 @@ fn render_event(out: &mut String, e: &EventReport) {
         _ => {
             let _ = writeln!(out, "  market value: not available (no share count)");
         }
+    }
+    if let Some(g) = &e.garch {
+        let _ = writeln!(out, "  {}", garch_line(g));
     }
     if let Some(d) = &e.diagnostics {
         let _ = writeln!(out, "  {}", diagnostics_line(d));

@@ -162,10 +162,12 @@ fn write_each_event_table(
         })
         .unwrap_or_default();
     let windows = (&windows[..], &bhar_windows[..]);
-    let ran = batches(events).map(|b| events_table(b, &[], windows));
+    // The GARCH columns in every batch or none, so that the batches share one schema.
+    let garch = events.iter().any(|e| e.garch.is_some());
+    let ran = batches(events).map(|b| events_table(b, &[], windows, garch));
     let excluded = std::iter::once(&summary.excluded[..])
         .filter(|x| !x.is_empty())
-        .map(|x| events_table(&[], x, windows));
+        .map(|x| events_table(&[], x, windows, garch));
     write_batched(dir, formats, written, "events", ran.chain(excluded))?;
     if summary.tables.contains_key("bhar") {
         write_batched(
@@ -347,6 +349,7 @@ fn events_table<'e>(
     events: &'e [EventReport],
     excluded: &'e [Exclusion],
     (windows, bhar_windows): (&[Window], &[Window]),
+    garch: bool,
 ) -> Result<DataFrame> {
     let n = events.len() + excluded.len();
     let ran = |f: &dyn Fn(&EventReport) -> Option<f64>| -> Vec<Option<f64>> {
@@ -420,6 +423,10 @@ fn events_table<'e>(
     for (name, pick) in crate::export::csv::DIAGNOSTIC_COLUMNS {
         columns.push(float(name, ran(&|e| e.diagnostics.as_ref().and_then(pick))));
     }
+    columns.extend(crate::export::csv::garch_columns(
+        garch,
+        (events.iter().map(|e| e.garch.as_ref())).chain(std::iter::repeat_n(None, excluded.len())),
+    ));
     for (i, (label, w)) in windows.iter().enumerate() {
         let w = *w;
         columns.push(float(&format!("car_{label}"), ran(&|e| of(e, i, w)?.car)));

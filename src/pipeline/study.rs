@@ -407,6 +407,9 @@ fn study_event(context: &mut EventContext<'_>, job: &EventJob, pair: &Pair) -> R
     if result.volume_model.is_none() {
         notes.push(Note::NoVolume);
     }
+    if result.garch.is_some_and(|g| !g.converged) {
+        notes.push(Note::GarchFallback);
+    }
     let left_out: Vec<String> = (design.car_windows.iter())
         .filter(|w| !design.window.contains(**w))
         .map(ToString::to_string)
@@ -582,6 +585,7 @@ fn build_report(
             &r.residual_tests,
             r.pretrend.as_ref(),
         )),
+        garch: r.garch.as_ref().map(crate::report::GarchReport::from),
         days,
         car,
         notes,

@@ -195,6 +195,35 @@ pub struct BharRow {
     pub abnormal_market_value_change: Option<f64>,
 }
 
+/// An event's GARCH(1,1) fit (METHODS, "GARCH(1,1) market model"): omega, a (`arch`), b
+/// (`garch`), a + b, the maximised log-likelihood (decimal returns), and whether the search
+/// converged.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct GarchReport {
+    pub omega: Option<f64>,
+    pub arch: Option<f64>,
+    pub garch: Option<f64>,
+    pub persistence: Option<f64>,
+    pub loglik: Option<f64>,
+    pub converged: bool,
+    /// The fixed start of the variance recursion: the mean squared OLS residual.
+    pub backcast: Option<f64>,
+}
+
+impl From<&crate::study::model::garch::GarchFit> for GarchReport {
+    fn from(g: &crate::study::model::garch::GarchFit) -> Self {
+        GarchReport {
+            omega: num(g.omega),
+            arch: num(g.arch),
+            garch: num(g.garch),
+            persistence: num(g.persistence()),
+            loglik: num(g.loglik),
+            converged: g.converged,
+            backcast: num(g.backcast),
+        }
+    }
+}
+
 /// One event that ran.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventReport {
@@ -245,6 +274,10 @@ pub struct EventReport {
     pub market_value_before: Option<f64>,
     /// The estimation residuals' tests and the pre-trend.
     pub diagnostics: Option<diagnostics::DiagnosticsReport>,
+    /// With `--model garch`: the GARCH(1,1) fit (when it did not converge, `model` says
+    /// `market`: the event fell back to OLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub garch: Option<GarchReport>,
     /// Every day of the event window; empty in a large run (no event folders), whose days
     /// are in `day_values`: read them with [`EventReport::day`] or [`EventReport::day_values`].
     pub days: Vec<DayRow>,

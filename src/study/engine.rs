@@ -5,6 +5,7 @@
 //! estimation fit reads sub-slices in place; per event it allocates only its result rows.
 
 use crate::study::diagnostics::{residual_tests, Pretrend, ResidualTests};
+use crate::study::model::garch::{self, GarchFit};
 use crate::study::model::{FitError, FittedModel, ModelKind, Regressors, MAX_REGRESSORS};
 use crate::study::stats::StudentT;
 use crate::study::window::RelWindow;
@@ -98,7 +99,8 @@ impl<'a> ReturnPanel<'a> {
             ModelKind::Market
             | ModelKind::MarketAdjusted
             | ModelKind::ScholesWilliams
-            | ModelKind::Dimson(_) => {
+            | ModelKind::Dimson(_)
+            | ModelKind::Garch => {
                 x[0] = self.market;
                 Ok((self.firm, x))
             }
@@ -222,6 +224,9 @@ pub struct EventResult {
     /// The estimation residuals' tests, and the pre-trend (with days before day 0).
     pub residual_tests: ResidualTests,
     pub pretrend: Option<Pretrend>,
+    /// With `--model garch`: the fit, converged or not (then `model` is the OLS market model
+    /// the event fell back to).
+    pub garch: Option<GarchFit>,
 }
 
 /// Normal log volume over the estimation window (METHODS, "Beyond returns"): v = ln(1 +
@@ -319,12 +324,33 @@ pub fn run_event(
         fit_thin_trading(panel, design, (lo, hi), &mut estimation_residuals)?
     } else {
         FittedModel::fit_with_residuals(
-            design.model,
+            // GARCH starts from the OLS market model (and falls back to it).
+            match design.model {
+                ModelKind::Garch => ModelKind::Market,
+                kind => kind,
+            },
             within_session.as_deref().unwrap_or(&y[lo..=hi]),
             &x_est[..m],
             design.min_estimation,
             &mut estimation_residuals,
         )?
+    };
+    // The diagnostics are of the OLS residuals, whatever the model (METHODS).
+    let residual_tests = residual_tests(&estimation_residuals);
+    let mut garch_forecast = None;
+    let (model, garch) = match design.model {
+        ModelKind::Garch => {
+            let event_end = design.window.indices(day0, panel.len()).map_or(hi, |w| w.1);
+            let (model, fit, forecast) = fit_garch(
+                (&y[lo..=hi], &x[0][lo..=hi]),
+                model,
+                (lo, event_end),
+                &mut estimation_residuals,
+            );
+            garch_forecast = forecast;
+            (model, Some(fit))
+        }
+        _ => (model, None),
     };
     let mut inputs = Inputs {
         panel,
@@ -333,6 +359,7 @@ pub fn run_event(
         y,
         x,
         variance: None,
+        garch: garch_forecast,
         market_value_at: None,
     };
     if let Some(bars) = panel.bars {
@@ -363,7 +390,6 @@ pub fn run_event(
         .collect();
     add_p_values(&inputs.student, &mut days, &mut cars);
     let pretrend = pretrend(&inputs, &days, design.window, day0);
-    let residual_tests = residual_tests(&estimation_residuals);
     let period_variance = inputs.variance.take();
     Ok(EventResult {
         day0,
@@ -376,7 +402,77 @@ pub fn run_event(
         period_variance,
         residual_tests,
         pretrend,
+        garch,
     })
+}
+
+/// The GARCH(1,1) market model over the estimation days (`y`, `x` from calendar index `lo`),
+/// from the OLS fit `ols` and its `residuals`: the model whose t statistics read the forecast
+/// variances of the days after the estimation window up to `event_end`, with the GARCH
+/// mean's residuals in `residuals`; or, when the search did not converge, `ols` as it was.
+fn fit_garch(
+    (y, x): (&[f64], &[f64]),
+    ols: FittedModel,
+    (lo, event_end): (usize, usize),
+    residuals: &mut [f64],
+) -> (FittedModel, GarchFit, Option<GarchForecast>) {
+    let valid: Vec<usize> = (0..y.len()).filter(|&i| residuals[i].is_finite()).collect();
+    let y_valid: Vec<f64> = valid.iter().map(|&i| y[i]).collect();
+    let x_valid: Vec<f64> = valid.iter().map(|&i| x[i]).collect();
+    let backcast = valid.iter().map(|&i| residuals[i].powi(2)).sum::<f64>() / valid.len() as f64;
+    let fit = garch::fit(&y_valid, &x_valid, (ols.alpha, ols.beta()), backcast);
+    let (model, forecast) = garch_model(
+        &fit,
+        (y, x),
+        (&y_valid, &x_valid, &valid),
+        ols,
+        (lo, event_end),
+        residuals,
+    );
+    (model, fit, forecast)
+}
+
+/// The model a GARCH `fit` gives, its forecasts and residuals (see [`fit_garch`]); `ols`
+/// untouched when the fit did not converge.
+fn garch_model(
+    fit: &GarchFit,
+    (y, x): (&[f64], &[f64]),
+    (y_valid, x_valid, valid): (&[f64], &[f64], &[usize]),
+    ols: FittedModel,
+    (lo, event_end): (usize, usize),
+    residuals: &mut [f64],
+) -> (FittedModel, Option<GarchForecast>) {
+    if !fit.converged {
+        return (ols, None);
+    }
+    let (params, backcast) = (fit.params(), fit.backcast);
+    let h = garch::conditional_variances(&params, y_valid, x_valid, backcast);
+    let sigma2 = h.iter().sum::<f64>() / h.len() as f64;
+    let mut model = ols;
+    model.kind = ModelKind::Garch;
+    model.alpha = fit.alpha;
+    model.betas[0] = fit.beta;
+    model.sigma = sigma2.sqrt();
+    for &i in valid {
+        residuals[i] = y[i] - fit.alpha - fit.beta * x[i];
+    }
+    // The forecast runs on from the last valid estimation day, a step per calendar day.
+    let last = *valid.last().expect("a fit has valid days");
+    let e_last = residuals[last];
+    let first = lo + last + 1;
+    let scales = garch::forecast(&params, e_last, h[h.len() - 1])
+        .take((event_end + 1).saturating_sub(first))
+        .map(|v| v / sigma2)
+        .collect();
+    (model, Some(GarchForecast { first, scales }))
+}
+
+/// The GARCH variance forecasts of the days after the estimation window, over sigma^2.
+#[derive(Debug, Clone)]
+struct GarchForecast {
+    /// The calendar index of the first forecast day.
+    first: usize,
+    scales: Vec<f64>,
 }
 
 /// The event window's days before day 0: their CAR and t, and sum SAR^2 against chi-square.
@@ -547,6 +643,8 @@ struct Inputs<'a, 'p> {
     x: [&'p [f64]; MAX_REGRESSORS],
     /// On bars: each period's variance scale.
     variance: Option<PeriodVariance>,
+    /// With GARCH: each day's forecast variance scale.
+    garch: Option<GarchForecast>,
     /// On bars: the market value every bar's dollars are measured from (the event bar's
     /// previous close); on days each day's previous close is.
     market_value_at: Option<f64>,
@@ -592,6 +690,13 @@ impl Inputs<'_, '_> {
 
     /// The period's disturbance variance over sigma^2: 1 but on bars.
     fn variance_scale(&self, index: usize) -> f64 {
+        if let Some(g) = &self.garch {
+            return index
+                .checked_sub(g.first)
+                .and_then(|k| g.scales.get(k))
+                .copied()
+                .unwrap_or(f64::NAN);
+        }
         let (Some(v), Some(bars)) = (&self.variance, self.panel.bars) else {
             return 1.0;
         };

@@ -9,6 +9,7 @@ pub mod calendar_time;
 pub mod diagnostics;
 pub mod engine;
 pub mod model;
+pub mod optimize;
 pub mod regression;
 pub mod returns;
 pub mod significance;

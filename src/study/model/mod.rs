@@ -20,6 +20,7 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
+pub mod garch;
 mod thin_trading;
 
 /// The most regressors a model has (Fama-French 5).
@@ -49,6 +50,9 @@ pub enum ModelKind {
     /// Dimson (1979) for thinly traded stocks: beta the sum of the slopes on the market's
     /// `lags` previous days, same day and `lags` next days (k = 2 lags + 2; `--dimson-lags`).
     Dimson(u8),
+    /// The market model with GARCH(1,1) errors, all five parameters by maximum likelihood
+    /// (k = 5; event-day variances from the GARCH forecast).
+    Garch,
 }
 
 /// The model's name (`dimson` whatever its lags; the conventions carry `dimson_lags`).
@@ -59,7 +63,7 @@ impl Serialize for ModelKind {
 }
 
 impl ModelKind {
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "market",
         "market-adjusted",
         "mean-adjusted",
@@ -69,6 +73,7 @@ impl ModelKind {
         "ff5",
         "scholes-williams",
         "dimson",
+        "garch",
     ];
 
     /// The most lags (and leads) a Dimson beta takes: its regression has 2 lags + 1 slopes.
@@ -86,6 +91,7 @@ impl ModelKind {
             ModelKind::Ff5 => "ff5",
             ModelKind::ScholesWilliams => "scholes-williams",
             ModelKind::Dimson(_) => "dimson",
+            ModelKind::Garch => "garch",
         }
     }
 
@@ -104,6 +110,7 @@ impl ModelKind {
             ModelKind::Carhart => 5,
             ModelKind::Ff5 => 6,
             ModelKind::Dimson(lags) => 2 * lags as usize + 2,
+            ModelKind::Garch => 5,
         }
     }
 
@@ -115,7 +122,8 @@ impl ModelKind {
             | ModelKind::MarketAdjusted
             | ModelKind::Capm
             | ModelKind::ScholesWilliams
-            | ModelKind::Dimson(_) => 1,
+            | ModelKind::Dimson(_)
+            | ModelKind::Garch => 1,
             ModelKind::Ff3 => 3,
             ModelKind::Carhart => 4,
             ModelKind::Ff5 => 5,
@@ -143,6 +151,13 @@ impl ModelKind {
         self != ModelKind::MarketAdjusted
     }
 
+    /// Whether an AR's variance adds the estimation error of the OLS parameters (C_t > 1).
+    /// Not for GARCH: METHODS gives its AR t as AR / sqrt(h_t), the forecast variance alone
+    /// (the maximum-likelihood estimates' error is of a smaller order than h_t's changes).
+    pub fn corrects_prediction_error(self) -> bool {
+        self.is_estimated() && self != ModelKind::Garch
+    }
+
     /// A human name for titles and the console header.
     pub fn describe(self) -> &'static str {
         match self {
@@ -155,6 +170,7 @@ impl ModelKind {
             ModelKind::Ff5 => "Fama-French 5-factor model",
             ModelKind::ScholesWilliams => "Scholes-Williams market model (thin trading)",
             ModelKind::Dimson(_) => "Dimson market model (thin trading)",
+            ModelKind::Garch => "market model with GARCH(1,1) errors (ML)",
         }
     }
 }
@@ -172,6 +188,7 @@ impl FromStr for ModelKind {
             "ff5" => Ok(ModelKind::Ff5),
             "scholes-williams" => Ok(ModelKind::ScholesWilliams),
             "dimson" => Ok(ModelKind::Dimson(1)),
+            "garch" => Ok(ModelKind::Garch),
             _ => Err(Error::usage(format!(
                 "--model '{s}' is not one of {}",
                 ModelKind::NAMES.join(", ")
@@ -518,7 +535,7 @@ impl FittedModel {
     /// time-of-day profile): Var(AR_t) = sigma^2 (scale + 1/L + d' S^-1 d). The estimation
     /// error keeps the estimation window's sigma^2; scale 1 is [`prediction_factor`](Self::prediction_factor).
     pub fn prediction_factor_scaled(&self, scale: f64, x: &Regressors) -> f64 {
-        if !self.kind.is_estimated() {
+        if !self.kind.corrects_prediction_error() {
             return scale;
         }
         let mut d = [0.0; MAX_REGRESSORS];
@@ -541,7 +558,7 @@ impl FittedModel {
     pub fn car_variance_scaled(&self, days: usize, scale_sum: f64, x_sum: &Regressors) -> f64 {
         let n = days as f64;
         let s2 = self.sigma * self.sigma;
-        if !self.kind.is_estimated() {
+        if !self.kind.corrects_prediction_error() {
             return s2 * scale_sum;
         }
         let mut e = [0.0; MAX_REGRESSORS];
