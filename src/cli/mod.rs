@@ -60,6 +60,9 @@ Examples:
   # A thinly traded stock: Dimson's beta with two lags and leads of the market
   eventstudy run --ticker ARM --date 2025-01-27 --model dimson --dimson-lags 2
 
+  # Volatility clusters: each event day tested on its GARCH(1,1) forecast variance
+  eventstudy run --ticker ARM --date 2025-01-27 --model garch
+
   # The minute the news hit: 1-minute bars around 10:47 New York time, CARs over 15 minutes
   # and an hour, each bar's variance by its time of day
   eventstudy run --ticker NVDA --date 2026-11-27T10:47-05:00 --interval 1m \\
