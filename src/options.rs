@@ -379,8 +379,7 @@ pub fn validate_design(design: &StudyDesign) -> Result<()> {
 }
 
 /// What an intraday study cannot do: factor models need intraday factors, the thin-trading
-/// betas, GARCH and buy-and-hold windows are daily ideas, dated windows name days, and the
-/// adjustment of p-values covers the daily outputs only.
+/// betas, GARCH and buy-and-hold windows are daily ideas, and dated windows name days.
 fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Result<()> {
     let interval = intraday.interval;
     // GARCH on bars would need the overnight bar and the time-of-day profile inside its
@@ -402,11 +401,6 @@ fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Resu
     if !study.cross_section.is_empty() {
         return Err(Error::usage(format!(
             "--cross-section is for daily studies, not --interval {interval}"
-        )));
-    }
-    if let Some(method) = study.adjust {
-        return Err(Error::usage(format!(
-            "--adjust {method} is for daily studies, not --interval {interval}"
         )));
     }
     if !study.calendar_time.is_empty() {

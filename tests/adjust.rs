@@ -2,7 +2,7 @@
 //! `examples/`: every family's `p_adj` against statsmodels' `multipletests` to 1e-12
 //! (`scripts/check_adjust.py`; skipped with a message where python3 has no statsmodels),
 //! Bonferroni by hand, the tables' columns, a large run's flat days, and what a run without
-//! `--adjust` keeps.
+//! `--adjust` keeps; an intraday run's bars, windows and portfolio tests by Holm by hand.
 
 mod common;
 
@@ -169,24 +169,133 @@ fn without_adjust_no_p_adj_anywhere() {
     assert!(!header.lines().next().unwrap().contains("p_adj"));
 }
 
+/// Holm's step-down by hand: the i-th smallest of m p-values times (m - i), made monotone,
+/// capped at 1 (missing p left out).
+fn holm(p: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_some()).collect();
+    order.sort_by(|&a, &b| p[a].unwrap().total_cmp(&p[b].unwrap()));
+    let m = order.len();
+    let mut out = vec![None; p.len()];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i].unwrap()).min(1.0));
+        out[i] = Some(running);
+    }
+    out
+}
+
+fn close_all(label: &str, got: &[Option<f64>], want: &[Option<f64>]) {
+    assert_eq!(got.len(), want.len(), "{label}");
+    for (g, w) in got.iter().zip(want) {
+        match (g, w) {
+            (Some(g), Some(w)) => {
+                assert!((g - w).abs() <= 1e-15 + 1e-12 * w, "{label}: {g} vs {w}")
+            }
+            _ => assert_eq!(g, w, "{label}"),
+        }
+    }
+}
+
+/// Intraday (`--interval`): an event's bars, its CAR windows and each portfolio test over the
+/// bars and the windows, by Holm by hand; the same numbers in bars.csv, car.csv, events.csv;
+/// the stars on the adjusted p in the console.
 #[test]
-fn adjust_is_refused_with_bars_and_unknown_methods() {
-    let mut cmd = Command::cargo_bin("eventstudy").unwrap();
-    cmd.args([
-        "run",
-        "--ticker",
-        "NVDA",
-        "--date",
-        "2025-01-27T10:00-05:00",
-        "--interval",
-        "5m",
-        "--adjust",
-        "holm",
-        "--offline",
-    ]);
-    let out = cmd.assert().code(2).get_output().stderr.clone();
-    let err = String::from_utf8_lossy(&out);
-    assert!(err.contains("--adjust holm is for daily studies"), "{err}");
+fn intraday_bars_are_adjusted_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    Command::cargo_bin("eventstudy")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "synthetic",
+            "--interval",
+            "5m",
+            "--firms",
+            "2",
+            "--days",
+            "30",
+        ])
+        .args(["--events", "4", "--seed", "3", "--out", "intraday"])
+        .assert()
+        .success();
+    let run = |extra: &[&str], format: &str| {
+        let mut cmd = Command::cargo_bin("eventstudy").unwrap();
+        cmd.current_dir(d)
+            .args([
+                "batch",
+                "--events",
+                "intraday/events.csv",
+                "--interval",
+                "5m",
+            ])
+            .args(["--source", "csv:intraday/prices", "--no-charts"])
+            .args(["--format", format, "--out", "out"])
+            .args(extra);
+        cmd.assert().success().get_output().stdout.clone()
+    };
+    let summary: Value = serde_json::from_slice(&run(&["--adjust", "holm"], "json")).unwrap();
+    assert_eq!(summary["conventions"]["adjust"], "holm");
+    let mut bar_p_adj = Vec::new();
+    for e in summary["events"].as_array().unwrap() {
+        let bars = e["bars"].as_array().unwrap();
+        assert_eq!(bars.len(), 31);
+        let p: Vec<Option<f64>> = bars.iter().map(|b| f(&b["ar_p"])).collect();
+        let got: Vec<Option<f64>> = bars.iter().map(|b| f(&b["ar_p_adj"])).collect();
+        close_all("bars", &got, &holm(&p));
+        bar_p_adj.extend(got);
+        let cars = e["car"].as_array().unwrap();
+        let p: Vec<Option<f64>> = cars.iter().map(|c| f(&c["p"])).collect();
+        let got: Vec<Option<f64>> = cars.iter().map(|c| f(&c["p_adj"])).collect();
+        close_all("CAR windows", &got, &holm(&p));
+    }
+    let aggregate = &summary["aggregate"];
+    for family in ["bars", "car"] {
+        let rows = aggregate[family].as_array().unwrap();
+        for test in [
+            "csect_t",
+            "patell_z",
+            "bmp_t",
+            "kp_bmp_t",
+            "corrado_rank_z",
+            "cda_t",
+        ] {
+            let p: Vec<Option<f64>> = rows.iter().map(|r| f(&r[test]["p"])).collect();
+            let got: Vec<Option<f64>> = rows.iter().map(|r| f(&r[test]["p_adj"])).collect();
+            close_all(test, &got, &holm(&p));
+        }
+    }
+    let portfolio = d.join("out/portfolio_events");
+    // (serde_json's reader may miss the last bit: compared to rounding.)
+    close_all(
+        "bars.csv",
+        &column(&portfolio.join("bars.csv"), "ar_p_adj"),
+        &bar_p_adj,
+    );
+    let first = [f(&summary["events"][0]["car"][0]["p_adj"])];
+    close_all(
+        "car.csv",
+        &column(&portfolio.join("car.csv"), "p_adj")[..1],
+        &first,
+    );
+    close_all(
+        "events.csv",
+        &column(&portfolio.join("events.csv"), "car_0:0_p_adj")[..1],
+        &first,
+    );
+    let table = String::from_utf8(run(&["--adjust", "holm"], "table")).unwrap();
+    assert!(
+        table.contains("p (adjusted)") && table.contains("adjusted by Holm"),
+        "{table}"
+    );
+    // Without --adjust: no adjusted value anywhere.
+    let plain = String::from_utf8(run(&[], "json")).unwrap();
+    assert!(!plain.contains("p_adj") && !plain.contains("\"adjust\""));
+    let header = std::fs::read_to_string(portfolio.join("bars.csv")).unwrap();
+    assert!(!header.lines().next().unwrap().contains("p_adj"));
+}
+
+#[test]
+fn unknown_methods_are_refused() {
     let mut cmd = Command::cargo_bin("eventstudy").unwrap();
     cmd.args([
         "run",

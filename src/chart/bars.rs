@@ -432,6 +432,7 @@ mod tests {
             ar: None,
             ar_t: None,
             ar_p: None,
+            ar_p_adj: None,
             car: None,
             car_sd: None,
             overnight,

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::error::{Error, Result};
-use crate::export::numbers::{dollars, fixed, p_value, pct, stat};
+use crate::export::numbers::{dollars, fixed, p_with_adjusted, pct, stat, t_with_adjusted_stars};
 use crate::export::settings::OutputFormat;
 use crate::report::bars::{BarEventReport, BarSummary};
 use crate::report::TestsReport;
@@ -64,6 +64,14 @@ fn cell(x: Option<f64>) -> String {
     x.map_or_else(String::new, |v| zmij::Buffer::new().format(v).to_string())
 }
 
+/// An adjusted p-value's cell after its comma, or nothing when the run does not adjust.
+fn adjusted_cell(adjusted: bool, p_adj: Option<Option<f64>>) -> String {
+    match adjusted {
+        true => format!(",{}", cell(p_adj.flatten())),
+        false => String::new(),
+    }
+}
+
 /// Text as a CSV cell, quoted when it must be.
 fn text_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -74,15 +82,21 @@ fn text_cell(s: &str) -> String {
 }
 
 /// `bars.csv`: every event's bars, one row each.
+/// With `--adjust`, `ar_p_adj` follows `ar_p`.
 pub fn bars_csv(events: &[BarEventReport]) -> String {
+    let adjusted = events.iter().any(|e| e.adjust.is_some());
     let mut out = String::from(
-        "id,ticker,rel,time,overnight,return,benchmark_return,normal_return,ar,ar_t,ar_p,car,market_value_change,abnormal_market_value_change,volume\n",
+        "id,ticker,rel,time,overnight,return,benchmark_return,normal_return,ar,ar_t,ar_p,",
     );
+    if adjusted {
+        out.push_str("ar_p_adj,");
+    }
+    out.push_str("car,market_value_change,abnormal_market_value_change,volume\n");
     for e in events {
         for b in &e.bars {
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}{},{},{},{},{}",
                 e.id,
                 text_cell(&e.ticker),
                 b.rel,
@@ -94,6 +108,7 @@ pub fn bars_csv(events: &[BarEventReport]) -> String {
                 cell(b.ar),
                 cell(b.ar_t),
                 cell(b.ar_p),
+                adjusted_cell(adjusted, b.ar_p_adj),
                 cell(b.car),
                 cell(b.market_value_change),
                 cell(b.abnormal_market_value_change),
@@ -105,15 +120,19 @@ pub fn bars_csv(events: &[BarEventReport]) -> String {
 }
 
 /// `car.csv`: every event's CAR windows.
+/// With `--adjust`, `p_adj` follows `p`.
 pub fn car_csv(events: &[BarEventReport]) -> String {
-    let mut out = String::from(
-        "id,ticker,window,start_bar,end_bar,start,end,n,car,t,p,t_simple,p_simple,market_value_change,abnormal_market_value_change\n",
-    );
+    let adjusted = events.iter().any(|e| e.adjust.is_some());
+    let mut out = String::from("id,ticker,window,start_bar,end_bar,start,end,n,car,t,p,");
+    if adjusted {
+        out.push_str("p_adj,");
+    }
+    out.push_str("t_simple,p_simple,market_value_change,abnormal_market_value_change\n");
     for e in events {
         for c in &e.car {
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}{},{},{},{},{}",
                 e.id,
                 text_cell(&e.ticker),
                 c.window,
@@ -125,6 +144,7 @@ pub fn car_csv(events: &[BarEventReport]) -> String {
                 cell(c.car),
                 cell(c.t),
                 cell(c.p),
+                adjusted_cell(adjusted, c.p_adj),
                 cell(c.t_simple),
                 cell(c.p_simple),
                 cell(c.market_value_change),
@@ -147,8 +167,12 @@ pub fn events_csv(summary: &BarSummary) -> String {
     let mut out = String::from(
         "id,status,ticker,benchmark,label,event_time,event_bar,day0_rule,alpha,beta,sigma,n_estimation,overnight_sigma,market_value_before,peak_rel,peak_time,peak_car",
     );
+    let adjusted = summary.conventions.adjust.is_some();
     for w in &windows {
         let _ = write!(out, ",car_{w},car_{w}_t,car_{w}_p");
+        if adjusted {
+            let _ = write!(out, ",car_{w}_p_adj");
+        }
     }
     out.push_str(",reason\n");
     for e in &summary.events {
@@ -175,6 +199,9 @@ pub fn events_csv(summary: &BarSummary) -> String {
         );
         for c in &e.car {
             let _ = write!(out, ",{},{},{}", cell(c.car), cell(c.t), cell(c.p));
+            if adjusted {
+                let _ = write!(out, ",{}", cell(c.p_adj.flatten()));
+            }
         }
         out.push_str(",\n");
     }
@@ -187,7 +214,7 @@ pub fn events_csv(summary: &BarSummary) -> String {
             text_cell(x.label.as_deref().unwrap_or("")),
         );
         for _ in &windows {
-            out.push_str(",,,");
+            out.push_str(if adjusted { ",,,," } else { ",,," });
         }
         let _ = writeln!(out, ",{}", text_cell(&x.reason));
     }
@@ -204,7 +231,7 @@ pub fn table(summary: &BarSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "conventions: {} bars of the regular session {}, {} model, {} returns, estimation on the {} sessions before the event's (overnight bars apart), event window {} ({} bars){}",
+        "conventions: {} bars of the regular session {}, {} model, {} returns, estimation on the {} sessions before the event's (overnight bars apart), event window {} ({} bars){}{}",
         c.interval,
         c.session,
         c.model,
@@ -212,7 +239,8 @@ pub fn table(summary: &BarSummary) -> String {
         c.estimation_sessions,
         c.window,
         c.window_bars,
-        if c.tod_variance { ", time-of-day variance" } else { "" }
+        if c.tod_variance { ", time-of-day variance" } else { "" },
+        adjusted_by(c.adjust)
     );
     let _ = writeln!(out, "source: {}", summary.source);
     for e in summary.events.iter().take(10) {
@@ -257,9 +285,14 @@ fn event_table(out: &mut String, e: &BarEventReport) {
         e.overnight_n
     );
     let _ = writeln!(out, "  {}", finding(e));
+    // Adjusted p-values widen the t and p columns (stars; the adjusted p beside the p).
+    let (tw, pw, p_head) = match e.adjust {
+        Some(_) => (10, 18, "p (adjusted)"),
+        None => (7, 9, "p"),
+    };
     let _ = writeln!(
         out,
-        "  {:>5}  {:<5}  {:>9}  {:>9}  {:>9}  {:>7}  {:>9}  {:>11}",
+        "  {:>5}  {:<5}  {:>9}  {:>9}  {:>9}  {:>tw$}  {:>9}  {:>11}",
         "bar", "time", "return", "bench", "AR", "t", "CAR", "abn. MV"
     );
     for b in e
@@ -269,13 +302,13 @@ fn event_table(out: &mut String, e: &BarEventReport) {
     {
         let _ = writeln!(
             out,
-            "  {:>5}  {:<5}  {:>9}  {:>9}  {:>9}  {:>7}  {:>9}  {:>11}{}",
+            "  {:>5}  {:<5}  {:>9}  {:>9}  {:>9}  {:>tw$}  {:>9}  {:>11}{}",
             format!("{:+}", b.rel),
             b.clock,
             pct(b.ret),
             pct(b.benchmark_return),
             pct(b.ar),
-            fixed(b.ar_t, 2),
+            t_with_adjusted_stars(b.ar_t, b.ar_p_adj),
             pct(b.car),
             dollars(b.abnormal_market_value_change),
             if b.overnight { "  overnight" } else { "" }
@@ -290,19 +323,19 @@ fn event_table(out: &mut String, e: &BarEventReport) {
     }
     let _ = writeln!(
         out,
-        "  {:<9}  {:<9}  {:>4}  {:>9}  {:>7}  {:>9}  {:>11}",
-        "CAR", "bars", "n", "CAR", "t", "p", "abn. MV"
+        "  {:<9}  {:<9}  {:>4}  {:>9}  {:>7}  {:>pw$}  {:>11}",
+        "CAR", "bars", "n", "CAR", "t", p_head, "abn. MV"
     );
     for c in &e.car {
         let _ = writeln!(
             out,
-            "  {:<9}  {:<9}  {:>4}  {:>9}  {:>7}  {:>9}  {:>11}",
+            "  {:<9}  {:<9}  {:>4}  {:>9}  {:>7}  {:>pw$}  {:>11}",
             c.window,
             c.bars.to_string(),
             c.n,
             pct(c.car),
             fixed(c.t, 2),
-            p_value(c.p),
+            p_with_adjusted(c.p, c.p_adj),
             dollars(c.abnormal_market_value_change)
         );
     }
@@ -444,7 +477,7 @@ pub fn event_report(summary: &BarSummary, e: &BarEventReport, charts: bool) -> S
             w.n,
             pct(w.car),
             fixed(w.t, 2),
-            p_value(w.p).replace('*', "\\*"),
+            p_with_adjusted(w.p, w.p_adj).replace('*', "\\*"),
             dollars(w.abnormal_market_value_change)
         );
     }
@@ -464,7 +497,7 @@ pub fn event_report(summary: &BarSummary, e: &BarEventReport, charts: bool) -> S
             pct(b.ret),
             pct(b.benchmark_return),
             pct(b.ar),
-            fixed(b.ar_t, 2),
+            t_with_adjusted_stars(b.ar_t, b.ar_p_adj).replace('*', "\\*"),
             pct(b.car),
             dollars(b.abnormal_market_value_change)
         );
@@ -505,6 +538,23 @@ fn conventions_md(out: &mut String, summary: &BarSummary) {
         c.p_values,
         summary.source
     );
+    if let Some(method) = c.adjust {
+        let _ = writeln!(
+            out,
+            "\nP-values are adjusted by {} within each family (an event's bars, its CAR windows, each portfolio test over the bars and over the windows); the stars are on the adjusted p.",
+            method.describe()
+        );
+    }
+}
+
+/// `, p-values adjusted by Holm (stars on the adjusted p)`, or nothing.
+fn adjusted_by(adjust: Option<crate::study::adjust::PAdjust>) -> String {
+    adjust.map_or(String::new(), |a| {
+        format!(
+            ", p-values adjusted by {} (stars on the adjusted p)",
+            a.describe()
+        )
+    })
 }
 
 /// The run folder's `report.md` with two events or more.

@@ -207,6 +207,7 @@ pub fn conventions(study: &StudySettings, bars: &IntradaySettings) -> BarConvent
         prediction_error_correction: model.is_estimated(),
         market_value: "shares x the close of bar -1, for every bar",
         p_values: "two-sided; Student t (L-k dof) for one event; t (N-1 dof) or normal for the aggregate tests",
+        adjust: study.adjust,
     }
 }
 
@@ -429,6 +430,9 @@ fn aggregate(studied: &[Studied], study: &StudySettings) -> Option<BarAggregateR
             row.window = written.to_string();
         }
     }
+    if let Some(method) = study.adjust {
+        crate::report::adjust::adjust_aggregate(&mut report, method);
+    }
     Some(BarAggregateReport::from(report))
 }
 
@@ -523,7 +527,7 @@ fn study_event(
     let keys: Vec<i32> = (result.estimation_span.0..=result.estimation_span.1)
         .map(|i| (cal.starts[i] / (60 * bars.minutes() as i64)) as i32)
         .collect();
-    let report = event_report(
+    let mut report = event_report(
         job,
         panel,
         &result,
@@ -532,6 +536,9 @@ fn study_event(
         count.map(|c| c.listed_shares()),
         notes,
     );
+    if let Some(method) = study.adjust {
+        crate::report::adjust::adjust_bar_event(&mut report, method);
+    }
     Ok(Studied {
         report,
         result,
@@ -564,6 +571,7 @@ fn event_report(
             ar: num(d.ar),
             ar_t: num(d.ar_t),
             ar_p: num(d.ar_p),
+            ar_p_adj: None,
             car: num(d.car),
             car_sd: num(d.car_variance.sqrt()),
             overnight: cal.overnight[d.index],
@@ -589,6 +597,7 @@ fn event_report(
             car: num(c.car),
             t: num(c.t),
             p: num(c.p),
+            p_adj: None,
             t_simple: num(c.t_simple),
             p_simple: num(c.p_simple),
             market_value_change: num(c.market_value_change),
@@ -663,5 +672,6 @@ fn event_report(
         car: cars,
         peak,
         notes,
+        adjust: None,
     }
 }

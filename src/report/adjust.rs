@@ -1,7 +1,9 @@
 //! `--adjust`: each family of p-values of a report gets its adjusted values beside them
 //! (METHODS, "Multiple testing"). The families: one event's AR p-values over its event window's
-//! days; one event's CAR windows; each portfolio test over the days, and over the CAR windows.
+//! days (or bars); one event's CAR windows; each portfolio test over the days (or bars), and
+//! over the CAR windows.
 
+use crate::report::bars::BarEventReport;
 use crate::report::{AggregateReport, EventReport, TestReport, TestsReport};
 use crate::study::adjust::{adjust_options, PAdjust};
 
@@ -12,6 +14,19 @@ pub fn adjust_event(event: &mut EventReport, method: PAdjust) {
     let days: Vec<Option<f64>> = event.days.iter().map(|d| d.ar_p).collect();
     for (day, p) in event.days.iter_mut().zip(adjust_options(&days, method)) {
         day.ar_p_adj = Some(p);
+    }
+    let cars: Vec<Option<f64>> = event.car.iter().map(|c| c.p).collect();
+    for (car, p) in event.car.iter_mut().zip(adjust_options(&cars, method)) {
+        car.p_adj = Some(p);
+    }
+}
+
+/// Adjusts an intraday event's bars and its CAR windows.
+pub fn adjust_bar_event(event: &mut BarEventReport, method: PAdjust) {
+    event.adjust = Some(method);
+    let bars: Vec<Option<f64>> = event.bars.iter().map(|b| b.ar_p).collect();
+    for (bar, p) in event.bars.iter_mut().zip(adjust_options(&bars, method)) {
+        bar.ar_p_adj = Some(p);
     }
     let cars: Vec<Option<f64>> = event.car.iter().map(|c| c.p).collect();
     for (car, p) in event.car.iter_mut().zip(adjust_options(&cars, method)) {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::note::Note;
 use crate::report::{AggregateCarRow, AggregateDayRow, AggregateReport, Exclusion};
+use crate::study::adjust::PAdjust;
 use crate::study::bars::Interval;
 use crate::study::calendar::Day0Rule;
 use crate::study::{ModelKind, RelWindow, ReturnKind};
@@ -35,6 +36,9 @@ pub struct BarConventions {
     pub prediction_error_correction: bool,
     pub market_value: &'static str,
     pub p_values: &'static str,
+    /// `--adjust`: the method every family of p-values is adjusted by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjust: Option<PAdjust>,
 }
 
 /// One bar of an event's window.
@@ -53,6 +57,9 @@ pub struct BarRow {
     pub ar: Option<f64>,
     pub ar_t: Option<f64>,
     pub ar_p: Option<f64>,
+    /// With `--adjust`: the p adjusted over the event's bars (the inner None: no p).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ar_p_adj: Option<Option<f64>>,
     pub car: Option<f64>,
     /// sqrt(Var CAR) to this bar, for the chart's band.
     #[serde(skip)]
@@ -82,6 +89,9 @@ pub struct BarCarRow {
     pub car: Option<f64>,
     pub t: Option<f64>,
     pub p: Option<f64>,
+    /// With `--adjust`: the p adjusted over the event's CAR windows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_adj: Option<Option<f64>>,
     pub t_simple: Option<f64>,
     pub p_simple: Option<f64>,
     pub market_value_change: Option<f64>,
@@ -159,6 +169,9 @@ pub struct BarEventReport {
     pub car: Vec<BarCarRow>,
     pub peak: Option<Peak>,
     pub notes: Vec<Note>,
+    /// `--adjust`: its method (the rows carry the adjusted values).
+    #[serde(skip)]
+    pub adjust: Option<PAdjust>,
 }
 
 impl BarEventReport {
