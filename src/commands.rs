@@ -22,6 +22,8 @@ use crate::synthetic;
 #[derive(Debug)]
 pub enum Produced {
     Study(Box<Summary>),
+    /// `simulate`.
+    Simulation(Box<crate::report::simulation::SimulationReport>),
     /// An intraday study.
     Bars(Box<crate::report::bars::BarSummary>),
     Fetch(Vec<FetchedSymbol>),
@@ -41,6 +43,7 @@ impl Produced {
     pub fn output(&self) -> Output<'_> {
         match self {
             Produced::Study(summary) => Output::Study(summary),
+            Produced::Simulation(report) => Output::Simulation(report),
             Produced::Bars(summary) => Output::Bars(summary),
             Produced::Fetch(rows) => Output::Fetch(rows),
             Produced::StoreList { data_dir, entries } => Output::StoreList { data_dir, entries },
@@ -81,6 +84,11 @@ pub fn execute(options: &CommandOptions) -> Result<Outcome> {
                 failure: outcome.failure,
             })
         }
+        CommandOptions::Simulate(options) => Ok(Outcome {
+            produced: Produced::Simulation(Box::new(pipeline::simulate::run(options)?)),
+            exit_code: exit::OK,
+            failure: None,
+        }),
         CommandOptions::Fetch(options) => fetch(options),
         CommandOptions::StoreList(options) => Ok(Outcome {
             produced: Produced::StoreList {

@@ -179,6 +179,10 @@ impl Progress for Bar {
         self.0.finish_and_clear();
     }
 
+    fn step(&self) {
+        self.0.inc(1);
+    }
+
     fn waiting_for(&self, symbol: &Ticker) {
         // Before the bar is drawn: a plain line (the bar exists only on a terminal).
         eprintln!("waiting for another eventstudy to release {symbol} in the store");

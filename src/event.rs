@@ -114,6 +114,9 @@ pub struct EventSpec {
     /// The batch file's values of the `--cross-section` columns, in their order (`None`: an
     /// empty cell).
     pub characteristics: Vec<Option<f64>>,
+    /// The batch file's value of the `--group-by` column (`None`: an empty cell, or no
+    /// `--group-by`).
+    pub group: Option<String>,
 }
 
 impl EventSpec {

@@ -83,6 +83,8 @@ pub struct StudySettings {
     pub bootstrap: Bootstrap,
     /// Columns of the batch file the CARs are regressed on (`--cross-section`).
     pub cross_section: Vec<String>,
+    /// The column of the batch file that names each event's group (`--group-by`).
+    pub group_by: Option<String>,
     pub cross_section_se: StandardErrors,
     /// An intraday study (`--interval 1m..90m`); `None` is the daily study. Its windows are
     /// `window` and `car_windows` above, in bars.
@@ -162,6 +164,7 @@ impl StudySettings {
             }),
             cross_section: self.cross_section.clone(),
             cross_section_se: (!self.cross_section.is_empty()).then_some(self.cross_section_se),
+            group_by: self.group_by.clone(),
             adjust: self.adjust,
             calendar_time: self.calendar_time.iter().map(ToString::to_string).collect(),
             calendar_weights: (!self.calendar_time.is_empty()).then_some(self.calendar_weights),
@@ -254,6 +257,55 @@ impl RunOptions {
     }
 }
 
+/// What `eventstudy simulate` draws and adds (METHODS, "Power and size by simulation").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationSettings {
+    pub events: usize,
+    pub trials: usize,
+    pub shocks: Vec<f64>,
+    pub shock_window: RelWindow,
+    pub seed: u64,
+    pub cluster: bool,
+    pub level: f64,
+}
+
+/// Everything `eventstudy simulate` needs, validated.
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    pub study: StudySettings,
+    pub data: DataSettings,
+    pub output: OutputSettings,
+    pub benchmark: Ticker,
+    /// The firms to draw from; `None`: every symbol of the source but the benchmark.
+    pub tickers: Option<Vec<Ticker>>,
+    pub simulation: SimulationSettings,
+}
+
+impl SimulateOptions {
+    /// The study design every pseudo-event shares; a usage error when the windows conflict or
+    /// the model lacks its factor file.
+    pub fn design(&self) -> Result<StudyDesign> {
+        let study = &self.study;
+        validate_model(study.model, study.min_estimation)?;
+        if study.model.uses_factors() && study.factors.is_empty() {
+            return Err(Error::usage(format!(
+                "--model {} needs --factors FILE (Kenneth French's daily CSV)",
+                study.model
+            )));
+        }
+        let (WindowSpec::Relative(estimation), WindowSpec::Relative(window)) =
+            (study.estimation, study.window)
+        else {
+            return Err(Error::usage(
+                "simulate needs --estimation and --window in trading days",
+            ));
+        };
+        let design = study.design(estimation, window);
+        validate_design(&design)?;
+        Ok(design)
+    }
+}
+
 /// Everything `eventstudy fetch` needs.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
@@ -279,6 +331,7 @@ pub struct StoreListOptions {
 #[derive(Debug, Clone)]
 pub enum CommandOptions {
     Study(Box<RunOptions>),
+    Simulate(Box<SimulateOptions>),
     Fetch(FetchOptions),
     StoreList(StoreListOptions),
     Doctor(DoctorOptions, OutputFormat),
@@ -300,6 +353,7 @@ impl CommandOptions {
     pub fn stdout(&self) -> (OutputFormat, bool) {
         let (format, quiet) = match self {
             CommandOptions::Study(o) => (o.output.format, o.output.quiet),
+            CommandOptions::Simulate(o) => (o.output.format, o.output.quiet),
             CommandOptions::Fetch(o) => (o.format, o.quiet),
             CommandOptions::StoreList(o) => (o.format, false),
             CommandOptions::Doctor(_, format) => (*format, false),
@@ -401,6 +455,11 @@ fn validate_intraday(study: &StudySettings, intraday: &IntradaySettings) -> Resu
     if !study.cross_section.is_empty() {
         return Err(Error::usage(format!(
             "--cross-section is for daily studies, not --interval {interval}"
+        )));
+    }
+    if study.group_by.is_some() {
+        return Err(Error::usage(format!(
+            "--group-by is for daily studies, not --interval {interval}"
         )));
     }
     if !study.calendar_time.is_empty() {

@@ -65,6 +65,7 @@ fn defaults() -> EventDefaults {
         estimation: "-250:-11".parse().unwrap(),
         window: "-5:5".parse().unwrap(),
         characteristics: Vec::new(),
+        group_by: None,
     }
 }
 

@@ -10,9 +10,11 @@ mod bhar;
 mod caar;
 mod calendar_time;
 mod car;
+mod groups;
 mod heatmap;
 mod market_value;
 mod market_value_by_ticker;
+mod power;
 mod price;
 mod volume;
 
@@ -330,6 +332,15 @@ fn render_or_skip(
     }
 }
 
+/// `power.png` of a simulation.
+pub fn render_power_chart(
+    path: &Path,
+    report: &crate::report::simulation::SimulationReport,
+    size: ChartSize,
+) -> Result<()> {
+    render_png(path, size, |root, t| power::draw(root, t, report))
+}
+
 /// Renders one PNG atomically with a fresh bitmap backend.
 pub(crate) fn render_png(
     path: &Path,
@@ -490,6 +501,20 @@ pub fn render_portfolio_charts(
             |root, t| {
                 calendar_time::draw(root, t, &aggregate.calendar_time, &event_days, &subtitle)
             },
+        )?;
+    }
+
+    if !aggregate.groups.is_empty() {
+        let subtitle = format!(
+            "{} events by {} · the groups' differences: group_difference.csv",
+            aggregate.n,
+            c.group_by.as_deref().unwrap_or("group")
+        );
+        render_or_skip(
+            &dir.join("car_distribution.png"),
+            size,
+            &mut skipped,
+            |root, t| groups::draw(root, t, events, &aggregate.groups, &subtitle),
         )?;
     }
 

@@ -4,6 +4,7 @@
 //! error naming the flag); the conversion below only groups the values and runs the checks
 //! that involve several flags ([`RunOptions::new`]). Nothing here reads a file.
 
+mod simulate;
 mod study;
 
 use std::path::PathBuf;
@@ -110,6 +111,7 @@ impl Cli {
         let study = match &mut self.command {
             Command::Run(args) => &mut args.study,
             Command::Batch(args) => &mut args.study,
+            Command::Simulate(args) => &mut args.study,
             _ => return,
         };
         study.defaulted = Defaulted {
@@ -136,6 +138,18 @@ impl Cli {
         }
     }
 }
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+  # Size and power of the nine tests: 1,000 trials of 50 pseudo-events from a CSV folder
+  eventstudy simulate --source csv:prices --events 50 --trials 1000 --shock 0,0.005,0.01
+
+  # Events clustered on one date (as nine AI stocks on 2025-01-27): which test keeps its size?
+  eventstudy simulate --source csv:prices --cluster --shock 0 --car 0:0,-1:1
+
+  # A shock spread over three days, the Fama-French three-factor model
+  eventstudy simulate --source csv:prices --shock 0,0.01 --shock-window 0:2 --car 0:2 \\
+      --model ff3 --factors F-F_Research_Data_Factors_daily.CSV";
 
 const BATCH_EXAMPLES: &str = "\
 Examples:
@@ -204,6 +218,10 @@ pub enum Command {
     /// Run many events from a CSV file (ticker,date[,benchmark][,label][,estimation][,window])
     #[command(after_help = format!("{BATCH_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
     Batch(Box<BatchArgs>),
+    /// Power and size of every test by simulation on your own prices: pseudo-events drawn
+    /// from the firms' days, a shock added, the rejection rates counted
+    #[command(after_help = format!("{SIMULATE_EXAMPLES}\n\n{EXIT_CODES}"))]
+    Simulate(Box<simulate::SimulateArgs>),
     /// Download price histories into the local store ahead of time
     #[command(after_help = format!("{FETCH_EXAMPLES}\n\n{NETWORK_ENV}\n\n{EXIT_CODES}"))]
     Fetch(FetchArgs),
@@ -246,6 +264,7 @@ impl Command {
         match self {
             Command::Run(_) => "run",
             Command::Batch(_) => "batch",
+            Command::Simulate(_) => "simulate",
             Command::Fetch(_) => "fetch",
             Command::Doctor(_) => "doctor",
             Command::Synthetic(_) => "synthetic",
@@ -261,6 +280,7 @@ impl Command {
         Ok(match self {
             Command::Run(args) => CommandOptions::Study(Box::new(args.into_options()?)),
             Command::Batch(args) => CommandOptions::Study(Box::new(args.into_options()?)),
+            Command::Simulate(args) => CommandOptions::Simulate(Box::new(args.into_options()?)),
             Command::Fetch(args) => CommandOptions::Fetch(args.into_options()?),
             Command::Doctor(args) => CommandOptions::Doctor(
                 DoctorOptions {

@@ -120,6 +120,12 @@ pub struct BatchArgs {
     #[arg(long, value_name = "WEIGHTS", default_value = "equal", value_parser = one_of::<CalendarWeights>(&CalendarWeights::NAMES))]
     pub calendar_weights: CalendarWeights,
 
+    /// Compare the CARs of the groups named by this column of the events file (e.g.
+    /// sector): each group's CAAR and t per CAR window, and the difference by Welch's t and
+    /// the rank-sum test (two groups; with more, each group against the rest)
+    #[arg(long, value_name = "COLUMN")]
+    pub group_by: Option<String>,
+
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -309,7 +315,7 @@ pub struct StudyArgs {
 
 impl StudyArgs {
     /// Groups the values: the study design, the data sources and the outputs.
-    fn into_settings(
+    pub(super) fn into_settings(
         self,
         portfolio_name: String,
     ) -> Result<(StudySettings, DataSettings, OutputSettings)> {
@@ -383,6 +389,7 @@ impl StudyArgs {
             },
             cross_section: Vec::new(),
             cross_section_se: StandardErrors::default(),
+            group_by: None,
             intraday,
             adjust: self.adjust,
             calendar_time: Vec::new(),
@@ -528,7 +535,7 @@ fn parse_column_list(raw: &str) -> Result<Vec<String>> {
 
 /// The run folder's name: `--name` as given, which must already be a plain folder name (a
 /// path or odd characters are refused, not silently renamed); else `default`, cleaned.
-fn run_folder_name(given: Option<String>, default: String) -> Result<String> {
+pub(super) fn run_folder_name(given: Option<String>, default: String) -> Result<String> {
     let Some(given) = given else {
         return folder_name(&default);
     };
@@ -583,6 +590,7 @@ impl RunArgs {
                 estimation: study.estimation,
                 window: study.window,
                 characteristics: Vec::new(),
+                group: None,
             })
             .collect();
         RunOptions::new(EventInput::List(events), study, data, output)
@@ -606,11 +614,13 @@ impl BatchArgs {
         study.cross_section_se = self.cross_section_se;
         study.calendar_time = self.calendar_time.map(|w| w.0).unwrap_or_default();
         study.calendar_weights = self.calendar_weights;
+        study.group_by = self.group_by;
         let defaults = EventDefaults {
             benchmark: self.benchmark,
             estimation: study.estimation,
             window: study.window,
             characteristics: study.cross_section.clone(),
+            group_by: study.group_by.clone(),
         };
         let events = EventInput::File {
             path: self.events,

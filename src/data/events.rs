@@ -20,6 +20,8 @@ pub struct EventDefaults {
     pub window: WindowSpec,
     /// Numeric columns to read for the cross-sectional regression (`--cross-section`).
     pub characteristics: Vec<String>,
+    /// The column whose values name each event's group (`--group-by`).
+    pub group_by: Option<String>,
 }
 
 const KNOWN: [&str; 6] = [
@@ -115,8 +117,11 @@ fn read_records(
     defaults: &EventDefaults,
 ) -> Result<(Vec<EventSpec>, Vec<Exclusion>)> {
     // Columns the study does not read are left alone.
-    let read =
-        |name: &str| KNOWN.contains(&name) || defaults.characteristics.iter().any(|c| c == name);
+    let read = |name: &str| {
+        KNOWN.contains(&name)
+            || defaults.characteristics.iter().any(|c| c == name)
+            || defaults.group_by.as_deref() == Some(name)
+    };
     let column = |name: &str| -> Option<Cells<'_>> {
         let i = names.iter().position(|n| n == name)?;
         read(name).then(|| {
@@ -130,13 +135,26 @@ fn read_records(
     let cols: Vec<Option<Cells>> = KNOWN.iter().map(|n| column(n)).collect();
     let lines: Vec<usize> = records.iter().map(|r| r.line).collect();
     let characteristics = characteristic_columns(path, &defaults.characteristics, &column, &lines)?;
+    let groups: Option<Cells> = match &defaults.group_by {
+        Some(name) => Some(column(name).ok_or_else(|| {
+            Error::input(
+                path,
+                format!("--group-by names the column '{name}', which the file does not have"),
+            )
+        })?),
+        None => None,
+    };
+    let group = |i: usize| groups.as_ref().and_then(|g| g[i]).map(printable);
     // Control characters (an escape sequence in a label) never reach a terminal or a file name.
     let cell = |c: usize, i: usize| cols[c].as_ref().and_then(|v| v[i]).map(printable);
     // Rows parse on every core (a million rows took a second on one); the results keep the
     // file's order.
     Ok((0..records.len()).into_par_iter().partition_map(|i| {
         match read_row(i, lines[i], &cell, &characteristics, defaults) {
-            Ok(event) => Either::Left(event),
+            Ok(event) => Either::Left(EventSpec {
+                group: group(i),
+                ..event
+            }),
             Err(rejected) => Either::Right(rejected),
         }
     }))
@@ -175,6 +193,7 @@ fn read_row(
             estimation: window_of(4, "estimation", defaults.estimation)?,
             window: window_of(5, "window", defaults.window)?,
             characteristics: characteristics.iter().map(|c| c[i]).collect(),
+            group: None,
         })
     })();
     // A cell of any size reaches the reason and the outputs cut to a readable length.
@@ -250,6 +269,7 @@ mod tests {
             estimation: "-250:-11".parse().unwrap(),
             window: "-5:5".parse().unwrap(),
             characteristics: Vec::new(),
+            group_by: None,
         }
     }
 

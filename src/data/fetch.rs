@@ -51,6 +51,8 @@ pub trait Progress: Sync {
     fn finish(&self) {}
     /// Another process holds the symbol's lock: this one waits for it.
     fn waiting_for(&self, _symbol: &Ticker) {}
+    /// One more unit done that is not a symbol (a simulation's trial).
+    fn step(&self) {}
 }
 
 /// No progress output.

@@ -19,6 +19,7 @@ pub fn render(output: Output<'_>) -> Result<String> {
     let mut df = match output {
         Output::Study(summary) => abnormal_returns_frame(&summary.events)?,
         Output::Bars(summary) => return Ok(super::bars::bars_csv(&summary.events)),
+        Output::Simulation(report) => return Ok(super::simulation::csv(report)),
         Output::Fetch(rows) => fetch_frame(rows)?,
         Output::StoreList { entries, .. } => store_frame(entries)?,
         Output::Doctor(checks) => doctor_frame(checks)?,

@@ -261,6 +261,18 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
             &csv_out::to_csv(&mut super::calendar_time::days_frame(aggregate)?)?,
         )?;
     }
+    if !aggregate.groups.is_empty() {
+        write_file(
+            &dir.join("groups.csv"),
+            &csv_out::to_csv(&mut super::groups::groups_frame(aggregate)?)?,
+        )?;
+    }
+    if !aggregate.group_difference.is_empty() {
+        write_file(
+            &dir.join("group_difference.csv"),
+            &csv_out::to_csv(&mut super::groups::difference_frame(aggregate)?)?,
+        )?;
+    }
     // A large run's list of events is `tables/events.*`, which has every column of this one.
     if !summary.compact {
         write_file(

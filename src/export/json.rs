@@ -16,6 +16,7 @@ pub fn render(output: Output<'_>) -> Result<String> {
     let text = match output {
         Output::Study(summary) => summary_json(summary)?,
         Output::Bars(summary) => super::bars::json(summary)?,
+        Output::Simulation(report) => super::simulation::json(report)?,
         Output::Fetch(rows) => pretty(&rows)?,
         Output::StoreList { entries, .. } => pretty(&entries)?,
         Output::Doctor(checks) => pretty(&checks)?,

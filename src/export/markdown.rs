@@ -14,6 +14,7 @@ use crate::report::{AggregateReport, EventReport, Summary, TestsReport};
 /// its table in a code block.
 pub fn render(output: Output<'_>) -> String {
     match output {
+        Output::Simulation(report) => super::simulation::markdown(report),
         Output::Study(summary) if summary.aggregate.is_some() => {
             let folder = summary.layout.out_dir.join(&summary.layout.run_name);
             portfolio_report(summary, &format!("{}/", folder.display()))
@@ -416,6 +417,7 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
     long_horizon(&mut out, a);
     cross_section(&mut out, a);
     super::calendar_time::render_markdown(&mut out, a);
+    super::groups::render_markdown(&mut out, a);
     let _ = writeln!(out, "\n## Events\n");
     let _ = writeln!(
         out,

@@ -9,11 +9,13 @@ pub mod csv;
 pub mod csv_writer;
 mod direct;
 mod folder;
+pub mod groups;
 pub mod json;
 pub mod markdown;
 mod numbers;
 mod output;
 mod settings;
+pub mod simulation;
 pub mod table;
 pub mod tables;
 

@@ -12,6 +12,8 @@ pub enum Output<'a> {
     Study(&'a Summary),
     /// `run` and `batch` with `--interval 1m..90m`.
     Bars(&'a BarSummary),
+    /// `simulate`.
+    Simulation(&'a crate::report::simulation::SimulationReport),
     /// `fetch`.
     Fetch(&'a [FetchedSymbol]),
     /// `store list`.

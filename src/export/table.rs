@@ -77,6 +77,7 @@ pub fn render(output: Output<'_>) -> String {
     match output {
         Output::Study(summary) => render_summary(summary),
         Output::Bars(summary) => super::bars::table(summary),
+        Output::Simulation(report) => super::simulation::table(report),
         Output::Fetch(rows) => render_fetch(rows),
         Output::StoreList { data_dir, entries } => render_store_list(data_dir, entries),
         Output::Doctor(checks) => render_doctor(checks),
@@ -596,6 +597,7 @@ fn render_aggregate(out: &mut String, a: &AggregateReport) {
     }
     render_cross_section(out, a);
     super::calendar_time::render_table(out, a);
+    super::groups::render_table(out, a);
 }
 
 /// Abnormal volatility: mean U = SAR^2 (about 1 under the null) and its chi-square test, for

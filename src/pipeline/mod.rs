@@ -16,6 +16,7 @@
 pub mod intraday;
 pub mod load;
 pub mod plan;
+pub mod simulate;
 pub mod study;
 
 use crate::console::Console;
@@ -150,6 +151,12 @@ fn aggregate_report(
         crate::report::adjust::adjust_aggregate(&mut report, method);
     }
     report.calendar_time = calendar_time_reports(calendar, settings);
+    if settings.group_by.is_some() {
+        let groups = crate::report::groups::Groups::of(events, &settings.car_windows);
+        report.groups = groups.groups;
+        report.group_difference = groups.differences;
+        report.events_without_group = Some(groups.ungrouped);
+    }
     Ok(Some(report))
 }
 

@@ -592,6 +592,7 @@ fn build_report(
         price_path: None,
         bhar: Vec::new(),
         characteristics: event.characteristics.clone(),
+        group: event.group.clone(),
         bhar_path: None,
         day_values: Box::default(),
         day_volumes: Box::default(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{calendar_time, diagnostics, num};
+use super::{calendar_time, diagnostics, groups, num};
 use crate::study::aggregate::{Aggregate, AggregateCar, AggregateDay, TestBattery, Volatility};
 use crate::study::bhar::{BharTests, PathSums};
 use crate::study::regression::{OlsFit, StandardErrors};
@@ -237,6 +237,15 @@ pub struct AggregateReport {
     /// The calendar-time portfolios, one per `--calendar-time` window.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calendar_time: Vec<calendar_time::CalendarTimeReport>,
+    /// `--group-by`: each group's CAAR per window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<groups::GroupReport>,
+    /// `--group-by`: the differences between the groups per window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_difference: Vec<groups::GroupDifference>,
+    /// `--group-by`: the events whose group cell is empty (in no group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_without_group: Option<usize>,
 }
 
 impl From<&Aggregate> for AggregateReport {
@@ -257,6 +266,9 @@ impl From<&Aggregate> for AggregateReport {
             cross_section: Vec::new(),
             diagnostics: None,
             calendar_time: Vec::new(),
+            groups: Vec::new(),
+            group_difference: Vec::new(),
+            events_without_group: None,
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod aggregate;
 pub mod bars;
 pub mod calendar_time;
 pub mod diagnostics;
+pub mod groups;
+pub mod simulation;
 
 pub use crate::event::Exclusion;
 use crate::note::Note;
@@ -72,6 +74,9 @@ pub struct Conventions {
     pub cross_section: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cross_section_se: Option<StandardErrors>,
+    /// The batch file's column that names the groups compared (`--group-by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
     /// How each family of p-values was adjusted (`--adjust`): every p then has a `p_adj`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adjust: Option<PAdjust>,
@@ -288,6 +293,9 @@ pub struct EventReport {
     /// The `--cross-section` columns' values from the batch file, in their order.
     #[serde(skip)]
     pub characteristics: Vec<Option<f64>>,
+    /// The `--group-by` column's value from the batch file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Warnings about this event (fallbacks taken, data gaps).
     pub notes: Vec<Note>,
     /// Both price series rebased for the price chart, when the event's charts are drawn.

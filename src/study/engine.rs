@@ -5,9 +5,10 @@
 //! estimation fit reads sub-slices in place; per event it allocates only its result rows.
 
 use crate::study::diagnostics::{residual_tests, Pretrend, ResidualTests};
-use crate::study::model::garch::{self, GarchFit};
+use crate::study::model::garch::{self, GarchFit, GarchForecast};
 use crate::study::model::{FitError, FittedModel, ModelKind, Regressors, MAX_REGRESSORS};
 use crate::study::stats::StudentT;
+pub use crate::study::volume::VolumeModel;
 use crate::study::window::RelWindow;
 
 /// Factor returns on the panel's calendar, for the factor models.
@@ -229,62 +230,6 @@ pub struct EventResult {
     pub garch: Option<GarchFit>,
 }
 
-/// Normal log volume over the estimation window (METHODS, "Beyond returns"): v = ln(1 +
-/// volume), its mean and standard deviation (n - 1) over the L_v days with a volume.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct VolumeModel {
-    pub mean: f64,
-    pub sd: f64,
-    pub n: usize,
-}
-
-impl VolumeModel {
-    /// Over `volume`'s valid days; `None` with fewer than three, or when the log volume does
-    /// not vary.
-    pub fn fit(volume: &[f64]) -> Option<VolumeModel> {
-        let logs = || {
-            volume
-                .iter()
-                .filter(|v| v.is_finite() && **v >= 0.0)
-                .map(|v| v.ln_1p())
-        };
-        let n = logs().count();
-        if n < 3 {
-            return None;
-        }
-        let mean = logs().sum::<f64>() / n as f64;
-        let ss: f64 = logs().map(|v| (v - mean) * (v - mean)).sum();
-        let sd = (ss / (n - 1) as f64).sqrt();
-        // Below 1e-9 of its level the spread is rounding in the mean of equal volumes.
-        let varies = sd.is_finite() && sd > 1e-9 * mean.abs().max(1.0);
-        varies.then_some(VolumeModel { mean, sd, n })
-    }
-
-    /// (abnormal log volume, its t) of a day's volume; NaN when unknown.
-    pub fn abnormal(&self, volume: f64) -> (f64, f64) {
-        if !(volume.is_finite() && volume >= 0.0) {
-            return (f64::NAN, f64::NAN);
-        }
-        let av = volume.ln_1p() - self.mean;
-        (av, av / (self.sd * (1.0 + 1.0 / self.n as f64).sqrt()))
-    }
-
-    /// (summed abnormal log volume, its t) of `n` days whose abnormal volumes sum to `sum`.
-    pub fn window(&self, sum: f64, n: usize) -> (f64, f64) {
-        if n == 0 {
-            return (f64::NAN, f64::NAN);
-        }
-        let nf = n as f64;
-        let variance = self.sd * self.sd * (nf + nf * nf / self.n as f64);
-        (sum, sum / variance.sqrt())
-    }
-
-    /// Student t's degrees of freedom of the t statistics: L_v - 1.
-    pub fn dof(&self) -> f64 {
-        (self.n - 1) as f64
-    }
-}
-
 /// Runs every event (given by its day-0 index) against one panel.
 pub fn run_events(
     panel: &ReturnPanel<'_>,
@@ -341,7 +286,7 @@ pub fn run_event(
     let (model, garch) = match design.model {
         ModelKind::Garch => {
             let event_end = design.window.indices(day0, panel.len()).map_or(hi, |w| w.1);
-            let (model, fit, forecast) = fit_garch(
+            let (model, fit, forecast) = garch::fit_event(
                 (&y[lo..=hi], &x[0][lo..=hi]),
                 model,
                 (lo, event_end),
@@ -404,75 +349,6 @@ pub fn run_event(
         pretrend,
         garch,
     })
-}
-
-/// The GARCH(1,1) market model over the estimation days (`y`, `x` from calendar index `lo`),
-/// from the OLS fit `ols` and its `residuals`: the model whose t statistics read the forecast
-/// variances of the days after the estimation window up to `event_end`, with the GARCH
-/// mean's residuals in `residuals`; or, when the search did not converge, `ols` as it was.
-fn fit_garch(
-    (y, x): (&[f64], &[f64]),
-    ols: FittedModel,
-    (lo, event_end): (usize, usize),
-    residuals: &mut [f64],
-) -> (FittedModel, GarchFit, Option<GarchForecast>) {
-    let valid: Vec<usize> = (0..y.len()).filter(|&i| residuals[i].is_finite()).collect();
-    let y_valid: Vec<f64> = valid.iter().map(|&i| y[i]).collect();
-    let x_valid: Vec<f64> = valid.iter().map(|&i| x[i]).collect();
-    let backcast = valid.iter().map(|&i| residuals[i].powi(2)).sum::<f64>() / valid.len() as f64;
-    let fit = garch::fit(&y_valid, &x_valid, (ols.alpha, ols.beta()), backcast);
-    let (model, forecast) = garch_model(
-        &fit,
-        (y, x),
-        (&y_valid, &x_valid, &valid),
-        ols,
-        (lo, event_end),
-        residuals,
-    );
-    (model, fit, forecast)
-}
-
-/// The model a GARCH `fit` gives, its forecasts and residuals (see [`fit_garch`]); `ols`
-/// untouched when the fit did not converge.
-fn garch_model(
-    fit: &GarchFit,
-    (y, x): (&[f64], &[f64]),
-    (y_valid, x_valid, valid): (&[f64], &[f64], &[usize]),
-    ols: FittedModel,
-    (lo, event_end): (usize, usize),
-    residuals: &mut [f64],
-) -> (FittedModel, Option<GarchForecast>) {
-    if !fit.converged {
-        return (ols, None);
-    }
-    let (params, backcast) = (fit.params(), fit.backcast);
-    let h = garch::conditional_variances(&params, y_valid, x_valid, backcast);
-    let sigma2 = h.iter().sum::<f64>() / h.len() as f64;
-    let mut model = ols;
-    model.kind = ModelKind::Garch;
-    model.alpha = fit.alpha;
-    model.betas[0] = fit.beta;
-    model.sigma = sigma2.sqrt();
-    for &i in valid {
-        residuals[i] = y[i] - fit.alpha - fit.beta * x[i];
-    }
-    // The forecast runs on from the last valid estimation day, a step per calendar day.
-    let last = *valid.last().expect("a fit has valid days");
-    let e_last = residuals[last];
-    let first = lo + last + 1;
-    let scales = garch::forecast(&params, e_last, h[h.len() - 1])
-        .take((event_end + 1).saturating_sub(first))
-        .map(|v| v / sigma2)
-        .collect();
-    (model, Some(GarchForecast { first, scales }))
-}
-
-/// The GARCH variance forecasts of the days after the estimation window, over sigma^2.
-#[derive(Debug, Clone)]
-struct GarchForecast {
-    /// The calendar index of the first forecast day.
-    first: usize,
-    scales: Vec<f64>,
 }
 
 /// The event window's days before day 0: their CAR and t, and sum SAR^2 against chi-square.
@@ -691,11 +567,7 @@ impl Inputs<'_, '_> {
     /// The period's disturbance variance over sigma^2: 1 but on bars.
     fn variance_scale(&self, index: usize) -> f64 {
         if let Some(g) = &self.garch {
-            return index
-                .checked_sub(g.first)
-                .and_then(|k| g.scales.get(k))
-                .copied()
-                .unwrap_or(f64::NAN);
+            return g.scale(index);
         }
         let (Some(v), Some(bars)) = (&self.variance, self.panel.bars) else {
             return 1.0;

@@ -8,12 +8,15 @@ pub mod calendar;
 pub mod calendar_time;
 pub mod diagnostics;
 pub mod engine;
+pub mod groups;
 pub mod model;
 pub mod optimize;
 pub mod regression;
 pub mod returns;
 pub mod significance;
+pub mod simulate;
 pub mod stats;
+pub mod volume;
 pub mod window;
 
 pub use aggregate::{aggregate, Aggregate, EventSample};

@@ -12,6 +12,7 @@
 //! variance that trends over the window, it runs off to infinity with the persistence.) The likelihood's gradient is analytic (the recursion's derivatives carried
 //! along with h_t).
 
+use crate::study::model::{FittedModel, ModelKind};
 use crate::study::optimize::{bfgs, Minimum, Tolerance};
 
 /// One event's fitted GARCH(1,1) market model.
@@ -257,6 +258,86 @@ pub fn fit(y: &[f64], x: &[f64], ols: (f64, f64), backcast: f64) -> GarchFit {
         converged: best.converged,
         iterations: best.iterations,
         backcast,
+    }
+}
+
+/// The GARCH(1,1) market model over the estimation days (`y`, `x` from calendar index `lo`),
+/// from the OLS fit `ols` and its `residuals`: the model whose t statistics read the forecast
+/// variances of the days after the estimation window up to `event_end`, with the GARCH
+/// mean's residuals in `residuals`; or, when the search did not converge, `ols` as it was.
+pub(crate) fn fit_event(
+    (y, x): (&[f64], &[f64]),
+    ols: FittedModel,
+    (lo, event_end): (usize, usize),
+    residuals: &mut [f64],
+) -> (FittedModel, GarchFit, Option<GarchForecast>) {
+    let valid: Vec<usize> = (0..y.len()).filter(|&i| residuals[i].is_finite()).collect();
+    let y_valid: Vec<f64> = valid.iter().map(|&i| y[i]).collect();
+    let x_valid: Vec<f64> = valid.iter().map(|&i| x[i]).collect();
+    let backcast = valid.iter().map(|&i| residuals[i].powi(2)).sum::<f64>() / valid.len() as f64;
+    let fit = fit(&y_valid, &x_valid, (ols.alpha, ols.beta()), backcast);
+    let (model, forecast) = garch_model(
+        &fit,
+        (y, x),
+        (&y_valid, &x_valid, &valid),
+        ols,
+        (lo, event_end),
+        residuals,
+    );
+    (model, fit, forecast)
+}
+
+/// The model a GARCH `fit` gives, its forecasts and residuals (see [`fit_event`]); `ols`
+/// untouched when the fit did not converge.
+fn garch_model(
+    fit: &GarchFit,
+    (y, x): (&[f64], &[f64]),
+    (y_valid, x_valid, valid): (&[f64], &[f64], &[usize]),
+    ols: FittedModel,
+    (lo, event_end): (usize, usize),
+    residuals: &mut [f64],
+) -> (FittedModel, Option<GarchForecast>) {
+    if !fit.converged {
+        return (ols, None);
+    }
+    let (params, backcast) = (fit.params(), fit.backcast);
+    let h = conditional_variances(&params, y_valid, x_valid, backcast);
+    let sigma2 = h.iter().sum::<f64>() / h.len() as f64;
+    let mut model = ols;
+    model.kind = ModelKind::Garch;
+    model.alpha = fit.alpha;
+    model.betas[0] = fit.beta;
+    model.sigma = sigma2.sqrt();
+    for &i in valid {
+        residuals[i] = y[i] - fit.alpha - fit.beta * x[i];
+    }
+    // The forecast runs on from the last valid estimation day, a step per calendar day.
+    let last = *valid.last().expect("a fit has valid days");
+    let e_last = residuals[last];
+    let first = lo + last + 1;
+    let scales = forecast(&params, e_last, h[h.len() - 1])
+        .take((event_end + 1).saturating_sub(first))
+        .map(|v| v / sigma2)
+        .collect();
+    (model, Some(GarchForecast { first, scales }))
+}
+
+/// The GARCH variance forecasts of the days after the estimation window, over sigma^2.
+#[derive(Debug, Clone)]
+pub(crate) struct GarchForecast {
+    /// The calendar index of the first forecast day.
+    first: usize,
+    scales: Vec<f64>,
+}
+
+impl GarchForecast {
+    /// Calendar day `index`'s forecast variance over sigma^2 (NaN outside the forecast).
+    pub(crate) fn scale(&self, index: usize) -> f64 {
+        index
+            .checked_sub(self.first)
+            .and_then(|k| self.scales.get(k))
+            .copied()
+            .unwrap_or(f64::NAN)
     }
 }
 
