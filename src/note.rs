@@ -197,6 +197,8 @@ pub enum Warning {
     ChartSkipped { subject: String, why: String },
     /// `--cross-section` was asked, but fewer than two events ran: there is no regression.
     NoCrossSection { events: usize },
+    /// A table too long for a sheet of `tables.xlsx` (what it says, naming the file to read).
+    TableLeftOut(String),
 }
 
 impl fmt::Display for Warning {
@@ -215,6 +217,7 @@ impl fmt::Display for Warning {
             ),
             Warning::FetchFailed { symbol, reason } => write!(f, "{symbol}: {reason}"),
             Warning::ChartSkipped { subject, why } => write!(f, "{subject}: chart {why}"),
+            Warning::TableLeftOut(what) => write!(f, "{what}"),
             Warning::ManyEventCharts { events } => write!(
                 f,
                 "rendering 4 charts for each of {events} events; --no-event-charts renders the portfolio's only"

@@ -23,7 +23,7 @@ use crate::study::{ModelKind, NonTrading, RelWindow, ReturnKind, StudyDesign, Wi
 pub use crate::synthetic::SyntheticOptions;
 use crate::ticker::Ticker;
 
-pub use crate::chart::ChartSize;
+pub use crate::chart::{ChartFiles, ChartFormats, ChartSize};
 pub use crate::data::events::EventDefaults;
 pub use crate::export::{ChartsMode, OutputFormat, OutputSettings, TableFormats};
 

@@ -453,6 +453,9 @@ fn refusals_name_the_problem() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--estimation-sessions"), "{err}");
+    let (code, err) = run(&["--date", &news, "--interval", "1m", "--tables", "xlsx"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--tables xlsx is for daily studies"), "{err}");
     let (code, err) = run(&["--date", "2025-02-03", "--tod-variance"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--tod-variance needs --interval"), "{err}");
@@ -529,6 +532,7 @@ fn event_folder_has_tables_report_and_charts() {
         "bars.csv",
         "car.csv",
         "report.md",
+        "report.tex",
         "price.png",
         "abnormal_returns.png",
         "car.png",
@@ -560,9 +564,18 @@ fn event_folder_has_tables_report_and_charts() {
         "bars.csv",
         "car.csv",
         "report.md",
+        "report.tex",
     ] {
         assert!(run_folder.join(file).is_file(), "{file}");
     }
+    let tex = std::fs::read_to_string(folder.join("report.tex")).unwrap();
+    assert!(tex.contains("FIRM lost"), "{tex}");
+    assert!(
+        tex.contains("\\includegraphics[width=\\textwidth]{car.png}"),
+        "{tex}"
+    );
+    assert!(tex.contains("\\begin{tabular}"), "{tex}");
+    common::compile_tex(&folder);
 }
 
 /// A vendor that stamps each bar with its end: `--bar-label end` reads it as the same bars.

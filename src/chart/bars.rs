@@ -9,7 +9,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{chart_err, frame, padded_range, render_or_skip, ChartSize, Typography};
+use super::{chart_err, frame, padded_range, render_chart, ChartFiles, Typography};
 use super::{BENCHMARK, DOWN, EVENT, FIRM, UP};
 use crate::error::Result;
 use crate::report::bars::{BarConventions, BarEventReport, BarRow, BarSummary};
@@ -21,29 +21,26 @@ pub fn render_event_charts(
     dir: &Path,
     e: &BarEventReport,
     c: &BarConventions,
-    size: ChartSize,
+    files: ChartFiles,
 ) -> Result<Vec<String>> {
     let sub = subtitle(c, e);
     let mut skipped = Vec::new();
-    render_or_skip(&dir.join("price.png"), size, &mut skipped, |root, t| {
+    render_chart!(files, dir.join("price"), &mut skipped, |root, t| {
         price(root, t, e, &sub)
     })?;
-    render_or_skip(
-        &dir.join("abnormal_returns.png"),
-        size,
+    render_chart!(
+        files,
+        dir.join("abnormal_returns"),
         &mut skipped,
         |root, t| abnormal(root, t, e, &sub),
     )?;
-    render_or_skip(&dir.join("car.png"), size, &mut skipped, |root, t| {
+    render_chart!(files, dir.join("car"), &mut skipped, |root, t| {
         car(root, t, e, &sub)
     })?;
     if e.market_value_before.is_some() {
-        render_or_skip(
-            &dir.join("market_value.png"),
-            size,
-            &mut skipped,
-            |root, t| market_value(root, t, e, &sub),
-        )?;
+        render_chart!(files, dir.join("market_value"), &mut skipped, |root, t| {
+            market_value(root, t, e, &sub)
+        },)?;
     }
     Ok(skipped)
 }
@@ -52,10 +49,10 @@ pub fn render_event_charts(
 pub fn render_portfolio_chart(
     dir: &Path,
     summary: &BarSummary,
-    size: ChartSize,
+    files: ChartFiles,
 ) -> Result<Vec<String>> {
     let mut skipped = Vec::new();
-    render_or_skip(&dir.join("caar.png"), size, &mut skipped, |root, t| {
+    render_chart!(files, dir.join("caar"), &mut skipped, |root, t| {
         caar(root, t, summary)
     })?;
     Ok(skipped)
@@ -110,8 +107,8 @@ fn label_count(bars: usize) -> usize {
 }
 
 /// The nights (a thin grey line before each overnight bar) and the event bar (red).
-fn marks(
-    chart: &mut super::Chart<'_, '_>,
+fn marks<DB: DrawingBackend>(
+    chart: &mut super::Chart<'_, DB>,
     bars: &[BarRow],
     (y0, y1): (f64, f64),
     event_label: String,
@@ -147,8 +144,8 @@ fn event_label(e: &BarEventReport) -> String {
     format!("event bar {clock} ({})", e.day0_rule)
 }
 
-fn mesh(
-    chart: &mut super::Chart<'_, '_>,
+fn mesh<DB: DrawingBackend>(
+    chart: &mut super::Chart<'_, DB>,
     typo: &Typography,
     bars: &[BarRow],
     y_desc: &str,
@@ -168,8 +165,8 @@ fn mesh(
         .map_err(chart_err)
 }
 
-fn price(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+fn price<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &BarEventReport,
     subtitle: &str,
@@ -196,8 +193,8 @@ fn price(
     super::legend(&mut chart, typo, SeriesLabelPosition::UpperRight)
 }
 
-fn abnormal(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+fn abnormal<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &BarEventReport,
     subtitle: &str,
@@ -244,8 +241,8 @@ fn abnormal(
     super::legend(&mut chart, typo, SeriesLabelPosition::LowerLeft)
 }
 
-fn car(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+fn car<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &BarEventReport,
     subtitle: &str,
@@ -308,8 +305,8 @@ fn dollar_unit(largest: f64) -> (f64, &'static str) {
     }
 }
 
-fn market_value(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+fn market_value<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &BarEventReport,
     subtitle: &str,
@@ -356,8 +353,8 @@ fn market_value(
     super::legend(&mut chart, typo, SeriesLabelPosition::LowerLeft)
 }
 
-fn caar(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+fn caar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     summary: &BarSummary,
 ) -> Result<()> {

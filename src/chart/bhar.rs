@@ -12,8 +12,8 @@ use crate::report::{EventReport, MeanBharPath};
 use crate::study::bhar::BuyAndHoldPath;
 
 /// The mesh of both charts: relative days on x (about a dozen labels), percent on y.
-fn mesh(
-    chart: &mut Chart<'_, '_>,
+fn mesh<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
     typo: &Typography,
     y_desc: &str,
     (y0, y1): (f64, f64),
@@ -34,8 +34,8 @@ fn mesh(
 }
 
 /// The zero line and day 0.
-fn marks(
-    chart: &mut Chart<'_, '_>,
+fn marks<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
     day0: String,
@@ -68,8 +68,8 @@ fn x_range(rel: &[i32]) -> Result<(f64, f64)> {
 }
 
 /// One event: the firm's and the benchmark's cumulative buy-and-hold returns and their gap.
-pub(super) fn draw_event(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw_event<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &EventReport,
     path: &BuyAndHoldPath,
@@ -144,8 +144,8 @@ pub(super) fn draw_event(
 }
 
 /// A portfolio: the mean BHAR to each day with its 95% band.
-pub(super) fn draw_portfolio(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw_portfolio<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     path: &MeanBharPath,
     title: &str,

@@ -8,8 +8,8 @@ use super::{chart_err, frame, padded_range, Typography, EVENT};
 use crate::error::Result;
 use crate::report::AggregateReport;
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     a: &AggregateReport,
     title: &str,

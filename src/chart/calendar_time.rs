@@ -12,8 +12,8 @@ use crate::report::calendar_time::CalendarTimeReport;
 /// The windows' colours, in order (then grey).
 const COLOURS: [RGBColor; 4] = [FIRM, ABNORMAL, UP, RGBColor(120, 80, 160)];
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     portfolios: &[CalendarTimeReport],
     event_days: &[NaiveDate],

@@ -17,8 +17,8 @@ fn spread(k: usize) -> f64 {
     ((k as f64 * golden).fract() - 0.5) * 0.5
 }
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     events: &[EventReport],
     groups: &[GroupReport],

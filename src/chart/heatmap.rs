@@ -22,8 +22,8 @@ fn colour(ar: f64, scale: f64) -> RGBColor {
     }
 }
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     rows: &[Row],
     rels: &[i32],

@@ -10,8 +10,8 @@ use crate::report::{DayRow, EventReport};
 /// (relative day, raw change $bn, abnormal change $bn)
 type DailyChange = (f64, Option<f64>, Option<f64>);
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &EventReport,
     subtitle: &str,

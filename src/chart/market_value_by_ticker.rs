@@ -11,8 +11,8 @@ use crate::error::Result;
 /// (name, abnormal $, raw $)
 pub(super) type Row = (String, f64, f64);
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     rows: &[Row],
     title: &str,

@@ -1,4 +1,6 @@
-//! Report-ready PNG charts (plotters, bitmap backend, a bundled font: no system fonts needed).
+//! Report-ready charts: PNG (plotters' bitmap backend, a bundled font: no system fonts needed)
+//! and, with `--chart-format svg`, SVG twins drawn by the same code on plotters' SVG backend,
+//! whose text is `<text>` (editable, searchable) in the same family.
 //!
 //! Every chart has a title, a subtitle naming the model and windows, axis labels with units
 //! and a legend, and marks the event. The x axis is trading days relative to day 0 (plotting
@@ -68,6 +70,74 @@ impl std::str::FromStr for ChartSize {
     }
 }
 
+/// The file formats of the charts (`--chart-format png|svg|png,svg`): PNG by default.
+///
+/// At least one format is on: the fields are private, and only the default and parsing make
+/// a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartFormats {
+    png: bool,
+    svg: bool,
+}
+
+impl Default for ChartFormats {
+    fn default() -> Self {
+        ChartFormats {
+            png: true,
+            svg: false,
+        }
+    }
+}
+
+impl ChartFormats {
+    pub fn png(&self) -> bool {
+        self.png
+    }
+
+    pub fn svg(&self) -> bool {
+        self.svg
+    }
+}
+
+impl std::str::FromStr for ChartFormats {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self> {
+        let mut formats = ChartFormats {
+            png: false,
+            svg: false,
+        };
+        for name in raw.split(',').map(str::trim) {
+            match name.to_ascii_lowercase().as_str() {
+                "png" => formats.png = true,
+                "svg" => formats.svg = true,
+                _ => {
+                    return Err(Error::usage(format!(
+                        "--chart-format '{raw}' is not png, svg or png,svg"
+                    )))
+                }
+            }
+        }
+        Ok(formats)
+    }
+}
+
+impl std::fmt::Display for ChartFormats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.png, self.svg) {
+            (true, true) => write!(f, "png,svg"),
+            (false, true) => write!(f, "svg"),
+            _ => write!(f, "png"),
+        }
+    }
+}
+
+/// How the charts are written: their size and their formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChartFiles {
+    pub size: ChartSize,
+    pub formats: ChartFormats,
+}
+
 /// DejaVu Sans (Bitstream Vera licence, see assets/fonts/LICENSE-DejaVu.txt).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
@@ -120,12 +190,12 @@ impl Typography {
 }
 
 /// Draws the white background, title and subtitle, and returns the area left for the plot.
-pub(crate) fn frame<'a>(
-    root: &DrawingArea<BitMapBackend<'a>, Shift>,
+pub(crate) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     title: &str,
     subtitle: &str,
-) -> Result<DrawingArea<BitMapBackend<'a>, Shift>> {
+) -> Result<DrawingArea<DB, Shift>> {
     root.fill(&WHITE).map_err(chart_err)?;
     let header = (typo.title + typo.subtitle * 1.6 + typo.margin as f64 * 1.5) as u32;
     let (top, body) = root.split_vertically(header);
@@ -163,20 +233,17 @@ pub(crate) fn subtitle(c: &Conventions, e: &EventReport) -> String {
 }
 
 /// The charts' coordinate system: f64 on both axes.
-pub(crate) type Chart<'a, 'b> = ChartContext<
-    'a,
-    BitMapBackend<'b>,
-    plotters::coord::cartesian::Cartesian2d<RangedCoordf64, RangedCoordf64>,
->;
+pub(crate) type Chart<'a, DB> =
+    ChartContext<'a, DB, plotters::coord::cartesian::Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// The plot area in the house margins; `y_label_chars` sizes the room for the y labels.
-pub(crate) fn plot_area<'a, 'b>(
-    body: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+pub(crate) fn plot_area<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
     typo: &Typography,
     x: std::ops::Range<f64>,
     y: std::ops::Range<f64>,
     y_label_chars: f64,
-) -> Result<Chart<'a, 'b>> {
+) -> Result<Chart<'a, DB>> {
     ChartBuilder::on(body)
         .x_label_area_size((typo.label * 3.5) as u32)
         .y_label_area_size(
@@ -187,8 +254,8 @@ pub(crate) fn plot_area<'a, 'b>(
 }
 
 /// The legend, in the house style.
-pub(crate) fn legend<'a, 'b: 'a>(
-    chart: &mut Chart<'a, 'b>,
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
     typo: &Typography,
     position: SeriesLabelPosition,
 ) -> Result<()> {
@@ -204,8 +271,8 @@ pub(crate) fn legend<'a, 'b: 'a>(
 
 /// A cumulative path `(x, value, half-width of its 95% band)`: the band, the zero line, and
 /// the line with a marker on each day.
-pub(crate) fn path_with_band(
-    chart: &mut Chart<'_, '_>,
+pub(crate) fn path_with_band<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
     path: &[(f64, f64, f64)],
     (x0, x1): (f64, f64),
     band_label: &str,
@@ -313,16 +380,15 @@ pub(crate) fn padded_range(
     Ok((lo - pad, hi + pad))
 }
 
-/// Renders one chart; a chart whose data cannot be drawn is skipped and said in `skipped`.
-/// Any other failure (a disk error) fails the run. (Folders are built afresh and swapped in
-/// whole, so a chart not drawn now leaves no older one behind.)
-fn render_or_skip(
+/// The result of rendering chart `path`: a chart whose data cannot be drawn is skipped and
+/// said in `skipped`. Any other failure (a disk error) fails the run. (Folders are built
+/// afresh and swapped in whole, so a chart not drawn now leaves no older one behind.)
+pub(crate) fn skip_undrawable(
     path: &Path,
-    size: ChartSize,
     skipped: &mut Vec<String>,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>, &Typography) -> Result<()>,
+    result: Result<()>,
 ) -> Result<()> {
-    match render_png(path, size, draw) {
+    match result {
         Err(Error::Data(why)) => {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             skipped.push(format!("{name} skipped: {why}"));
@@ -332,13 +398,50 @@ fn render_or_skip(
     }
 }
 
-/// `power.png` of a simulation.
+/// Renders chart `$stem` (a path without its extension) in each format `$files` asks, from
+/// one drawing expression typed once per backend: `$stem.png` and/or `$stem.svg`. A chart
+/// whose data cannot be drawn is skipped and said in `$skipped` (once per format). Evaluates
+/// to `Result<()>`.
+macro_rules! render_chart {
+    ($files:expr, $stem:expr, $skipped:expr, |$root:ident, $t:ident| $draw:expr $(,)?) => {{
+        let files: $crate::chart::ChartFiles = $files;
+        let stem: std::path::PathBuf = $stem;
+        let png = stem.with_extension("png");
+        let svg = stem.with_extension("svg");
+        let png_done = match files.formats.png() {
+            true => $crate::chart::skip_undrawable(
+                &png,
+                $skipped,
+                $crate::chart::render_png(&png, files.size, |$root, $t| $draw),
+            ),
+            false => Ok(()),
+        };
+        png_done.and_then(|()| match files.formats.svg() {
+            true => $crate::chart::skip_undrawable(
+                &svg,
+                $skipped,
+                $crate::chart::render_svg(&svg, files.size, |$root, $t| $draw),
+            ),
+            false => Ok(()),
+        })
+    }};
+}
+pub(crate) use render_chart;
+
+/// `power` (`.png`, `.svg`) of a simulation.
 pub fn render_power_chart(
-    path: &Path,
+    stem: &Path,
     report: &crate::report::simulation::SimulationReport,
-    size: ChartSize,
+    files: ChartFiles,
 ) -> Result<()> {
-    render_png(path, size, |root, t| power::draw(root, t, report))
+    let mut skipped = Vec::new();
+    render_chart!(files, stem.to_path_buf(), &mut skipped, |root, t| {
+        power::draw(root, t, report)
+    })?;
+    match skipped.pop() {
+        Some(why) => Err(Error::data(why)),
+        None => Ok(()),
+    }
 }
 
 /// Renders one PNG atomically with a fresh bitmap backend.
@@ -361,6 +464,26 @@ pub(crate) fn render_png(
     )
 }
 
+/// Renders one SVG atomically: the PNG's drawing at the same size in user units, its text as
+/// text in the same family (the bundled font measures it, so the layout is the PNG's).
+pub(crate) fn render_svg(
+    path: &Path,
+    size: ChartSize,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>, &Typography) -> Result<()>,
+) -> Result<()> {
+    register_font();
+    write_atomic_with(
+        path,
+        |tmp| {
+            let root = SVGBackend::new(tmp, (size.width, size.height)).into_drawing_area();
+            draw(&root, &Typography::for_height(size.height))?;
+            root.present()
+                .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+        },
+        |e| Error::io(path, e),
+    )
+}
+
 /// Writes `price.png`, `abnormal_returns.png`, `car.png` and (with a share count)
 /// `market_value.png` into `dir`. Returns the charts skipped because their data cannot be
 /// drawn, with why.
@@ -369,39 +492,36 @@ pub fn render_event_charts(
     report: &EventReport,
     path: &PricePath,
     conventions: &Conventions,
-    size: ChartSize,
+    files: ChartFiles,
 ) -> Result<Vec<String>> {
     let sub = subtitle(conventions, report);
     let mut skipped = Vec::new();
-    render_or_skip(&dir.join("price.png"), size, &mut skipped, |root, t| {
+    render_chart!(files, dir.join("price"), &mut skipped, |root, t| {
         price::draw(root, t, report, path, &sub)
     })?;
-    render_or_skip(
-        &dir.join("abnormal_returns.png"),
-        size,
+    render_chart!(
+        files,
+        dir.join("abnormal_returns"),
         &mut skipped,
         |root, t| abnormal::draw(root, t, report, &sub),
     )?;
-    render_or_skip(&dir.join("car.png"), size, &mut skipped, |root, t| {
+    render_chart!(files, dir.join("car"), &mut skipped, |root, t| {
         car::draw(root, t, report, &sub)
     })?;
     if path.volume_normal.is_some() {
-        render_or_skip(&dir.join("volume.png"), size, &mut skipped, |root, t| {
+        render_chart!(files, dir.join("volume"), &mut skipped, |root, t| {
             volume::draw(root, t, report, path, &sub)
         })?;
     }
     if let Some(path) = &report.bhar_path {
-        render_or_skip(&dir.join("bhar.png"), size, &mut skipped, |root, t| {
+        render_chart!(files, dir.join("bhar"), &mut skipped, |root, t| {
             bhar::draw_event(root, t, report, path, &sub)
         })?;
     }
     if report.market_value_before.is_some() {
-        render_or_skip(
-            &dir.join("market_value.png"),
-            size,
-            &mut skipped,
-            |root, t| market_value::draw(root, t, report, &sub),
-        )?;
+        render_chart!(files, dir.join("market_value"), &mut skipped, |root, t| {
+            market_value::draw(root, t, report, &sub)
+        },)?;
     }
     Ok(skipped)
 }
@@ -415,7 +535,7 @@ pub fn render_portfolio_charts(
     dir: &Path,
     summary: &Summary,
     mv_window: &str,
-    size: ChartSize,
+    files: ChartFiles,
 ) -> Result<Vec<String>> {
     let mut skipped = Vec::new();
     let Some(aggregate) = &summary.aggregate else {
@@ -444,7 +564,7 @@ pub fn render_portfolio_charts(
             aggregate.n, events[0].event_date
         )
     };
-    render_or_skip(&dir.join("caar.png"), size, &mut skipped, |root, t| {
+    render_chart!(files, dir.join("caar"), &mut skipped, |root, t| {
         caar::draw(root, t, aggregate, &title, &subtitle)
     })?;
 
@@ -475,9 +595,9 @@ pub fn render_portfolio_charts(
         String::new()
     };
     let title = format!("Daily abnormal returns (%) by event{shown}");
-    render_or_skip(
-        &dir.join("abnormal_returns_heatmap.png"),
-        size,
+    render_chart!(
+        files,
+        dir.join("abnormal_returns_heatmap"),
         &mut skipped,
         |root, t| heatmap::draw(root, t, &rows, &rels, &title, &subtitle),
     )?;
@@ -494,14 +614,9 @@ pub fn render_portfolio_charts(
             d.dedup();
             d
         };
-        render_or_skip(
-            &dir.join("calendar_time.png"),
-            size,
-            &mut skipped,
-            |root, t| {
-                calendar_time::draw(root, t, &aggregate.calendar_time, &event_days, &subtitle)
-            },
-        )?;
+        render_chart!(files, dir.join("calendar_time"), &mut skipped, |root, t| {
+            calendar_time::draw(root, t, &aggregate.calendar_time, &event_days, &subtitle)
+        },)?;
     }
 
     if !aggregate.groups.is_empty() {
@@ -510,9 +625,9 @@ pub fn render_portfolio_charts(
             aggregate.n,
             c.group_by.as_deref().unwrap_or("group")
         );
-        render_or_skip(
-            &dir.join("car_distribution.png"),
-            size,
+        render_chart!(
+            files,
+            dir.join("car_distribution"),
             &mut skipped,
             |root, t| groups::draw(root, t, events, &aggregate.groups, &subtitle),
         )?;
@@ -523,9 +638,9 @@ pub fn render_portfolio_charts(
             "Abnormal volume and volatility of {} events, by trading day",
             aggregate.n
         );
-        render_or_skip(
-            &dir.join("abnormal_volume.png"),
-            size,
+        render_chart!(
+            files,
+            dir.join("abnormal_volume"),
             &mut skipped,
             |root, t| volume::draw_portfolio(root, t, aggregate, &title, &subtitle),
         )?;
@@ -542,7 +657,7 @@ pub fn render_portfolio_charts(
             "BHAR = each firm's buy-and-hold return less its benchmark's · simple returns compounded · {} events",
             aggregate.n
         );
-        render_or_skip(&dir.join("bhar.png"), size, &mut skipped, |root, t| {
+        render_chart!(files, dir.join("bhar"), &mut skipped, |root, t| {
             bhar::draw_portfolio(root, t, path, &title, &subtitle)
         })?;
     }
@@ -569,9 +684,9 @@ pub fn render_portfolio_charts(
             total / 1e9
         );
         let subtitle = format!("{subtitle} · {} of them with a share count", bars.len());
-        render_or_skip(
-            &dir.join("market_value_by_ticker.png"),
-            size,
+        render_chart!(
+            files,
+            dir.join("market_value_by_ticker"),
             &mut skipped,
             |root, t| market_value_by_ticker::draw(root, t, &bars, &title, &subtitle),
         )?;

@@ -22,8 +22,8 @@ const COLOURS: [RGBColor; 9] = [
     RGBColor(150, 140, 0),
 ];
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     report: &SimulationReport,
 ) -> Result<()> {

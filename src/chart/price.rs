@@ -8,8 +8,8 @@ use super::{chart_err, date_label, frame, padded_range, Typography, BENCHMARK, E
 use crate::error::Result;
 use crate::report::{EventReport, PricePath};
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &EventReport,
     path: &PricePath,

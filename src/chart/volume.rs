@@ -10,8 +10,8 @@ use super::{chart_err, date_label, frame, padded_range, Typography, ABNORMAL, EV
 use crate::error::{Error, Result};
 use crate::report::{AggregateReport, EventReport, PricePath};
 
-pub(super) fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     e: &EventReport,
     path: &PricePath,
@@ -105,8 +105,8 @@ pub(super) fn draw(
 }
 
 /// The portfolio's mean abnormal log volume (top) and mean U (bottom) by relative day.
-pub(super) fn draw_portfolio(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+pub(super) fn draw_portfolio<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     typo: &Typography,
     a: &AggregateReport,
     title: &str,

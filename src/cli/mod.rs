@@ -178,12 +178,18 @@ Examples:
   # Eleven days and four windows per event, nine tests: p-values adjusted by Holm's method
   eventstudy batch --events examples/deepseek.csv --source csv:examples/prices --adjust holm
 
+  # For a paper, a spreadsheet and slides: LaTeX tables on stdout (and report.tex in every
+  # folder), tables.xlsx beside the Parquet files, every chart as PNG and SVG
+  eventstudy batch --events examples/deepseek9.csv --source csv:examples/prices --format latex \\
+      --tables parquet,xlsx --chart-format png,svg
+
   # Fama-French 3 factors, dated estimation window, portfolio charts only
   eventstudy batch --events events.csv --model ff3 --factors F-F_Research_Data_Factors_daily.CSV \\
       --estimation 2024-01-02..2024-12-31 --no-event-charts
 
 The run folder <OUT>/portfolio_<EVENTS FILE NAME>/ holds summary.json, the portfolio (AAR, CAAR,
-the test battery, dollars) and tables/ (every event, day and CAR window as Parquet and CSV).
+the test battery, dollars), report.md and report.tex, and tables/ (every event, day and CAR
+window as Parquet and CSV).
 Runs of up to 50 events also write <OUT>/<TICKER>_<DATE>[_<LABEL>]/ per event (--event-files,
 --no-event-files). A row that cannot be read or run is listed in `excluded` with its line
 number; the rest still runs.";

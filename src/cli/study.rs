@@ -11,9 +11,9 @@ use super::{one_of, parse_shares, PathList, StoreArgs, TickerList, WindowList};
 use crate::error::{Error, Result};
 use crate::event::{EventSpec, EventWhen};
 use crate::options::{
-    parse_event_when, parse_zone, store_mode, ChartSize, ChartsMode, DataSettings, EventDefaults,
-    EventInput, IntradaySettings, OutputFormat, OutputSettings, RunOptions, SharesSpec, SourceSpec,
-    StudySettings, TableFormats,
+    parse_event_when, parse_zone, store_mode, ChartFormats, ChartSize, ChartsMode, DataSettings,
+    EventDefaults, EventInput, IntradaySettings, OutputFormat, OutputSettings, RunOptions,
+    SharesSpec, SourceSpec, StudySettings, TableFormats,
 };
 use crate::study::adjust::PAdjust;
 use crate::study::bars::{parse_timed_windows, Interval, TimedWindow, WindowEnd};
@@ -299,14 +299,19 @@ pub struct StudyArgs {
     #[arg(long)]
     pub no_event_files: bool,
 
-    /// Formats of the run folder's tables: parquet, csv, or both. A million events' CSV tables
-    /// are 4.6 GB and half the run's time: `--tables parquet` leaves them out
+    /// Formats of the run folder's tables, comma-separated: parquet and csv (files in tables/),
+    /// xlsx (tables.xlsx, a sheet per table, for Excel). A million events' CSV tables are
+    /// 4.6 GB and half the run's time: `--tables parquet` leaves them out
     #[arg(long, value_name = "FORMATS", default_value = "parquet,csv")]
     pub tables: TableFormats,
 
-    /// Chart size in pixels
+    /// Chart size in pixels (an SVG's size in its user units)
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
     pub size: ChartSize,
+
+    /// Chart file formats: png, svg (vector, its text editable), or png,svg
+    #[arg(long, value_name = "FORMATS", default_value = "png")]
+    pub chart_format: ChartFormats,
 
     /// No progress or warnings on stderr, and no table on stdout (JSON/CSV still print)
     #[arg(short, long)]
@@ -410,7 +415,10 @@ impl StudyArgs {
                 (false, true) => ChartsMode::PortfolioOnly,
                 (false, false) => ChartsMode::All,
             },
-            chart_size: self.size,
+            chart_files: crate::chart::ChartFiles {
+                size: self.size,
+                formats: self.chart_format,
+            },
             mv_window,
             quiet: self.quiet,
             event_files: match (self.event_files, self.no_event_files) {
@@ -442,6 +450,11 @@ impl StudyArgs {
         if !self.defaulted.estimation {
             return Err(Error::usage(
                 "--estimation names days: with --interval, use --estimation-sessions N",
+            ));
+        }
+        if self.tables.xlsx() {
+            return Err(Error::usage(
+                "--tables xlsx is for daily studies: an intraday run's tables are bars.csv, car.csv and events.csv",
             ));
         }
         let window = match (&self.window, self.defaulted.window) {

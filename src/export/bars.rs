@@ -17,6 +17,10 @@ pub fn render(summary: &BarSummary, format: OutputFormat) -> Result<String> {
         OutputFormat::Json => json(summary)? + "\n",
         OutputFormat::Csv => bars_csv(&summary.events),
         OutputFormat::Markdown => markdown(summary),
+        // Intraday tables have no LaTeX layout of their own yet: the console table, verbatim.
+        OutputFormat::Latex => {
+            format!("\\begin{{verbatim}}\n{}\\end{{verbatim}}\n", table(summary))
+        }
     })
 }
 
@@ -503,16 +507,17 @@ pub fn event_report(summary: &BarSummary, e: &BarEventReport, charts: bool) -> S
         );
     }
     if charts {
+        let ext = summary.layout.chart_extension();
         let _ = writeln!(out, "\n## Charts\n");
         for (file, what) in [
-            ("price.png", "Price"),
-            ("abnormal_returns.png", "Abnormal returns"),
-            ("car.png", "Cumulative abnormal return"),
+            ("price", "Price"),
+            ("abnormal_returns", "Abnormal returns"),
+            ("car", "Cumulative abnormal return"),
         ] {
-            let _ = writeln!(out, "![{what}]({file})");
+            let _ = writeln!(out, "![{what}]({file}.{ext})");
         }
         if e.market_value_before.is_some() {
-            let _ = writeln!(out, "![Market value](market_value.png)");
+            let _ = writeln!(out, "![Market value](market_value.{ext})");
         }
     }
     for note in &e.notes {
@@ -598,7 +603,8 @@ pub fn portfolio_report(summary: &BarSummary) -> String {
         let _ = writeln!(out, "- {}", finding(e).replace('*', "\\*"));
     }
     if summary.layout.portfolio_charts {
-        let _ = writeln!(out, "\n![Cumulative average abnormal return](caar.png)");
+        let ext = summary.layout.chart_extension();
+        let _ = writeln!(out, "\n![Cumulative average abnormal return](caar.{ext})");
     }
     for x in &summary.excluded {
         let _ = writeln!(out, "\n> excluded: {}: {}", x.ticker, x.reason);

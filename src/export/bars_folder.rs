@@ -1,10 +1,10 @@
 //! The folders of an intraday study (`--interval 1m..90m`):
 //!
 //! - `<out>/<TICKER>_<YYYY-MM-DDTHHMM>_<interval>/` per event (small runs or `--event-files`):
-//!   `summary.json`, `bars.csv`, `car.csv`, `report.md` and four charts (`price.png`,
+//!   `summary.json`, `bars.csv`, `car.csv`, `report.md`, `report.tex` and four charts (`price.png`,
 //!   `abnormal_returns.png`, `car.png`, `market_value.png` with a share count);
 //! - the run folder `<out>/<name>/`: `summary.json`, `events.csv`, `bars.csv` and `car.csv`
-//!   of every event, `report.md` and, with two events or more, `aar.csv`, `caar.csv` (by
+//!   of every event, `report.md`, `report.tex` and, with two events or more, `aar.csv`, `caar.csv` (by
 //!   relative bar) and `caar.png`.
 //!
 //! Every file is written atomically and every folder is swapped in whole.
@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::export::bars::{bars_csv, car_csv, event_report, events_csv, json, portfolio_report};
 use crate::export::csv::{aggregate_car_frame, aggregate_days_frame, to_csv};
 use crate::export::folder::build_folder;
+use crate::export::latex::markdown_document;
 use crate::export::settings::OutputSettings;
 use crate::note::Warning;
 use crate::report::bars::{BarEventReport, BarSummary};
@@ -98,13 +99,13 @@ fn write_event(
     )?;
     write(dir, "car.csv", car_csv(std::slice::from_ref(e)).as_bytes())?;
     let charts = summary.layout.event_charts;
-    write(
-        dir,
-        "report.md",
-        event_report(summary, e, charts).as_bytes(),
-    )?;
+    let report = event_report(summary, e, charts);
+    write(dir, "report.md", report.as_bytes())?;
+    write(dir, "report.tex", markdown_document(&report).as_bytes())?;
     match charts {
-        true => chart::bars::render_event_charts(dir, e, &summary.conventions, settings.chart_size),
+        true => {
+            chart::bars::render_event_charts(dir, e, &summary.conventions, settings.chart_files)
+        }
         false => Ok(Vec::new()),
     }
 }
@@ -131,7 +132,7 @@ fn write_portfolio(
             &to_csv(&mut aggregate_car_frame(&a.report)?)?,
         )?;
         if summary.layout.portfolio_charts {
-            skipped = chart::bars::render_portfolio_chart(dir, summary, settings.chart_size)?;
+            skipped = chart::bars::render_portfolio_chart(dir, summary, settings.chart_files)?;
         }
     }
     let report = match summary.aggregate {
@@ -144,5 +145,6 @@ fn write_portfolio(
             .join("\n"),
     };
     write(dir, "report.md", report.as_bytes())?;
+    write(dir, "report.tex", markdown_document(&report).as_bytes())?;
     Ok(skipped)
 }

@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use crate::chart;
 use crate::error::{Error, Result};
 use crate::export::settings::{ChartsMode, OutputSettings};
-use crate::export::tables::{write_aggregate_tables, write_event_tables, BHAR_TABLES, TABLES};
+use crate::export::tables::{
+    aggregate_tables, event_tables, write_aggregate_tables, write_event_tables, RunTable,
+    BHAR_TABLES, TABLES,
+};
+use crate::export::xlsx::{self, LeftOut};
 use crate::export::{csv as csv_out, json, markdown};
 use crate::note::Warning;
 use crate::report::{AggregateReport, EventReport, Summary};
@@ -71,8 +75,13 @@ pub fn write_run(
             }
         }
     }
-    let charts = run_files(settings, summary, run_folder.dir())?;
+    let (charts, left_out) = run_files(settings, summary, run_folder.dir())?;
     run_folder.finish()?;
+    skipped.extend(
+        left_out
+            .iter()
+            .map(|l| Warning::TableLeftOut(l.to_string())),
+    );
     for why in charts {
         skipped.push(Warning::ChartSkipped {
             subject: settings.portfolio_name.clone(),
@@ -107,11 +116,10 @@ pub fn table_paths(
     formats: crate::export::TableFormats,
 ) -> std::collections::BTreeMap<String, String> {
     let bhar_tables = if bhar { &BHAR_TABLES[..] } else { &[] };
-    let extension = formats.named_extension();
     TABLES
         .iter()
         .chain(bhar_tables)
-        .map(|t| (t.to_string(), format!("tables/{t}.{extension}")))
+        .map(|t| (t.to_string(), formats.named_path(t)))
         .collect()
 }
 
@@ -208,28 +216,112 @@ fn event_files(
         &dir.join("report.md"),
         markdown::event_report(summary, report, "").as_bytes(),
     )?;
+    write_file(
+        &dir.join("report.tex"),
+        super::latex::event_document(summary, report).as_bytes(),
+    )?;
     match (settings.charts, &report.price_path) {
-        (ChartsMode::All, Some(path)) => {
-            chart::render_event_charts(dir, report, path, &summary.conventions, settings.chart_size)
-        }
+        (ChartsMode::All, Some(path)) => chart::render_event_charts(
+            dir,
+            report,
+            path,
+            &summary.conventions,
+            settings.chart_files,
+        ),
         _ => Ok(Vec::new()),
     }
 }
 
 /// The run folder's files besides the per-event tables: the summary, the aggregate's tables,
 /// the report and the portfolio charts.
-fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result<Vec<String>> {
+/// Writes the run folder's files; returns the charts skipped (why) and the tables left out
+/// of `tables.xlsx`.
+fn run_files(
+    settings: &OutputSettings,
+    summary: &Summary,
+    dir: &Path,
+) -> Result<(Vec<String>, Vec<LeftOut>)> {
     write_file(
         &dir.join("summary.json"),
         (json::summary_json(summary)? + "\n").as_bytes(),
     )?;
     write_aggregate_tables(&dir.join("tables"), summary, settings.tables)?;
+    let left_out = match settings.tables.xlsx() {
+        true => write_workbook(settings, summary, dir)?,
+        false => Vec::new(),
+    };
+    let charts = run_folder_files(settings, summary, dir)?;
+    Ok((charts, left_out))
+}
+
+/// `tables.xlsx`: the run-level tables, then the portfolio's other tables when present.
+fn write_workbook(
+    settings: &OutputSettings,
+    summary: &Summary,
+    dir: &Path,
+) -> Result<Vec<LeftOut>> {
+    let mut tables = event_tables(summary);
+    tables.extend(aggregate_tables(summary));
+    if let Some(a) = &summary.aggregate {
+        let mut add =
+            |name: &'static str,
+             present: bool,
+             frame: fn(&AggregateReport) -> Result<polars::prelude::DataFrame>| {
+                if present {
+                    tables.push(RunTable::whole(name, frame(a)));
+                }
+            };
+        add(
+            "cross_section",
+            !a.cross_section.is_empty(),
+            csv_out::cross_section_frame,
+        );
+        add(
+            "calendar_time",
+            !a.calendar_time.is_empty(),
+            super::calendar_time::summary_frame,
+        );
+        add(
+            "calendar_time_days",
+            !a.calendar_time.is_empty(),
+            super::calendar_time::days_frame,
+        );
+        add("groups", !a.groups.is_empty(), super::groups::groups_frame);
+        add(
+            "group_difference",
+            !a.group_difference.is_empty(),
+            super::groups::difference_frame,
+        );
+    }
+    let formats = settings.tables;
+    xlsx::write_workbook(
+        &dir.join("tables.xlsx"),
+        tables,
+        xlsx::SHEET_ROWS,
+        |name| match formats.any_file() {
+            true => format!("read {}", formats.named_path(name)),
+            false => "add --tables parquet to have it as a file".to_string(),
+        },
+    )
+}
+
+/// The run folder's reports, portfolio tables and charts (with an aggregate); returns why
+/// each chart skipped was.
+fn run_folder_files(
+    settings: &OutputSettings,
+    summary: &Summary,
+    dir: &Path,
+) -> Result<Vec<String>> {
     let Some(aggregate) = &summary.aggregate else {
         return Ok(Vec::new());
     };
     write_file(
         &dir.join("report.md"),
         markdown::portfolio_report(summary, "").as_bytes(),
+    )?;
+    write_file(
+        &dir.join("report.tex"),
+        super::latex::portfolio_document(summary, aggregate).as_bytes(),
     )?;
     write_file(
         &dir.join("aar.csv"),
@@ -287,6 +379,6 @@ fn run_files(settings: &OutputSettings, summary: &Summary, dir: &Path) -> Result
         dir,
         summary,
         &settings.mv_window.to_string(),
-        settings.chart_size,
+        settings.chart_files,
     )
 }

@@ -168,7 +168,7 @@ fn conventions(out: &mut String, summary: &Summary) {
     }
 }
 
-/// `report.md` of one event; charts are linked as `<charts>NAME.png`.
+/// `report.md` of one event; charts are linked as `<charts>NAME.png` (`.svg` when only SVG is written).
 pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String {
     let mut out = String::new();
     let title = match &e.label {
@@ -265,18 +265,19 @@ pub fn event_report(summary: &Summary, e: &EventReport, charts: &str) -> String 
     if summary.layout.event_charts {
         let _ = writeln!(out, "\n## Charts\n");
         let mut names = vec![
-            ("price.png", "Price, rebased to 100 at day -1"),
-            ("abnormal_returns.png", "Daily abnormal returns"),
-            ("car.png", "Cumulative abnormal return"),
+            ("price", "Price, rebased to 100 at day -1"),
+            ("abnormal_returns", "Daily abnormal returns"),
+            ("car", "Cumulative abnormal return"),
         ];
         if e.market_value_before.is_some() {
-            names.push(("market_value.png", "Change in market value"));
+            names.push(("market_value", "Change in market value"));
         }
         if e.bhar_path.is_some() {
-            names.push(("bhar.png", "Buy-and-hold returns and their gap"));
+            names.push(("bhar", "Buy-and-hold returns and their gap"));
         }
+        let ext = summary.layout.chart_extension();
         for (file, alt) in names {
-            let _ = writeln!(out, "![{alt}]({charts}{file})\n");
+            let _ = writeln!(out, "![{alt}]({charts}{file}.{ext})\n");
         }
     }
     out.push('\n');
@@ -377,7 +378,7 @@ fn cross_section(out: &mut String, a: &AggregateReport) {
     }
 }
 
-/// The run folder's `report.md` with the portfolio; charts are linked as `<charts>NAME.png`.
+/// The run folder's `report.md` with the portfolio; charts are linked as `<charts>NAME.png` (`.svg` when only SVG is written).
 pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
     let mut out = String::new();
     let Some(a) = &summary.aggregate else {
@@ -442,26 +443,27 @@ pub fn portfolio_report(summary: &Summary, charts: &str) -> String {
         }
     }
     if summary.layout.portfolio_charts {
+        let ext = summary.layout.chart_extension();
         let _ = writeln!(out, "\n## Charts\n");
         let _ = writeln!(
             out,
-            "![Cumulative average abnormal return]({charts}caar.png)\n"
+            "![Cumulative average abnormal return]({charts}caar.{ext})\n"
         );
         let _ = writeln!(
             out,
-            "![Daily abnormal returns by event]({charts}abnormal_returns_heatmap.png)\n"
+            "![Daily abnormal returns by event]({charts}abnormal_returns_heatmap.{ext})\n"
         );
         if a.n_with_market_value > 0 {
             let _ = writeln!(
                 out,
-                "![Change in market value by event, days {}]({charts}market_value_by_ticker.png)\n",
+                "![Change in market value by event, days {}]({charts}market_value_by_ticker.{ext})\n",
                 summary.layout.mv_window
             );
         }
         if !a.bhar.is_empty() {
             let _ = writeln!(
                 out,
-                "![Mean buy-and-hold abnormal return]({charts}bhar.png)\n"
+                "![Mean buy-and-hold abnormal return]({charts}bhar.{ext})\n"
             );
         }
     }

@@ -11,6 +11,7 @@ mod direct;
 mod folder;
 pub mod groups;
 pub mod json;
+pub mod latex;
 pub mod markdown;
 mod numbers;
 mod output;
@@ -18,6 +19,7 @@ mod settings;
 pub mod simulation;
 pub mod table;
 pub mod tables;
+pub mod xlsx;
 
 pub use bars_folder::write_run as write_bar_run;
 pub use folder::{event_dir, table_paths, write_run};
@@ -38,5 +40,6 @@ pub fn render_stdout(output: Output<'_>, format: OutputFormat) -> Result<String>
         OutputFormat::Json => json::render(output),
         OutputFormat::Csv => csv::render(output),
         OutputFormat::Markdown => Ok(markdown::render(output)),
+        OutputFormat::Latex => Ok(latex::render(output)),
     }
 }

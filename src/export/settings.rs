@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::chart::ChartSize;
+use crate::chart::ChartFiles;
 use crate::error::{Error, Result};
 use crate::study::RelWindow;
 
@@ -15,10 +15,12 @@ pub enum OutputFormat {
     Csv,
     /// The Markdown report.
     Markdown,
+    /// Booktabs tables for a LaTeX document.
+    Latex,
 }
 
 impl OutputFormat {
-    pub const NAMES: [&'static str; 4] = ["table", "json", "csv", "markdown"];
+    pub const NAMES: [&'static str; 5] = ["table", "json", "csv", "markdown", "latex"];
 }
 
 impl std::str::FromStr for OutputFormat {
@@ -29,8 +31,9 @@ impl std::str::FromStr for OutputFormat {
             "json" => Ok(OutputFormat::Json),
             "csv" => Ok(OutputFormat::Csv),
             "markdown" => Ok(OutputFormat::Markdown),
+            "latex" => Ok(OutputFormat::Latex),
             _ => Err(Error::usage(format!(
-                "--format '{raw}' is not one of table, json, csv, markdown"
+                "--format '{raw}' is not one of table, json, csv, markdown, latex"
             ))),
         }
     }
@@ -55,7 +58,8 @@ pub struct OutputSettings {
     pub portfolio_name: String,
     pub format: OutputFormat,
     pub charts: ChartsMode,
-    pub chart_size: ChartSize,
+    /// The charts' size and file formats.
+    pub chart_files: ChartFiles,
     /// The window of the market-value-by-ticker chart (one of the CAR windows).
     pub mv_window: RelWindow,
     /// No table on stdout and no warnings on stderr.
@@ -67,8 +71,8 @@ pub struct OutputSettings {
     pub tables: TableFormats,
 }
 
-/// The formats the run-level tables are written in (`--tables`): Parquet, CSV, or both, the
-/// default. A million events' CSV tables are 3.7 GB and half of such a run's time, and a
+/// The formats the run-level tables are written in (`--tables`): Parquet and CSV files in
+/// `tables/` (both, the default, or one) and an Excel workbook `tables.xlsx` (on request). A million events' CSV tables are 3.7 GB and half of such a run's time, and a
 /// researcher who reads them with polars, pandas or R needs only the Parquet files.
 ///
 /// At least one format is always on: the fields are private, and only the default and
@@ -77,6 +81,7 @@ pub struct OutputSettings {
 pub struct TableFormats {
     parquet: bool,
     csv: bool,
+    xlsx: bool,
 }
 
 impl Default for TableFormats {
@@ -84,6 +89,7 @@ impl Default for TableFormats {
         TableFormats {
             parquet: true,
             csv: true,
+            xlsx: false,
         }
     }
 }
@@ -97,13 +103,23 @@ impl TableFormats {
         self.csv
     }
 
-    /// The extension of the file `summary.json` names for each table: the Parquet one when
-    /// there is one.
-    pub fn named_extension(&self) -> &'static str {
-        if self.parquet {
-            "parquet"
-        } else {
-            "csv"
+    /// The workbook `tables.xlsx`, a sheet per table.
+    pub fn xlsx(&self) -> bool {
+        self.xlsx
+    }
+
+    /// Whether any table is written as a file of its own in `tables/`.
+    pub fn any_file(&self) -> bool {
+        self.parquet || self.csv
+    }
+
+    /// The path `summary.json` names for table `name`, relative to the run folder: the Parquet
+    /// file when there is one, else the CSV one, else the workbook (whose sheet is the name).
+    pub fn named_path(&self, name: &str) -> String {
+        match (self.parquet, self.csv) {
+            (true, _) => format!("tables/{name}.parquet"),
+            (false, true) => format!("tables/{name}.csv"),
+            (false, false) => "tables.xlsx".to_string(),
         }
     }
 }
@@ -114,14 +130,16 @@ impl std::str::FromStr for TableFormats {
         let mut formats = TableFormats {
             parquet: false,
             csv: false,
+            xlsx: false,
         };
         for name in raw.split(',').map(str::trim) {
             match name.to_ascii_lowercase().as_str() {
                 "parquet" => formats.parquet = true,
                 "csv" => formats.csv = true,
+                "xlsx" => formats.xlsx = true,
                 _ => {
                     return Err(Error::usage(format!(
-                        "--tables '{raw}' is not parquet, csv or parquet,csv"
+                        "--tables '{raw}' is not a list of parquet, csv and xlsx (e.g. parquet,csv,xlsx)"
                     )))
                 }
             }
@@ -132,11 +150,17 @@ impl std::str::FromStr for TableFormats {
 
 impl std::fmt::Display for TableFormats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.parquet, self.csv) {
-            (true, true) => write!(f, "parquet,csv"),
-            (true, false) => write!(f, "parquet"),
-            _ => write!(f, "csv"),
-        }
+        let names = [
+            (self.parquet, "parquet"),
+            (self.csv, "csv"),
+            (self.xlsx, "xlsx"),
+        ];
+        let on: Vec<&str> = names
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
+        write!(f, "{}", on.join(","))
     }
 }
 
@@ -163,9 +187,22 @@ mod tests {
         assert_eq!(read("csv,csv").unwrap().to_string(), "csv");
         let parquet = read("parquet").unwrap();
         assert_eq!((parquet.parquet, parquet.csv), (true, false));
-        assert_eq!(parquet.named_extension(), "parquet");
-        assert_eq!(read("csv").unwrap().named_extension(), "csv");
-        for formats in [both, parquet, read("csv").unwrap()] {
+        assert_eq!(parquet.named_path("days"), "tables/days.parquet");
+        assert_eq!(
+            read("csv,xlsx").unwrap().named_path("days"),
+            "tables/days.csv"
+        );
+        let xlsx = read("xlsx").unwrap();
+        assert!(xlsx.xlsx() && !xlsx.any_file());
+        assert_eq!(xlsx.named_path("days"), "tables.xlsx");
+        assert_eq!(read("XLSX, parquet").unwrap().to_string(), "parquet,xlsx");
+        for formats in [
+            both,
+            parquet,
+            xlsx,
+            read("csv").unwrap(),
+            read("parquet,csv,xlsx").unwrap(),
+        ] {
             assert_eq!(read(&formats.to_string()).unwrap(), formats);
         }
         for bad in ["", "json", "parquet,", "parquet;csv"] {

@@ -49,6 +49,9 @@ const TABLE_CODEC: ParquetCompression = ParquetCompression::Snappy;
 /// into `dir` in `formats`, each file atomically: written to a temp file, synced, renamed into
 /// place. They need no aggregate, so they can be written while it is computed.
 pub fn write_event_tables(dir: &Path, summary: &Summary, formats: TableFormats) -> Result<()> {
+    if !formats.any_file() {
+        return Ok(());
+    }
     with_finisher(dir, |written| {
         write_each_event_table(dir, summary, formats, written)
     })
@@ -57,20 +60,59 @@ pub fn write_event_tables(dir: &Path, summary: &Summary, formats: TableFormats) 
 /// Writes the aggregate's tables (`aggregate_days`, `aggregate_cars`, with `--bhar`
 /// `aggregate_bhar`), if the run has an aggregate, as [`write_event_tables`] does.
 pub fn write_aggregate_tables(dir: &Path, summary: &Summary, formats: TableFormats) -> Result<()> {
-    let Some(a) = &summary.aggregate else {
+    let tables = aggregate_tables(summary);
+    if tables.is_empty() || !formats.any_file() {
         return Ok(());
-    };
+    }
     with_finisher(dir, |written| {
-        let table = |name: &str, frame: Result<DataFrame>| {
-            write_batched(dir, formats, written, name, std::iter::once(frame))
-        };
-        table("aggregate_days", aggregate_days_frame(a))?;
-        table("aggregate_cars", aggregate_car_frame(a))?;
-        if summary.tables.contains_key("bhar") {
-            table("aggregate_bhar", aggregate_bhar_frame(a))?;
+        for table in tables {
+            write_batched(dir, formats, written, table.name, table.batches)?;
         }
         Ok(())
     })
+}
+
+/// A run-level table about to be built: its name, its number of rows (known before any is
+/// built) and its rows in batches, built as they are taken.
+pub struct RunTable<'a> {
+    pub name: &'static str,
+    pub rows: usize,
+    pub batches: Box<dyn Iterator<Item = Result<DataFrame>> + Send + 'a>,
+}
+
+impl<'a> RunTable<'a> {
+    fn new(
+        name: &'static str,
+        rows: usize,
+        batches: impl Iterator<Item = Result<DataFrame>> + Send + 'a,
+    ) -> Self {
+        RunTable {
+            name,
+            rows,
+            batches: Box::new(batches),
+        }
+    }
+
+    /// A table of one frame.
+    pub fn whole(name: &'static str, frame: Result<DataFrame>) -> Self {
+        let rows = frame.as_ref().map_or(0, DataFrame::height);
+        RunTable::new(name, rows, std::iter::once(frame))
+    }
+}
+
+/// The aggregate's run-level tables, none without an aggregate.
+pub fn aggregate_tables(summary: &Summary) -> Vec<RunTable<'_>> {
+    let Some(a) = &summary.aggregate else {
+        return Vec::new();
+    };
+    let mut tables = vec![
+        RunTable::whole("aggregate_days", aggregate_days_frame(a)),
+        RunTable::whole("aggregate_cars", aggregate_car_frame(a)),
+    ];
+    if summary.tables.contains_key("bhar") {
+        tables.push(RunTable::whole("aggregate_bhar", aggregate_bhar_frame(a)));
+    }
+    tables
 }
 
 /// Runs `write` with a thread that syncs each file it hands over and renames it into place:
@@ -127,58 +169,68 @@ fn write_each_event_table(
     formats: TableFormats,
     written: &Sender<Written>,
 ) -> Result<()> {
-    let events = &summary.events;
-    write_batched(
-        dir,
-        formats,
-        written,
-        "days",
-        batches(events).map(|b| daily_frame(b, true)),
-    )?;
-    write_batched(
-        dir,
-        formats,
-        written,
-        "cars",
-        batches(events).map(cars_table),
-    )?;
-    // Every event has the run's CAR windows: the first one names the columns.
-    let windows: Vec<Window> = events
-        .first()
-        .map(|e| {
-            e.car
-                .iter()
-                .map(|c| (c.window.clone(), c.rel_window))
-                .collect()
-        })
-        .unwrap_or_default();
-    let bhar_windows: Vec<Window> = events
-        .first()
-        .map(|e| {
-            e.bhar
-                .iter()
-                .map(|b| (b.window.clone(), b.rel_window))
-                .collect()
-        })
-        .unwrap_or_default();
-    let windows = (&windows[..], &bhar_windows[..]);
-    // The GARCH columns in every batch or none, so that the batches share one schema.
-    let garch = events.iter().any(|e| e.garch.is_some());
-    let ran = batches(events).map(|b| events_table(b, &[], windows, garch));
-    let excluded = std::iter::once(&summary.excluded[..])
-        .filter(|x| !x.is_empty())
-        .map(|x| events_table(&[], x, windows, garch));
-    write_batched(dir, formats, written, "events", ran.chain(excluded))?;
-    if summary.tables.contains_key("bhar") {
-        write_batched(
-            dir,
-            formats,
-            written,
-            "bhar",
-            batches(events).map(bhar_table),
-        )?;
+    for table in event_tables(summary) {
+        write_batched(dir, formats, written, table.name, table.batches)?;
     }
     Ok(())
+}
+
+/// The per-event run-level tables: `days`, `cars`, `events` and, with `--bhar`, `bhar`.
+pub fn event_tables(summary: &Summary) -> Vec<RunTable<'_>> {
+    let events = &summary.events;
+    let rows = |per_event: fn(&EventReport) -> usize| events.iter().map(per_event).sum();
+    // Every event has the run's CAR windows: the first one names the columns.
+    let windows = first_windows(events, |e| {
+        e.car
+            .iter()
+            .map(|c| (c.window.clone(), c.rel_window))
+            .collect()
+    });
+    let bhar_windows = first_windows(events, |e| {
+        e.bhar
+            .iter()
+            .map(|b| (b.window.clone(), b.rel_window))
+            .collect()
+    });
+    let (windows_x, bhar_x) = (windows.clone(), bhar_windows.clone());
+    // The GARCH columns in every batch or none, so that the batches share one schema.
+    let garch = events.iter().any(|e| e.garch.is_some());
+    let ran = batches(events)
+        .map(move |b| events_table(b, &[], (&windows[..], &bhar_windows[..]), garch));
+    let mut tables = vec![
+        RunTable::new(
+            "days",
+            rows(|e| e.day_values().count()),
+            batches(events).map(|b| daily_frame(b, true)),
+        ),
+        RunTable::new(
+            "cars",
+            rows(|e| e.car.len()),
+            batches(events).map(cars_table),
+        ),
+    ];
+    // The excluded events' rows share the column windows: a batch of their own, last.
+    let excluded = std::iter::once(&summary.excluded[..])
+        .filter(|x| !x.is_empty())
+        .map(move |x| events_table(&[], x, (&windows_x[..], &bhar_x[..]), garch));
+    tables.push(RunTable::new(
+        "events",
+        events.len() + summary.excluded.len(),
+        ran.chain(excluded),
+    ));
+    if summary.tables.contains_key("bhar") {
+        tables.push(RunTable::new(
+            "bhar",
+            rows(|e| e.bhar.len()),
+            batches(events).map(bhar_table),
+        ));
+    }
+    tables
+}
+
+/// The column windows the first event names (`windows` of it), none without an event.
+fn first_windows(events: &[EventReport], windows: fn(&EventReport) -> Vec<Window>) -> Vec<Window> {
+    events.first().map(windows).unwrap_or_default()
 }
 
 /// The events in batches of [`BATCH_EVENTS`]; one empty batch when there are none (a table

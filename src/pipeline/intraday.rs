@@ -380,6 +380,7 @@ fn run_on(
             event_charts: event_files && options.output.charts == crate::export::ChartsMode::All,
             portfolio_charts: options.output.charts != crate::export::ChartsMode::None,
             event_files,
+            svg_only: !options.output.chart_files.formats.png(),
         },
     };
     if summary.events.is_empty() {

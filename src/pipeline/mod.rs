@@ -246,6 +246,7 @@ fn study_and_write_here(
             event_charts: charts_per_event,
             portfolio_charts: options.output.charts != ChartsMode::None,
             mv_window: options.output.mv_window.to_string(),
+            svg_only: !options.output.chart_files.formats.png(),
         },
     };
     clock.lap("summary");

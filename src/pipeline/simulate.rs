@@ -186,9 +186,9 @@ fn write_files(folder: &Path, report: &SimulationReport, options: &SimulateOptio
     )?;
     if options.output.charts != crate::export::ChartsMode::None {
         crate::chart::render_power_chart(
-            &folder.join("power.png"),
+            &folder.join("power"),
             report,
-            options.output.chart_size,
+            options.output.chart_files,
         )?;
     }
     Ok(())

@@ -272,6 +272,19 @@ pub struct BarFolders {
     pub event_charts: bool,
     pub portfolio_charts: bool,
     pub event_files: bool,
+    /// The charts are SVG only: the reports link `.svg` files, not `.png`.
+    pub svg_only: bool,
+}
+
+impl BarFolders {
+    /// The extension the reports link the charts by.
+    pub fn chart_extension(&self) -> &'static str {
+        if self.svg_only {
+            "svg"
+        } else {
+            "png"
+        }
+    }
 }
 
 /// An intraday run: the JSON contract's top level.

@@ -601,6 +601,19 @@ pub struct Layout {
     pub portfolio_charts: bool,
     /// The window of the market-value-by-ticker chart.
     pub mv_window: String,
+    /// The charts are SVG only: the reports link `.svg` files, not `.png`.
+    pub svg_only: bool,
+}
+
+impl Layout {
+    /// The extension the reports link the charts by.
+    pub fn chart_extension(&self) -> &'static str {
+        if self.svg_only {
+            "svg"
+        } else {
+            "png"
+        }
+    }
 }
 
 /// Prices rebased for the price chart: the stock and the benchmark from the estimation window's

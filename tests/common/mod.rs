@@ -142,3 +142,29 @@ pub fn success_json(
         )
     })
 }
+
+/// Compiles `report.tex` in `folder` with pdflatex and checks the PDF is there; false (after
+/// saying so) on a machine without pdflatex.
+pub fn compile_tex(folder: &Path) -> bool {
+    use std::process::Command;
+    let has_pdflatex = Command::new("pdflatex")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_pdflatex {
+        eprintln!("skipped: no pdflatex on this machine, report.tex was not compiled");
+        return false;
+    }
+    let out = Command::new("pdflatex")
+        .args(["-interaction=nonstopmode", "-halt-on-error", "report.tex"])
+        .current_dir(folder)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(folder.join("report.pdf").is_file());
+    true
+}
