@@ -9,6 +9,7 @@ pub mod csv;
 pub mod events;
 pub mod factors;
 pub mod fetch;
+pub mod frame;
 pub mod http;
 pub mod prices;
 pub mod records;
