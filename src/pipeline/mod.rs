@@ -15,6 +15,7 @@
 
 pub mod intraday;
 pub mod load;
+pub mod parts;
 pub mod plan;
 pub mod simulate;
 pub mod study;
@@ -191,6 +192,27 @@ fn study_and_write_here(
     source: &dyn PriceSource,
     console: &Console,
 ) -> Result<RunOutcome> {
+    let event_folders = options.output.event_folders(plan.jobs.len());
+    let part = study_part(options, plan, source, console, event_folders)?;
+    summarize_and_write(options, part, event_folders, console)
+}
+
+/// What the study stage hands on: every event studied, pooled, and where the prices came from.
+pub(crate) struct StudiedPart {
+    pub studied: study::Studied,
+    pub source: String,
+    pub fetched: std::collections::BTreeMap<String, chrono::NaiveDate>,
+}
+
+/// Loads the plan's prices and studies its events; `event_folders` says how the reports are
+/// kept (charts' series, flat days).
+pub(crate) fn study_part(
+    options: &RunOptions,
+    plan: &plan::Plan,
+    source: &dyn PriceSource,
+    console: &Console,
+    event_folders: bool,
+) -> Result<StudiedPart> {
     let mut clock = StageClock::from_env();
     let progress = console.progress("loading");
     let loaded = load::load(
@@ -201,7 +223,6 @@ fn study_and_write_here(
         progress.as_ref(),
     )?;
     clock.lap("load");
-    let event_folders = options.output.event_folders(plan.jobs.len());
     let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
     if charts_per_event && plan.jobs.len() > 100 {
         console.warn(&Warning::ManyEventCharts {
@@ -221,6 +242,27 @@ fn study_and_write_here(
     // The panels go in and are dropped pair by pair, as the reports come out.
     let studied = study::study_events(plan, pairs, &shares, &options.study, keep, console);
     clock.lap("study");
+    Ok(StudiedPart {
+        studied,
+        source,
+        fetched,
+    })
+}
+
+/// The summary of the studied events, their aggregate and the run's files.
+pub(crate) fn summarize_and_write(
+    options: &RunOptions,
+    part: StudiedPart,
+    event_folders: bool,
+    console: &Console,
+) -> Result<RunOutcome> {
+    let mut clock = StageClock::from_env();
+    let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
+    let StudiedPart {
+        studied,
+        source,
+        fetched,
+    } = part;
     let study::Studied {
         events,
         excluded,
