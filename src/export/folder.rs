@@ -22,6 +22,7 @@ use crate::export::{csv as csv_out, json, markdown};
 use crate::note::Warning;
 use crate::report::{AggregateReport, EventReport, Summary};
 use crate::util::{remove_stale_temps, replace_dir, staging_dir, write_atomic};
+use polars::prelude::DataFrame;
 
 /// The folder of one event's outputs.
 pub fn event_dir(out_dir: &Path, report: &EventReport) -> PathBuf {
@@ -254,6 +255,42 @@ fn run_files(
     Ok((charts, left_out))
 }
 
+/// A portfolio table the run has beside `aar.csv` and `caar.csv`, and how it is made.
+type Extra = (&'static str, fn(&AggregateReport) -> Result<DataFrame>);
+
+/// The portfolio's tables that only some runs have (`--cross-section`, `--calendar-time`,
+/// `--group-by`), those this run has: each is `<name>.csv` in the run folder and a sheet of
+/// `tables.xlsx`.
+fn portfolio_extras(a: &AggregateReport) -> Vec<Extra> {
+    let extras: [(bool, Extra); 5] = [
+        (
+            !a.cross_section.is_empty(),
+            ("cross_section", csv_out::cross_section_frame),
+        ),
+        (
+            !a.calendar_time.is_empty(),
+            ("calendar_time", super::calendar_time::summary_frame),
+        ),
+        (
+            !a.calendar_time.is_empty(),
+            ("calendar_time_days", super::calendar_time::days_frame),
+        ),
+        (
+            !a.groups.is_empty(),
+            ("groups", super::groups::groups_frame),
+        ),
+        (
+            !a.group_difference.is_empty(),
+            ("group_difference", super::groups::difference_frame),
+        ),
+    ];
+    extras
+        .into_iter()
+        .filter(|(present, _)| *present)
+        .map(|(_, e)| e)
+        .collect()
+}
+
 /// `tables.xlsx`: the run-level tables, then the portfolio's other tables when present.
 fn write_workbook(
     settings: &OutputSettings,
@@ -263,35 +300,9 @@ fn write_workbook(
     let mut tables = event_tables(summary);
     tables.extend(aggregate_tables(summary));
     if let Some(a) = &summary.aggregate {
-        let mut add =
-            |name: &'static str,
-             present: bool,
-             frame: fn(&AggregateReport) -> Result<polars::prelude::DataFrame>| {
-                if present {
-                    tables.push(RunTable::whole(name, frame(a)));
-                }
-            };
-        add(
-            "cross_section",
-            !a.cross_section.is_empty(),
-            csv_out::cross_section_frame,
-        );
-        add(
-            "calendar_time",
-            !a.calendar_time.is_empty(),
-            super::calendar_time::summary_frame,
-        );
-        add(
-            "calendar_time_days",
-            !a.calendar_time.is_empty(),
-            super::calendar_time::days_frame,
-        );
-        add("groups", !a.groups.is_empty(), super::groups::groups_frame);
-        add(
-            "group_difference",
-            !a.group_difference.is_empty(),
-            super::groups::difference_frame,
-        );
+        for (name, frame) in portfolio_extras(a) {
+            tables.push(RunTable::whole(name, frame(a)));
+        }
     }
     let formats = settings.tables;
     xlsx::write_workbook(
@@ -337,32 +348,10 @@ fn run_folder_files(
             &csv_out::to_csv(&mut csv_out::aggregate_bhar_frame(aggregate)?)?,
         )?;
     }
-    if !aggregate.cross_section.is_empty() {
+    for (name, frame) in portfolio_extras(aggregate) {
         write_file(
-            &dir.join("cross_section.csv"),
-            &csv_out::to_csv(&mut csv_out::cross_section_frame(aggregate)?)?,
-        )?;
-    }
-    if !aggregate.calendar_time.is_empty() {
-        write_file(
-            &dir.join("calendar_time.csv"),
-            &csv_out::to_csv(&mut super::calendar_time::summary_frame(aggregate)?)?,
-        )?;
-        write_file(
-            &dir.join("calendar_time_days.csv"),
-            &csv_out::to_csv(&mut super::calendar_time::days_frame(aggregate)?)?,
-        )?;
-    }
-    if !aggregate.groups.is_empty() {
-        write_file(
-            &dir.join("groups.csv"),
-            &csv_out::to_csv(&mut super::groups::groups_frame(aggregate)?)?,
-        )?;
-    }
-    if !aggregate.group_difference.is_empty() {
-        write_file(
-            &dir.join("group_difference.csv"),
-            &csv_out::to_csv(&mut super::groups::difference_frame(aggregate)?)?,
+            &dir.join(format!("{name}.csv")),
+            &csv_out::to_csv(&mut frame(aggregate)?)?,
         )?;
     }
     // A large run's list of events is `tables/events.*`, which has every column of this one.

@@ -301,7 +301,12 @@ pub fn portfolio_tables(summary: &Summary, a: &AggregateReport) -> String {
     out
 }
 
-/// What `--format latex` prints: a study's tables; any other output as verbatim text.
+/// The events whose own tables `--format latex` prints after the portfolio's: a paper shows a
+/// few events' detail; a batch's every event is in its tables and `report.tex` files.
+const EVENTS_WITH_TABLES: usize = 10;
+
+/// What `--format latex` prints: a study's tables (the portfolio's, then each of the first
+/// [`EVENTS_WITH_TABLES`] events'); any other output as verbatim text.
 pub fn render(output: Output<'_>) -> String {
     match output {
         Output::Study(summary) => {
@@ -309,7 +314,7 @@ pub fn render(output: Output<'_>) -> String {
             if let Some(a) = &summary.aggregate {
                 out += &portfolio_tables(summary, a);
             }
-            for e in summary.events.iter().take(10) {
+            for e in summary.events.iter().take(EVENTS_WITH_TABLES) {
                 out += &event_tables(e);
             }
             out
