@@ -40,7 +40,7 @@ pub fn render_event_charts(
     if e.market_value_before.is_some() {
         render_chart!(files, dir.join("market_value"), &mut skipped, |root, t| {
             market_value(root, t, e, &sub)
-        },)?;
+        })?;
     }
     Ok(skipped)
 }

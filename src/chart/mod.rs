@@ -434,14 +434,18 @@ pub fn render_power_chart(
     report: &crate::report::simulation::SimulationReport,
     files: ChartFiles,
 ) -> Result<()> {
-    let mut skipped = Vec::new();
-    render_chart!(files, stem.to_path_buf(), &mut skipped, |root, t| {
-        power::draw(root, t, report)
-    })?;
-    match skipped.pop() {
-        Some(why) => Err(Error::data(why)),
-        None => Ok(()),
+    // Not skipped when undrawable: the simulation's only chart, its failure is the command's.
+    if files.formats.png() {
+        render_png(&stem.with_extension("png"), files.size, |root, t| {
+            power::draw(root, t, report)
+        })?;
     }
+    if files.formats.svg() {
+        render_svg(&stem.with_extension("svg"), files.size, |root, t| {
+            power::draw(root, t, report)
+        })?;
+    }
+    Ok(())
 }
 
 /// Renders one PNG atomically with a fresh bitmap backend.
@@ -521,7 +525,7 @@ pub fn render_event_charts(
     if report.market_value_before.is_some() {
         render_chart!(files, dir.join("market_value"), &mut skipped, |root, t| {
             market_value::draw(root, t, report, &sub)
-        },)?;
+        })?;
     }
     Ok(skipped)
 }
@@ -616,7 +620,7 @@ pub fn render_portfolio_charts(
         };
         render_chart!(files, dir.join("calendar_time"), &mut skipped, |root, t| {
             calendar_time::draw(root, t, &aggregate.calendar_time, &event_days, &subtitle)
-        },)?;
+        })?;
     }
 
     if !aggregate.groups.is_empty() {

@@ -45,8 +45,9 @@ impl FrameSource {
             .into()];
         for name in [col::CLOSE, col::ADJ_CLOSE, col::VOLUME] {
             columns.push(match prices.column(name) {
+                // Strict: text that is not a number is an error, not a missing price.
                 Ok(c) => c
-                    .cast(&DataType::Float64)
+                    .strict_cast(&DataType::Float64)
                     .map_err(|_| {
                         Error::usage(format!("the prices table's '{name}' column is not numbers"))
                     })?

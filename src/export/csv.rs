@@ -192,7 +192,7 @@ pub fn abnormal_returns_frame(events: &[EventReport]) -> Result<DataFrame> {
 /// Each column is built in one pass over the events, straight from their rows: a large run's
 /// eleven million rows never exist as row structs.
 pub fn daily_frame(events: &[EventReport], tidy: bool) -> Result<DataFrame> {
-    let n: usize = events.iter().map(|e| e.day_values().count()).sum();
+    let n: usize = events.iter().map(EventReport::day_count).sum();
     // Which of the day's numbers are columns: all in the run-level table; an event's CSV
     // leaves out `car_sd` (its JSON has it). `ar_p_adj` follows `ar_p` when the run adjusts.
     let adjusted = events.first().is_some_and(|e| e.adjust.is_some());

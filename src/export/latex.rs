@@ -342,6 +342,14 @@ fn figure(file: &str, caption: &str) -> String {
     )
 }
 
+/// Each chart the run may have drawn, in order: those not drawn leave nothing.
+fn figures(charts: &[(&str, &str)]) -> String {
+    charts
+        .iter()
+        .map(|(file, caption)| figure(file, caption))
+        .collect()
+}
+
 fn conventions(summary: &Summary) -> String {
     format!(
         "\\section*{{Conventions and data}}\n{}.\n\nPrices: {}.\n",
@@ -372,10 +380,14 @@ pub fn event_document(summary: &Summary, e: &EventReport) -> String {
         let _ = writeln!(out, "Note: {}\n", escape(&note.to_string()));
     }
     if summary.layout.event_charts {
-        out += &figure("price.png", "Price, rebased to 100 at day -1");
-        out += &figure("abnormal_returns.png", "Daily abnormal returns");
-        out += &figure("car.png", "Cumulative abnormal return");
-        out += &figure("market_value.png", "Change in market value");
+        out += &figures(&[
+            ("price.png", "Price, rebased to 100 at day -1"),
+            ("abnormal_returns.png", "Daily abnormal returns"),
+            ("car.png", "Cumulative abnormal return"),
+            ("volume.png", "Shares traded and their normal range"),
+            ("bhar.png", "Buy-and-hold returns and their gap"),
+            ("market_value.png", "Change in market value"),
+        ]);
     }
     out += &conventions(summary);
     out.push_str("\\end{document}\n");
@@ -387,15 +399,21 @@ pub fn portfolio_document(summary: &Summary, a: &AggregateReport) -> String {
     let mut out = preamble(&format!("Portfolio of {} events", a.n));
     out += &portfolio_tables(summary, a);
     if summary.layout.portfolio_charts {
-        out += &figure("caar.png", "Cumulative average abnormal return");
-        out += &figure(
-            "abnormal_returns_heatmap.png",
-            "Daily abnormal returns by event",
-        );
-        out += &figure(
-            "market_value_by_ticker.png",
-            "Change in market value by event",
-        );
+        out += &figures(&[
+            ("caar.png", "Cumulative average abnormal return"),
+            (
+                "abnormal_returns_heatmap.png",
+                "Daily abnormal returns by event",
+            ),
+            (
+                "market_value_by_ticker.png",
+                "Change in market value by event",
+            ),
+            ("abnormal_volume.png", "Abnormal volume and volatility"),
+            ("bhar.png", "Mean buy-and-hold abnormal return"),
+            ("calendar_time.png", "Calendar-time portfolios"),
+            ("car_distribution.png", "CARs by group"),
+        ]);
     }
     out += &conventions(summary);
     out.push_str("\\end{document}\n");

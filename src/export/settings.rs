@@ -72,8 +72,9 @@ pub struct OutputSettings {
 }
 
 /// The formats the run-level tables are written in (`--tables`): Parquet and CSV files in
-/// `tables/` (both, the default, or one) and an Excel workbook `tables.xlsx` (on request). A million events' CSV tables are 3.7 GB and half of such a run's time, and a
-/// researcher who reads them with polars, pandas or R needs only the Parquet files.
+/// `tables/` (both, the default, or one) and an Excel workbook `tables.xlsx` (on request). A
+/// million events' CSV tables are 3.7 GB and half of such a run's time, and a researcher who
+/// reads them with polars, pandas or R needs only the Parquet files.
 ///
 /// At least one format is always on: the fields are private, and only the default and
 /// parsing make a value.

@@ -200,7 +200,7 @@ pub fn event_tables(summary: &Summary) -> Vec<RunTable<'_>> {
     let mut tables = vec![
         RunTable::new(
             "days",
-            rows(|e| e.day_values().count()),
+            rows(EventReport::day_count),
             batches(events).map(|b| daily_frame(b, true)),
         ),
         RunTable::new(

@@ -57,7 +57,7 @@ pub fn partial(options: &RunOptions, source: &dyn PriceSource, first_id: usize) 
     if first_id == 0 {
         return Err(Error::usage("the first id of a part is 1 or more"));
     }
-    let console = Console::new(true);
+    let console = Console::new(options.output.quiet);
     let mut plan = plan::plan(&options.events, &options.study)?;
     let offset = first_id - 1;
     // A part that is a slice of a batch file: its lines move with its ids, so that a row

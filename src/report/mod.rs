@@ -467,6 +467,15 @@ impl EventReport {
         }
     }
 
+    /// How many days [`day_values`](Self::day_values) yields, without making them (a large
+    /// run's adjusted p-values are made as they are read).
+    pub fn day_count(&self) -> usize {
+        match self.day_values.len() {
+            0 => self.days.len(),
+            n => n,
+        }
+    }
+
     /// Every day of the event window, flat, whichever way the report keeps them.
     pub fn day_values(&self) -> impl Iterator<Item = DayValues> + '_ {
         let rows = if self.day_values.is_empty() {
