@@ -140,7 +140,7 @@ impl EventSpec {
 }
 
 /// An event that could not run, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Serialize)]
 pub struct Exclusion {
     /// Its place among the run's events, as an event that ran would have (every row of a
     /// batch file has one, readable or not): the tables join on it.
@@ -148,6 +148,7 @@ pub struct Exclusion {
     pub id: Option<usize>,
     pub ticker: String,
     /// `null` when a batch row's date could not be read.
+    #[bincode(with_serde)]
     pub event_date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,

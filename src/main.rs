@@ -20,8 +20,8 @@ fn no_transparent_huge_pages() {
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::error::{ContextKind, ContextValue, ErrorKind};
-use eventstudy::cli::Cli;
+use clap::error::ErrorKind;
+use eventstudy::cli::{invalid_value_line, Cli};
 use eventstudy::commands;
 use eventstudy::config::{self, ParseFailure};
 use eventstudy::error::{exit, Result};
@@ -79,21 +79,6 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
         }
     }
     ExitCode::from(if e.use_stderr() { exit::USAGE as u8 } else { 0 })
-}
-
-/// `--flag: why`, from the flag clap names and the parser's own message (which may name the
-/// flag already).
-fn invalid_value_line(e: &clap::Error) -> Option<String> {
-    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
-        return None;
-    };
-    let flag = arg.split_whitespace().next().unwrap_or(arg);
-    let why = std::error::Error::source(e)?.to_string();
-    Some(if why.starts_with(flag) {
-        why
-    } else {
-        format!("{flag}: {why}")
-    })
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 
 /// Something worth knowing about one event's or one symbol's result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, bincode::Encode, bincode::Decode)]
 pub enum Note {
     /// SEC EDGAR could not answer for this firm.
     NoShareCountFromSec { reason: String },
@@ -22,7 +22,11 @@ pub enum Note {
     /// Neither `--shares` nor `--shares-file` was given and SEC is not asked (a CSV source).
     NoShareCountGiven,
     /// A share count dated before a split was scaled to the split-adjusted price basis.
-    SharesSplitAdjusted { as_of: NaiveDate, factor: f64 },
+    SharesSplitAdjusted {
+        #[bincode(with_serde)]
+        as_of: NaiveDate,
+        factor: f64,
+    },
     /// The source has no as-traded close: market value uses the adjusted close.
     MarketValueFromAdjustedClose,
     /// Event days without a return.

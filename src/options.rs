@@ -205,6 +205,9 @@ pub enum EventInput {
     File {
         path: PathBuf,
         defaults: EventDefaults,
+        /// The file's text when it is in memory (a table handed over by the Python package,
+        /// written as CSV): then `path` only names it, in messages and the run folder.
+        text: Option<std::sync::Arc<[u8]>>,
     },
 }
 

@@ -157,12 +157,12 @@ proptest! {
         // With the `--cross-section` column read as numbers too: finite, or an error.
         let mut with_size = defaults();
         with_size.characteristics = vec!["size".into()];
-        if let Ok((events, _)) = read_events(&path, &with_size) {
+        if let Ok((events, _)) = read_events(&path, None, &with_size) {
             for e in events {
                 prop_assert!(e.characteristics.iter().flatten().all(|v| v.is_finite()));
             }
         }
-        if let Ok((events, rejected)) = read_events(&path, &defaults()) {
+        if let Ok((events, rejected)) = read_events(&path, None, &defaults()) {
             for x in rejected {
                 prop_assert!(!x.reason.chars().any(char::is_control));
             }
@@ -201,7 +201,7 @@ proptest! {
         }
         bytes.extend_from_slice(b"CEG,2025-01-27,\"never closed\n");
         let (_d, path) = file(&bytes);
-        let (events, rejected) = read_events(&path, &defaults()).unwrap();
+        let (events, rejected) = read_events(&path, None, &defaults()).unwrap();
         let rows: Vec<usize> = events.iter().filter_map(|e| e.row).collect();
         prop_assert_eq!(&rows, &good);
         prop_assert_eq!(events.len() + rejected.len(), kinds.len() + 1);

@@ -92,6 +92,38 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--flag: why`, from the flag clap names and the parser's own message (which may name the
+/// flag already): a value that does not parse, in one line.
+pub fn invalid_value_line(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let flag = arg.split_whitespace().next().unwrap_or(arg);
+    let why = std::error::Error::source(e)?.to_string();
+    Some(if why.starts_with(flag) {
+        why
+    } else {
+        format!("{flag}: {why}")
+    })
+}
+
+/// A parse error in one line, without `error: ` (for callers that are not a terminal: the
+/// Python package's exceptions).
+pub fn one_line_error(e: &clap::Error) -> String {
+    if e.kind() == clap::error::ErrorKind::ValueValidation {
+        if let Some(line) = invalid_value_line(e) {
+            return line;
+        }
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    first.trim_start_matches("error: ").trim().to_string()
+}
+
 impl Cli {
     /// Records which window flags of `run` and `batch` took their built-in default: an
     /// intraday study has defaults of its own.

@@ -638,6 +638,7 @@ impl BatchArgs {
         let events = EventInput::File {
             path: self.events,
             defaults,
+            text: None,
         };
         RunOptions::new(events, study, data, output)
     }

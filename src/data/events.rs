@@ -33,19 +33,28 @@ const KNOWN: [&str; 6] = [
     "window",
 ];
 
-/// Reads a batch file: the events, and the rows that were rejected.
+/// Reads a batch file (or its `text`, when it is in memory: `path` then only names it): the
+/// events, and the rows that were rejected.
 pub fn read_events(
     path: &Path,
+    text: Option<&[u8]>,
     defaults: &EventDefaults,
 ) -> Result<(Vec<EventSpec>, Vec<Exclusion>)> {
-    if path.is_dir() {
-        return Err(Error::input(path, "is a folder, not an events file"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::input(path, "events file does not exist"),
-        _ => Error::input(path, format!("cannot read the events file: {e}")),
-    })?;
-    let mut rows = records::split(&bytes).into_iter();
+    let read;
+    let bytes = match text {
+        Some(text) => text,
+        None => {
+            if path.is_dir() {
+                return Err(Error::input(path, "is a folder, not an events file"));
+            }
+            read = std::fs::read(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::input(path, "events file does not exist"),
+                _ => Error::input(path, format!("cannot read the events file: {e}")),
+            })?;
+            &read[..]
+        }
+    };
+    let mut rows = records::split(bytes).into_iter();
     let header = match rows.next() {
         Some(Row::Record(header)) => header,
         Some(Row::Broken { reason, .. }) => {
@@ -284,18 +293,18 @@ mod tests {
         .unwrap();
         let mut d = defaults();
         d.characteristics = vec!["beta".into(), "size".into()];
-        let (events, _) = read_events(&p, &d).unwrap();
+        let (events, _) = read_events(&p, None, &d).unwrap();
         assert_eq!(events[0].characteristics, [Some(1.5), None]);
         assert_eq!(events[1].characteristics, [None, Some(300.0)]);
         std::fs::write(&p, "ticker,date,beta\nNVDA,2025-01-27,high\n").unwrap();
-        let e = read_events(&p, &d).unwrap_err();
+        let e = read_events(&p, None, &d).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(
             e.to_string().contains("row 2: beta 'high' is not a number"),
             "{e}"
         );
         d.characteristics = vec!["size".into()];
-        let e = read_events(&p, &d).unwrap_err();
+        let e = read_events(&p, None, &d).unwrap_err();
         assert!(e.to_string().contains("does not have"), "{e}");
     }
 
@@ -314,7 +323,7 @@ mod tests {
              NVDA,2025-02-03,,,,\n",
         )
         .unwrap();
-        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        let (events, rejected) = read_events(&p, None, &defaults()).unwrap();
         assert_eq!(events.len(), 3);
         assert_eq!(events[0].label.as_deref(), Some("DeepSeek"));
         assert_eq!(events[0].benchmark.as_str(), "^GSPC");
@@ -344,7 +353,7 @@ mod tests {
             text.push_str(&format!("T{},{date},L{i}\n", i % 50));
         }
         std::fs::write(&p, text).unwrap();
-        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        let (events, rejected) = read_events(&p, None, &defaults()).unwrap();
         let rows = |r: Vec<Option<usize>>| r.into_iter().map(Option::unwrap).collect::<Vec<_>>();
         let expected = |bad: bool| {
             (0..20_000)
@@ -373,7 +382,7 @@ mod tests {
             "ticker,date\nBABA,2025-01-29T01:00+08:00\nNVDA,2025-01-27\nNVDA,2025-01-27T10:00\n",
         )
         .unwrap();
-        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        let (events, rejected) = read_events(&p, None, &defaults()).unwrap();
         let instant = events[0].instant.as_ref().unwrap();
         assert_eq!(instant.given, "2025-01-29T01:00+08:00");
         assert_eq!(events[0].date.to_string(), "2025-01-29");
@@ -396,7 +405,7 @@ mod tests {
             "ticker,date,label\nNVDA,2025-01-27,\u{1b}[31mred\u{7}\nA\u{1b}B,2025-01-27,\n",
         )
         .unwrap();
-        let (events, rejected) = read_events(&p, &defaults()).unwrap();
+        let (events, rejected) = read_events(&p, None, &defaults()).unwrap();
         assert_eq!(events[0].label.as_deref(), Some("?[31mred?"));
         assert_eq!(rejected[0].ticker, "A?B");
         assert!(!rejected[0].reason.chars().any(char::is_control));
@@ -407,9 +416,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("e.csv");
         std::fs::write(&p, "symbol,when\nNVDA,2025-01-27\n").unwrap();
-        let e = read_events(&p, &defaults()).unwrap_err();
+        let e = read_events(&p, None, &defaults()).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("missing column ticker"));
-        assert!(read_events(&dir.path().join("none.csv"), &defaults()).is_err());
+        assert!(read_events(&dir.path().join("none.csv"), None, &defaults()).is_err());
     }
 }

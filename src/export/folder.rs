@@ -291,12 +291,9 @@ fn portfolio_extras(a: &AggregateReport) -> Vec<Extra> {
         .collect()
 }
 
-/// `tables.xlsx`: the run-level tables, then the portfolio's other tables when present.
-fn write_workbook(
-    settings: &OutputSettings,
-    summary: &Summary,
-    dir: &Path,
-) -> Result<Vec<LeftOut>> {
+/// Every table of a run: the run-level tables, then the portfolio's other tables when present
+/// (the sheets of `tables.xlsx`, the Python package's `Result.table`).
+pub fn run_tables(summary: &Summary) -> Vec<RunTable<'_>> {
     let mut tables = event_tables(summary);
     tables.extend(aggregate_tables(summary));
     if let Some(a) = &summary.aggregate {
@@ -304,6 +301,16 @@ fn write_workbook(
             tables.push(RunTable::whole(name, frame(a)));
         }
     }
+    tables
+}
+
+/// `tables.xlsx`: the run-level tables, then the portfolio's other tables when present.
+fn write_workbook(
+    settings: &OutputSettings,
+    summary: &Summary,
+    dir: &Path,
+) -> Result<Vec<LeftOut>> {
+    let tables = run_tables(summary);
     let formats = settings.tables;
     xlsx::write_workbook(
         &dir.join("tables.xlsx"),

@@ -249,14 +249,13 @@ pub(crate) fn study_part(
     })
 }
 
-/// The summary of the studied events, their aggregate and the run's files.
-pub(crate) fn summarize_and_write(
+/// The summary of the studied events (without their aggregate), and what the aggregate is
+/// computed from.
+fn new_summary(
     options: &RunOptions,
     part: StudiedPart,
     event_folders: bool,
-    console: &Console,
-) -> Result<RunOutcome> {
-    let mut clock = StageClock::from_env();
+) -> (Summary, Pool, PathSums, CalendarPanel) {
     let charts_per_event = event_folders && options.output.charts == ChartsMode::All;
     let StudiedPart {
         studied,
@@ -270,7 +269,7 @@ pub(crate) fn summarize_and_write(
         bhar_path,
         calendar,
     } = studied;
-    let mut summary = Summary {
+    let summary = Summary {
         conventions: options.study.conventions(),
         source,
         fetched,
@@ -291,22 +290,108 @@ pub(crate) fn summarize_and_write(
             svg_only: !options.output.chart_files.formats.png(),
         },
     };
+    (summary, pool, bhar_path, calendar)
+}
+
+/// The outcome of a run in which no event ran: its exit code and the error that says why.
+fn nothing_ran_outcome(mut summary: Summary) -> RunOutcome {
+    let exit_code = summary
+        .excluded
+        .iter()
+        .map(|x| x.exit_code)
+        .max()
+        .unwrap_or(exit::DATA);
+    let failure = Some(nothing_ran(&summary.excluded));
+    summary.tables.clear();
+    RunOutcome {
+        summary,
+        exit_code,
+        failure,
+    }
+}
+
+/// The summary of the studied events with their aggregate, in memory: no file is written
+/// (the Python package's results; [`save`] writes them later).
+pub(crate) fn summarize(
+    options: &RunOptions,
+    part: StudiedPart,
+    event_folders: bool,
+    console: &Console,
+) -> Result<RunOutcome> {
+    let (mut summary, pool, bhar_path, calendar) = new_summary(options, part, event_folders);
+    if summary.events.is_empty() {
+        return Ok(nothing_ran_outcome(summary));
+    }
+    summary.aggregate = aggregate_report(
+        &summary.events,
+        &pool,
+        &bhar_path,
+        &calendar,
+        &options.study,
+        console,
+    )?;
+    if summary.aggregate.is_none() {
+        // As the written run: fewer than two events name no aggregate table.
+        summary
+            .tables
+            .retain(|name, _| !name.starts_with("aggregate_"));
+    }
+    Ok(RunOutcome {
+        summary,
+        exit_code: exit::OK,
+        failure: None,
+    })
+}
+
+/// Writes the folders of a summarized run (see [`summarize`]) under `output`'s folder, as the
+/// run itself would have written them; returns the warnings of charts left out.
+pub fn save(output: &export::OutputSettings, summary: &mut Summary) -> Result<Vec<Warning>> {
+    summary.layout.out_dir = output.out_dir.clone();
+    let aggregate = summary.aggregate.take();
+    export::write_run(output, summary, move |_| Ok(aggregate))
+}
+
+/// Studies the events of `options` and keeps the result in memory: no file is written, nothing
+/// is printed but warnings (unless quiet). Prices come from `prices` when given, else from the
+/// source the settings name (the store, Yahoo, a CSV folder).
+pub fn run_in_memory(options: &RunOptions, prices: Option<&dyn PriceSource>) -> Result<RunOutcome> {
+    let console = Console::new(options.output.quiet);
+    let plan = plan::plan(&options.events, &options.study)?;
+    let named: Box<dyn PriceSource>;
+    let source = match prices {
+        Some(source) => source,
+        None => {
+            named = load::price_source(&plan, &options.study, &options.data, &console)?;
+            named.as_ref()
+        }
+    };
+    workers()?.install(|| {
+        let event_folders = options.output.event_folders(plan.jobs.len());
+        let part = study_part(options, &plan, source, &console, event_folders)?;
+        summarize(options, part, event_folders, &console)
+    })
+}
+
+/// The price source the settings of `options` name (the store, Yahoo, a CSV folder).
+pub fn named_source(options: &RunOptions) -> Result<Box<dyn PriceSource>> {
+    let console = Console::new(options.output.quiet);
+    let plan = plan::plan(&options.events, &options.study)?;
+    load::price_source(&plan, &options.study, &options.data, &console)
+}
+
+/// The summary of the studied events, their aggregate and the run's files.
+pub(crate) fn summarize_and_write(
+    options: &RunOptions,
+    part: StudiedPart,
+    event_folders: bool,
+    console: &Console,
+) -> Result<RunOutcome> {
+    let mut clock = StageClock::from_env();
+    let (mut summary, pool, bhar_path, calendar) = new_summary(options, part, event_folders);
     clock.lap("summary");
     if summary.events.is_empty() {
         // Nothing to put in the run folder: an earlier run's results stay as they were.
-        let exit_code = summary
-            .excluded
-            .iter()
-            .map(|x| x.exit_code)
-            .max()
-            .unwrap_or(exit::DATA);
-        let failure = Some(nothing_ran(&summary.excluded));
-        summary.tables.clear();
-        return Ok(RunOutcome {
-            summary,
-            exit_code,
-            failure,
-        });
+        return Ok(nothing_ran_outcome(summary));
     }
     // The aggregate is computed while the per-event tables are written: neither needs the
     // other, and each leaves a core idle at times (2 s of a million-event run).

@@ -21,7 +21,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{plan, study, study_part, summarize_and_write, workers, RunOutcome, StudiedPart};
+use super::{
+    plan, study, study_part, summarize, summarize_and_write, workers, RunOutcome, StudiedPart,
+};
 use crate::console::Console;
 use crate::data::PriceSource;
 use crate::error::{Error, Result};
@@ -43,6 +45,72 @@ impl Partial {
     /// The events of this part that could not run.
     pub fn excluded(&self) -> usize {
         self.part.studied.excluded.len()
+    }
+}
+
+/// What the bytes of a part begin with, and the layout's version: a part from another version
+/// of the library is refused, not misread.
+const WIRE_MAGIC: &[u8; 8] = b"ESPART01";
+
+impl Partial {
+    /// The part as bytes (to pickle it, or to send it to another process): every report, the
+    /// pooled sums and the BHAR sums, exactly (floats bit for bit).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = WIRE_MAGIC.to_vec();
+        let wire = (
+            self.planned as u64,
+            &self.part.source,
+            bincode::serde::Compat(&self.part.fetched),
+            &self.part.studied.events,
+            &self.part.studied.excluded,
+            &self.part.studied.pool,
+            &self.part.studied.bhar_path,
+        );
+        bincode::encode_into_std_write(wire, &mut bytes, bincode::config::standard())
+            .map_err(|e| Error::Internal(format!("cannot encode a part: {e}")))?;
+        Ok(bytes)
+    }
+
+    /// The part [`Partial::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Partial> {
+        let Some(body) = bytes.strip_prefix(WIRE_MAGIC) else {
+            return Err(Error::usage(
+                "not a part of a batch written by this version of eventstudy",
+            ));
+        };
+        type Wire = (
+            u64,
+            String,
+            bincode::serde::Compat<BTreeMap<String, chrono::NaiveDate>>,
+            Vec<crate::report::EventReport>,
+            Vec<crate::event::Exclusion>,
+            crate::study::aggregate::Pool,
+            crate::study::bhar::PathSums,
+        );
+        let (wire, read): (Wire, usize) =
+            bincode::decode_from_slice(body, bincode::config::standard())
+                .map_err(|e| Error::usage(format!("a part of a batch cannot be read: {e}")))?;
+        if read != body.len() {
+            return Err(Error::usage(
+                "a part of a batch cannot be read: bytes left over after it",
+            ));
+        }
+        let (planned, source, fetched, events, excluded, pool, bhar_path) = wire;
+        Ok(Partial {
+            part: StudiedPart {
+                studied: study::Studied {
+                    events,
+                    excluded,
+                    pool,
+                    // Parts refuse --calendar-time: the panel is empty.
+                    calendar: Default::default(),
+                    bhar_path,
+                },
+                source,
+                fetched: fetched.0,
+            },
+            planned: planned as usize,
+        })
     }
 }
 
@@ -82,6 +150,21 @@ pub fn partial(options: &RunOptions, source: &dyn PriceSource, first_id: usize) 
 /// the parts' events would have written them.
 pub fn combine(options: &RunOptions, partials: Vec<Partial>) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
+    let (whole, event_folders) = merge(options, partials)?;
+    summarize_and_write(options, whole, event_folders, &console)
+}
+
+/// As [`combine`], in memory: the summary and aggregate, no file written (see
+/// [`super::save`]).
+pub fn combine_in_memory(options: &RunOptions, partials: Vec<Partial>) -> Result<RunOutcome> {
+    let console = Console::new(options.output.quiet);
+    let (whole, event_folders) = merge(options, partials)?;
+    summarize(options, whole, event_folders, &console)
+}
+
+/// The parts as one studied batch (pools and BHAR sums added, reports in id order), and
+/// whether the whole run keeps event folders.
+fn merge(options: &RunOptions, partials: Vec<Partial>) -> Result<(StudiedPart, bool)> {
     let planned: usize = partials.iter().map(|p| p.planned).sum();
     let mut parts = partials.into_iter().map(|p| p.part);
     let Some(mut whole) = parts.next() else {
@@ -113,6 +196,5 @@ pub fn combine(options: &RunOptions, partials: Vec<Partial>) -> Result<RunOutcom
             pair[0].id
         )));
     }
-    let event_folders = options.output.event_folders(planned);
-    summarize_and_write(options, whole, event_folders, &console)
+    Ok((whole, options.output.event_folders(planned)))
 }

@@ -85,8 +85,12 @@ impl Plan {
 pub fn plan(events: &EventInput, study: &StudySettings) -> Result<Plan> {
     let (specs, rejected) = match events {
         EventInput::List(specs) => (specs.clone(), Vec::new()),
-        EventInput::File { path, defaults } => {
-            let (specs, mut rejected) = read_events(path, defaults)?;
+        EventInput::File {
+            path,
+            defaults,
+            text,
+        } => {
+            let (specs, mut rejected) = read_events(path, text.as_deref(), defaults)?;
             if specs.is_empty() && rejected.is_empty() {
                 return Err(Error::input(path, "has no events"));
             }

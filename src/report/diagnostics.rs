@@ -11,7 +11,7 @@ use crate::study::RelWindow;
 pub const REJECT_AT: f64 = 0.01;
 
 /// A chi-square test: its statistic, upper-tail p and lags (or degrees of freedom).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct LaggedTest {
     pub stat: Option<f64>,
     pub p: Option<f64>,
@@ -29,14 +29,14 @@ impl From<ChiSquareTest> for LaggedTest {
 }
 
 /// A test without lags: its statistic and p.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct PlainTest {
     pub stat: Option<f64>,
     pub p: Option<f64>,
 }
 
 /// The event window's days before day 0.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct PretrendReport {
     pub window: RelWindow,
     pub car: Option<f64>,
@@ -48,7 +48,7 @@ pub struct PretrendReport {
 }
 
 /// An event's diagnostics.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct DiagnosticsReport {
     pub jarque_bera: PlainTest,
     pub durbin_watson: Option<f64>,

@@ -113,9 +113,10 @@ impl Conventions {
 }
 
 /// One day of the event window.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, Serialize)]
 pub struct DayRow {
     pub rel: i32,
+    #[bincode(with_serde)]
     pub date: NaiveDate,
     #[serde(rename = "return")]
     pub ret: Option<f64>,
@@ -152,13 +153,15 @@ pub struct DayRow {
 }
 
 /// One CAR window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Serialize)]
 pub struct CarRow {
     pub window: String,
     /// The same window, typed (the aggregate finds an event's windows by it).
     #[serde(skip)]
     pub rel_window: RelWindow,
+    #[bincode(with_serde)]
     pub start: Option<NaiveDate>,
+    #[bincode(with_serde)]
     pub end: Option<NaiveDate>,
     /// Days with a valid AR in the window.
     pub days: usize,
@@ -180,13 +183,15 @@ pub struct CarRow {
 }
 
 /// One buy-and-hold window of an event (METHODS, "Long horizons").
-#[derive(Debug, Clone, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Serialize)]
 pub struct BharRow {
     pub window: String,
     #[serde(skip)]
     pub rel_window: RelWindow,
     /// The first and last day compounded.
+    #[bincode(with_serde)]
     pub start: Option<NaiveDate>,
+    #[bincode(with_serde)]
     pub end: Option<NaiveDate>,
     /// Days compounded (the window's days with a firm return).
     pub days: usize,
@@ -203,7 +208,7 @@ pub struct BharRow {
 /// An event's GARCH(1,1) fit (METHODS, "GARCH(1,1) market model"): omega, a (`arch`), b
 /// (`garch`), a + b, the maximised log-likelihood (decimal returns), and whether the search
 /// converged.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct GarchReport {
     pub omega: Option<f64>,
     pub arch: Option<f64>,
@@ -230,7 +235,7 @@ impl From<&crate::study::model::garch::GarchFit> for GarchReport {
 }
 
 /// One event that ran.
-#[derive(Debug, Clone, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Serialize)]
 pub struct EventReport {
     /// The event's position in the run (1-based): events, not tickers, are the unit.
     pub id: usize,
@@ -241,6 +246,7 @@ pub struct EventReport {
     pub row: Option<usize>,
     pub ticker: String,
     /// The event's date: as given, or an instant's date on the exchange's clock.
+    #[bincode(with_serde)]
     pub event_date: NaiveDate,
     /// The instant as given, when the event was given as one (`2025-01-29T01:00+08:00`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,6 +254,7 @@ pub struct EventReport {
     /// The exchange's time zone the instant was placed in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange_tz: Option<String>,
+    #[bincode(with_serde)]
     pub day0: NaiveDate,
     /// Why day 0 is that day: `trading day`, `next trading day`, `previous trading day`,
     /// `pre-market`, `in session` or `after close`.
@@ -266,13 +273,16 @@ pub struct EventReport {
     pub ar_band: f64,
     pub n_estimation: usize,
     pub degrees_of_freedom: usize,
+    #[bincode(with_serde)]
     pub estimation_start: NaiveDate,
+    #[bincode(with_serde)]
     pub estimation_end: NaiveDate,
     /// The windows this event used, in trading days relative to day 0.
     pub estimation_window: RelWindow,
     pub event_window: RelWindow,
     /// Shares of the listed security (ADS-equivalent for an ADR).
     pub shares_outstanding: Option<f64>,
+    #[bincode(with_serde)]
     pub shares_as_of: Option<NaiveDate>,
     pub shares_source: Option<String>,
     /// Market value at the close of day -1, in dollars.
@@ -322,9 +332,10 @@ pub struct EventReport {
 
 /// How a large run stores a day: the ten numbers every event has (`sar_squared` is computed
 /// from `ar_t`; the volume is in [`EventReport::day_volumes`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, PartialEq)]
 pub struct StoredDay {
     pub rel: i32,
+    #[bincode(with_serde)]
     pub date: NaiveDate,
     /// The first ten of [`DayValues::NAMES`].
     pub values: [f64; 10],
@@ -627,9 +638,10 @@ impl Layout {
 
 /// Prices rebased for the price chart: the stock and the benchmark from the estimation window's
 /// start to the event window's end.
-#[derive(Debug, Clone)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone)]
 pub struct PricePath {
     pub rel: Vec<i32>,
+    #[bincode(with_serde)]
     pub dates: Vec<NaiveDate>,
     /// Rebased to 100 at day -1; NaN where missing.
     pub firm: Vec<f64>,

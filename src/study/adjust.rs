@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 /// How a family of p-values is adjusted (`--adjust`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PAdjust {
     /// Holm's step-down: controls the family-wise error rate.

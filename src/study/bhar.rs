@@ -79,7 +79,7 @@ pub fn buy_and_hold(firm: &[f64], benchmark: &[f64], day0: usize, window: RelWin
 /// from the day before it (0 there) to its end: what the BHAR chart draws. Days after the
 /// firm's last return in the window are NaN (the chart stops there); the gap on day t is
 /// BHAR(window.start, t).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, PartialEq)]
 pub struct BuyAndHoldPath {
     /// Relative days, `window.start - 1` to `window.end`.
     pub rel: Vec<i32>,
@@ -138,7 +138,7 @@ impl BuyAndHoldPath {
 /// Running sums of many events' BHAR paths, day by day (n, sum, sum of squares), for the
 /// portfolio's mean path and its band. Sums merge, so pairs can be studied in parallel and
 /// merged in a fixed order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Default, PartialEq)]
 pub struct PathSums {
     pub rel: Vec<i32>,
     pub n: Vec<usize>,

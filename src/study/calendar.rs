@@ -209,7 +209,7 @@ impl TradingCalendar {
 }
 
 /// Which rule placed day 0, reported with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Day0Rule {
     /// A date that is a trading day.
     #[serde(rename = "trading day")]

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::study::calendar::TradingCalendar;
 
 /// `[start, end]` in trading days relative to day 0, inclusive (`-5:5` is eleven days).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RelWindow {
     pub start: i32,
     pub end: i32,

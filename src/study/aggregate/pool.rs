@@ -9,7 +9,7 @@ use super::*;
 /// The slots live in `values[start..]`, key `base` first; `values[..start]` is room for lower
 /// keys, unused slots that are still `T::default()`. A firm's events come in any date order,
 /// and each one earlier than the rest used to move every slot to make room in front.
-#[derive(Debug, Clone, Default)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Default)]
 pub(super) struct Dense<T> {
     base: i64,
     start: usize,
@@ -195,6 +195,43 @@ pub struct Pool {
     /// Buffers reused from event to event (not part of the pool's value).
     scratch: Scratch,
 }
+
+/// A pool as bytes, for a part of a batch sent to another process: its sums, not its scratch
+/// buffers.
+impl bincode::Encode for Pool {
+    fn encode<E: bincode::enc::Encoder>(
+        &self,
+        encoder: &mut E,
+    ) -> std::result::Result<(), bincode::error::EncodeError> {
+        self.positive.encode(encoder)?;
+        self.valid.encode(encoder)?;
+        self.estimation_by_rel.encode(encoder)?;
+        self.rank_by_rel.encode(encoder)?;
+        self.calendar.encode(encoder)?;
+        self.events.encode(encoder)?;
+        self.estimation_days.encode(encoder)
+    }
+}
+
+impl<Context> bincode::Decode<Context> for Pool {
+    fn decode<D: bincode::de::Decoder<Context = Context>>(
+        decoder: &mut D,
+    ) -> std::result::Result<Self, bincode::error::DecodeError> {
+        use bincode::Decode;
+        Ok(Pool {
+            positive: Decode::decode(decoder)?,
+            valid: Decode::decode(decoder)?,
+            estimation_by_rel: Decode::decode(decoder)?,
+            rank_by_rel: Decode::decode(decoder)?,
+            calendar: Decode::decode(decoder)?,
+            events: Decode::decode(decoder)?,
+            estimation_days: Decode::decode(decoder)?,
+            scratch: Scratch::default(),
+        })
+    }
+}
+
+bincode::impl_borrow_decode!(Pool);
 
 /// One event's values to rank and the buffers ranking them.
 #[derive(Debug, Clone, Default)]

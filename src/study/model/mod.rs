@@ -27,7 +27,7 @@ mod thin_trading;
 pub const MAX_REGRESSORS: usize = 5;
 
 /// Which normal-return model predicts the firm's return absent the event (`--model`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(bincode::Encode, bincode::Decode, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ModelKind {
     /// OLS of R_i on R_m: alpha, beta (k = 2).
     #[default]
