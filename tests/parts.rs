@@ -10,7 +10,7 @@ use clap::Parser;
 use eventstudy::cli::{Cli, Command as Sub};
 use eventstudy::data::csv::CsvDirSource;
 use eventstudy::options::RunOptions;
-use eventstudy::pipeline::parts::{combine, partial};
+use eventstudy::pipeline::parts::{combine, combine_in_memory, partial, Partial};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -93,6 +93,7 @@ fn batch_and_parts(
     prices: &Path,
     sizes: &[usize],
     extra: &[&str],
+    through_bytes: bool,
 ) -> (Value, Value, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap().keep();
     let (whole_out, parts_out) = (dir.join("whole"), dir.join("parts"));
@@ -101,12 +102,20 @@ fn batch_and_parts(
     let partials = cut(events, sizes, &dir)
         .into_iter()
         .map(|(file, first_id)| {
-            partial(
+            let part = partial(
                 &options(&file, prices, &parts_out, extra),
                 &source,
                 first_id,
             )
-            .unwrap()
+            .unwrap();
+            if !through_bytes {
+                return part;
+            }
+            // As a worker sends it: the part as bytes, read back in another place.
+            let bytes = part.to_bytes().unwrap();
+            let back = Partial::from_bytes(&bytes).unwrap();
+            assert_eq!(back.to_bytes().unwrap(), bytes, "the bytes round-trip");
+            back
         })
         .collect();
     let combined = combine(&options(events, prices, &parts_out, extra), partials).unwrap();
@@ -126,13 +135,16 @@ fn the_nine_stocks_in_three_parts_equal_the_batch() {
         "--group-by",
         "sector",
     ];
-    let (whole, combined, ..) = batch_and_parts(&events, &prices, &[3, 4, 2], &extra);
-    assert_eq!(combined["events"].as_array().unwrap().len(), 9);
-    assert_eq!(combined["events"][3]["id"], 4);
-    assert_eq!(combined["events"][3]["row"], 5, "the whole file's line");
-    assert!(combined["aggregate"]["days"][5]["kp_bmp_t"]["stat"].is_number());
-    assert!(combined["aggregate"]["days"][5]["corrado_rank_z"]["stat"].is_number());
-    assert_close(&whole, &combined, "summary");
+    for through_bytes in [false, true] {
+        let (whole, combined, ..) =
+            batch_and_parts(&events, &prices, &[3, 4, 2], &extra, through_bytes);
+        assert_eq!(combined["events"].as_array().unwrap().len(), 9);
+        assert_eq!(combined["events"][3]["id"], 4);
+        assert_eq!(combined["events"][3]["row"], 5, "the whole file's line");
+        assert!(combined["aggregate"]["days"][5]["kp_bmp_t"]["stat"].is_number());
+        assert!(combined["aggregate"]["days"][5]["corrado_rank_z"]["stat"].is_number());
+        assert_close(&whole, &combined, "summary");
+    }
 }
 
 #[test]
@@ -159,7 +171,7 @@ fn sixty_synthetic_events_in_parts_equal_the_batch_and_write_the_same_tables() {
     let prices = dir.path().join("prices");
     let extra = ["--bhar", "0:20"];
     let (whole, combined, whole_out, parts_out) =
-        batch_and_parts(&events, &prices, &[25, 5, 30], &extra);
+        batch_and_parts(&events, &prices, &[25, 5, 30], &extra, true);
     // Sixty events: a large run's summary, the events in the tables.
     assert_eq!(combined["n_events"], 60);
     assert_close(&whole, &combined, "summary");
@@ -211,4 +223,73 @@ fn parts_refuse_what_they_cannot_do() {
     assert!(e.contains("two parts hold an event with id 1"), "{e}");
     let e = combine(&plain, Vec::new()).err().unwrap().to_string();
     assert!(e.contains("no part was given"), "{e}");
+    // Bytes that are not a part, or a part cut short, are an error in one line, not a panic.
+    let e = Partial::from_bytes(b"not a part")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("not a part of a batch"), "{e}");
+    let bytes = partial(&plain, &source, 1).unwrap().to_bytes().unwrap();
+    let e = Partial::from_bytes(&bytes[..bytes.len() / 2])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("cannot be read"), "{e}");
+}
+
+#[test]
+fn combined_in_memory_is_the_written_run_and_saves_its_folders() {
+    std::env::set_current_dir(root()).unwrap();
+    let events = root().join("examples/deepseek9.csv");
+    let prices = root().join("examples/prices");
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "--shares-file",
+        "examples/shares_outstanding.csv",
+    ];
+    let source = CsvDirSource::new(&prices);
+    let written_out = dir.path().join("written");
+    let whole =
+        eventstudy::pipeline::run(&options(&events, &prices, &written_out, &extra)).unwrap();
+    let saved_out = dir.path().join("saved");
+    let opts = options(&events, &prices, &saved_out, &extra);
+    let parts = cut(&events, &[4, 5], dir.path())
+        .into_iter()
+        .map(|(file, first)| {
+            partial(&options(&file, &prices, &saved_out, &extra), &source, first).unwrap()
+        })
+        .collect();
+    let mut combined = combine_in_memory(&opts, parts).unwrap();
+    assert!(!saved_out.exists(), "nothing is written before save");
+    assert_close(&summary(&whole), &summary(&combined), "summary");
+    eventstudy::pipeline::save(&opts.output, &mut combined.summary).unwrap();
+    // The same folders and files as the run that wrote them, summary.json to 1e-12.
+    let listing = |out: &Path| -> Vec<String> {
+        let mut names: Vec<String> = walk(out)
+            .iter()
+            .map(|p| p.strip_prefix(out).unwrap().display().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(&written_out), listing(&saved_out));
+    let json = |out: &Path| -> Value {
+        let text = std::fs::read_to_string(out.join("portfolio_deepseek9/summary.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    assert_close(&json(&written_out), &json(&saved_out), "summary.json");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -73,6 +73,28 @@ def _flags(flags: Mapping[str, Any]) -> list:
     return argv
 
 
+def _call(function: Any, argv: list, *args: Any) -> Any:
+    """The native call, its unknown-flag error named as the keyword argument it came from."""
+    try:
+        return function(argv, *args)
+    except EventStudyError as e:
+        message = str(e)
+        prefix = "unexpected argument '--"
+        if message.startswith(prefix):
+            flag = message[len(prefix) :].split("'")[0]
+            raise _error(
+                f"unexpected keyword argument {flag.replace('-', '_')}= (eventstudy {argv[0]} has no --{flag}; see `eventstudy {argv[0]} --help`)",
+                e.exit_code,
+            ) from None
+        raise
+
+
+def _error(message: str, exit_code: int) -> EventStudyError:
+    e = EventStudyError(message)
+    e.exit_code = exit_code
+    return e
+
+
 # ---------------------------------------------------------------------------------------------
 # Tables in
 
@@ -109,7 +131,7 @@ def _prices_table(prices: Any) -> Optional[pl.DataFrame]:
             frame = _polars(frame, f"prices[{symbol!r}]")
             frames.append(frame.with_columns(pl.lit(str(symbol)).alias("symbol")))
         if not frames:
-            raise EventStudyError("prices is an empty dict: no symbol has prices")
+            raise _error("prices is an empty dict: no symbol has prices", 2)
         return pl.concat(frames, how="diagonal_relaxed")
     return _polars(prices, "prices")
 
@@ -126,7 +148,7 @@ def _events_argv(events: Any) -> tuple:
 
 def _check_source(prices: Any, flags: Mapping[str, Any]) -> None:
     if prices is not None and flags.get("source") is not None:
-        raise EventStudyError("give prices= or source=, not both")
+        raise _error("give prices= or source=, not both", 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,7 +225,10 @@ class Result:
         head = f"<p><b>eventstudy</b>: {n} event{'s' if n != 1 else ''}"
         if s.get("excluded"):
             head += f", {len(s['excluded'])} excluded"
-        head += f"; {_html_escape(s['conventions'].get('description', ''))}</p>"
+        c = s.get("conventions", {})
+        head += _html_escape(
+            f"; model {c.get('model')}, estimation {c.get('estimation')}, window {c.get('window')}"
+        ) + "</p>"
         if "aggregate_cars" in self.tables:
             frame = self.table("aggregate_cars")
         else:
@@ -229,7 +254,7 @@ def run(tickers: Union[str, Sequence[str]], date: Union[str, _dt.date], **flags:
     prices = flags.pop("prices", None)
     _check_source(prices, flags)
     argv = ["run", "--ticker", _flag_value(tickers), "--date", _flag_value(date)] + _flags(flags)
-    return Result(_native.study(argv, None, _prices_table(prices)))
+    return Result(_call(_native.study, argv, None, _prices_table(prices)))
 
 
 def batch(events: Any, prices: Any = None, **flags: Any) -> Result:
@@ -243,7 +268,7 @@ def batch(events: Any, prices: Any = None, **flags: Any) -> Result:
     _check_source(prices, flags)
     events_argv, text = _events_argv(events)
     argv = ["batch"] + events_argv + _flags(flags)
-    return Result(_native.study(argv, text, _prices_table(prices)))
+    return Result(_call(_native.study, argv, text, _prices_table(prices)))
 
 
 class Partial:
@@ -268,7 +293,7 @@ def partial(events: Any, prices: Any = None, first_id: int = 1, **flags: Any) ->
     _check_source(prices, flags)
     events_argv, text = _events_argv(events)
     argv = ["batch"] + events_argv + _flags(flags)
-    data, n, excluded = _native.partial(argv, int(first_id), text, _prices_table(prices))
+    data, n, excluded = _call(_native.partial, argv, int(first_id), text, _prices_table(prices))
     return Partial(bytes(data), n, excluded, argv)
 
 
@@ -278,10 +303,10 @@ def combine(partials: Iterable[Partial]) -> Result:
     must have been studied with the same settings."""
     partials = list(partials)
     if not partials:
-        raise EventStudyError("nothing to combine: no part was given")
+        raise _error("nothing to combine: no part was given", 2)
     settings = [p._argv[3:] for p in partials]
     if any(s != settings[0] for s in settings):
-        raise EventStudyError("the parts were studied with different settings: combine parts of one study")
+        raise _error("the parts were studied with different settings: combine parts of one study", 2)
     return Result(_native.combine(partials[0]._argv, [p.data for p in partials]))
 
 
@@ -292,9 +317,9 @@ def partition(events: Any, parts: int, by: str = "ticker") -> list:
     :func:`batch` over ``pl.concat`` of the slices."""
     frame = _polars(events, "events")
     if by not in frame.columns:
-        raise EventStudyError(f"the events table has no {by!r} column")
+        raise _error(f"the events table has no {by!r} column", 2)
     if parts < 1:
-        raise EventStudyError("parts must be 1 or more")
+        raise _error("parts must be 1 or more", 2)
     frame = frame.sort(by, maintain_order=True)
     sizes = frame.group_by(by, maintain_order=True).len()
     target = frame.height / parts

@@ -1,0 +1,282 @@
+"""eventstudy_rs against the CLI: the same numbers (to 1e-12), the same tables and folders,
+the same errors; a batch in parts on a Dask cluster equal to one batch.
+
+The CLI binary is $EVENTSTUDY_BIN (scripts/test sets it to the one `cargo test` built)."""
+
+import math
+import os
+import pickle
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import eventstudy_rs as es
+
+ROOT = Path(__file__).resolve().parents[2]
+PRICES = ROOT / "examples" / "prices"
+SHARES = ROOT / "examples" / "shares_outstanding.csv"
+EVENTS9 = ROOT / "examples" / "deepseek9.csv"
+BIN = os.environ.get("EVENTSTUDY_BIN") or str(
+    Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "eventstudy"
+)
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch):
+    # The examples' relative paths, as the README runs them.
+    monkeypatch.chdir(ROOT)
+
+
+def cli(*args, out):
+    done = subprocess.run(
+        [BIN, *args, "--format", "json", "-q", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    import json
+
+    return json.loads(done.stdout)
+
+
+def assert_close(a, b, at="summary", rel=1e-12):
+    """Every number equal to `rel` relative (1e-300 absolute near zero), every other value
+    equal, the same keys."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), f"{at}: keys {set(a) ^ set(b)}"
+        for k in a:
+            assert_close(a[k], b[k], f"{at}.{k}", rel)
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), f"{at}: lengths"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_close(x, y, f"{at}[{i}]", rel)
+    elif isinstance(a, float) and isinstance(b, (int, float)):
+        assert math.isclose(a, b, rel_tol=rel, abs_tol=1e-300), f"{at}: {a} != {b}"
+    else:
+        assert a == b, f"{at}: {a!r} != {b!r}"
+
+
+def long_prices(pandas=True):
+    """The example prices as one long table: symbol, date, adj_close, close, volume."""
+    frames = []
+    for path in sorted(PRICES.glob("*.csv")):
+        frame = pd.read_csv(path, parse_dates=["date"])
+        frame.insert(0, "symbol", path.stem)
+        frames.append(frame[["symbol", "date", "adj_close", "close", "volume"]])
+    table = pd.concat(frames, ignore_index=True).sort_values(["date", "symbol"], kind="stable")
+    return table if pandas else pl.from_pandas(table)
+
+
+NINE = dict(shares_file=str(SHARES), no_charts=True)
+
+
+def test_run_equals_the_cli_json(tmp_path):
+    flags = ["--source", f"csv:{PRICES}", "--shares-file", str(SHARES), "--no-charts"]
+    expected = cli("run", "--ticker", "NVDA", "--date", "2025-01-27", *flags, out=tmp_path)
+    r = es.run("NVDA", "2025-01-27", source=f"csv:{PRICES}", **NINE)
+    assert_close(expected, r.summary)
+    day0 = r.summary["events"][0]["car"][0]
+    # The DeepSeek shock: NVDA's day-0 abnormal return and the dollars it cost.
+    assert day0["window"] == "0:0" and -0.14 < day0["car"] < -0.12
+    assert day0["abnormal_market_value_change"] < -4e11
+
+
+def test_run_writes_nothing_until_saved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    es.run("NVDA", "2025-01-27", source=f"csv:{PRICES}", **NINE)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_batch_with_pandas_prices_equals_the_cli_batch_on_the_files(tmp_path):
+    expected = cli(
+        "batch", "--events", str(EVENTS9), "--source", f"csv:{PRICES}",
+        "--shares-file", str(SHARES), "--no-charts", out=tmp_path,
+    )
+    r = es.batch(str(EVENTS9), prices=long_prices(pandas=True), **NINE)
+    got = r.summary
+    # The source names where prices came from: the files, or a table in memory.
+    assert expected.pop("source").startswith("csv:") and got.pop("source")
+    assert_close(expected, got)
+    assert len(got["events"]) == 9 and got["aggregate"]["days"]
+
+
+def test_tables_are_polars_frames_equal_to_the_cli_parquet(tmp_path):
+    cli(
+        "batch", "--events", str(EVENTS9), "--source", f"csv:{PRICES}",
+        "--shares-file", str(SHARES), "--no-charts", out=tmp_path,
+    )
+    r = es.batch(str(EVENTS9), source=f"csv:{PRICES}", **NINE)
+    assert {"events", "days", "cars", "aggregate_days", "aggregate_cars"} <= set(r.tables)
+    days = r.table("days")
+    assert isinstance(days, pl.DataFrame)
+    assert days.height == 9 * 11
+    for name in ["events", "days", "cars", "aggregate_days", "aggregate_cars"]:
+        written = pl.read_parquet(tmp_path / "portfolio_deepseek9" / "tables" / f"{name}.parquet")
+        assert_frame_equal(r.table(name), written)
+    assert isinstance(r.table("cars").to_pandas(), pd.DataFrame)
+    with pytest.raises(KeyError, match="no table 'bhar'"):
+        r.table("bhar")
+
+
+def test_events_as_a_frame_and_prices_as_a_dict_of_frames():
+    events = pl.read_csv(EVENTS9, try_parse_dates=True)
+    per_symbol = {
+        path.stem: pd.read_csv(path, parse_dates=["date"]).set_index("date")
+        for path in PRICES.glob("*.csv")
+    }
+    from_frames = es.batch(events, prices=per_symbol, **NINE)
+    from_file = es.batch(str(EVENTS9), source=f"csv:{PRICES}", **NINE)
+    a, b = from_frames.summary, from_file.summary
+    a.pop("source"), b.pop("source")
+    assert_close(a, b)
+    # An events frame is named events.csv: its run folder is portfolio_events.
+    assert from_frames._native.run_name() == "portfolio_events"
+
+
+def test_save_writes_the_cli_folders(tmp_path):
+    flags = ["--source", f"csv:{PRICES}", "--shares-file", str(SHARES), "--no-charts"]
+    cli("batch", "--events", str(EVENTS9), *flags, out=tmp_path / "cli")
+    r = es.batch(str(EVENTS9), source=f"csv:{PRICES}", **NINE)
+    run_folder = r.save(tmp_path / "py")
+    assert run_folder == tmp_path / "py" / "portfolio_deepseek9"
+
+    def files(root):
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    assert files(tmp_path / "cli") == files(tmp_path / "py")
+    import json
+
+    saved = json.loads((run_folder / "summary.json").read_text())
+    written = json.loads((tmp_path / "cli" / "portfolio_deepseek9" / "summary.json").read_text())
+    assert_close(written, saved)
+
+
+def test_errors_are_one_line_exceptions_with_the_cli_exit_code():
+    with pytest.raises(es.EventStudyError, match=r"^--date: date '2025-13-27' is not") as e:
+        es.run("NVDA", "2025-13-27", source=f"csv:{PRICES}")
+    assert e.value.exit_code == 2
+    with pytest.raises(es.EventStudyError, match=r"unexpected keyword argument bogus_flag=") as e:
+        es.run("NVDA", "2025-01-27", source=f"csv:{PRICES}", bogus_flag=1)
+    assert e.value.exit_code == 2
+    with pytest.raises(es.EventStudyError, match="has no 'adj_close' column"):
+        es.batch(str(EVENTS9), prices=long_prices(pandas=False).drop("adj_close"))
+    with pytest.raises(es.EventStudyError, match="prices= or source=, not both"):
+        es.batch(str(EVENTS9), prices=long_prices(), source=f"csv:{PRICES}")
+    # No event ran: the CLI's error and its data exit code.
+    with pytest.raises(es.EventStudyError, match=r"^no event ran \(1 excluded: ZZZZ") as e:
+        es.run("ZZZZ", "2025-01-27", source=f"csv:{PRICES}")
+    assert e.value.exit_code == 3
+    for error in [str(e.value)]:
+        assert "\n" not in error
+
+
+def test_repr_html_is_a_compact_table():
+    r = es.batch(str(EVENTS9), source=f"csv:{PRICES}", **NINE)
+    html = r._repr_html_()
+    assert html.startswith("<p><b>eventstudy</b>: 9 events") and "<table" in html
+    assert "CAAR" in str(r) or "caar" in str(r).lower()
+    assert repr(r) == "<eventstudy_rs.Result: 9 events, 0 excluded>"
+
+
+def parts_of_nine():
+    events = pl.read_csv(EVENTS9, try_parse_dates=True)
+    return events, es.partition(events, 3)
+
+
+def test_partition_keeps_firms_together_and_counts_first_ids():
+    events, parts = parts_of_nine()
+    assert [first for first, _ in parts] == [1, 4, 7]
+    assert sum(f.height for _, f in parts) == 9
+    tickers = [set(f["ticker"]) for _, f in parts]
+    assert not (tickers[0] & tickers[1]) and not (tickers[1] & tickers[2])
+
+
+def test_partials_pickle_and_combine_into_the_batch():
+    events, parts = parts_of_nine()
+    union = pl.concat([f for _, f in parts])
+    whole = es.batch(union, source=f"csv:{PRICES}", bhar="0:5", group_by="sector", **NINE)
+    partials = [
+        pickle.loads(pickle.dumps(es.partial(f, source=f"csv:{PRICES}", first_id=first,
+                                             bhar="0:5", group_by="sector", **NINE)))
+        for first, f in parts
+    ]
+    assert [p.events for p in partials] == [3, 3, 3]
+    combined = es.combine(partials)
+    assert_close(whole.summary, combined.summary)
+    with pytest.raises(es.EventStudyError, match="different settings"):
+        es.combine([partials[0], es.partial(parts[1][1], source=f"csv:{PRICES}", first_id=4)])
+    with pytest.raises(es.EventStudyError, match="--calendar-time needs every event at once"):
+        es.partial(parts[0][1], source=f"csv:{PRICES}", calendar_time="0:5")
+
+
+def test_three_partials_on_a_dask_cluster_equal_one_batch():
+    distributed = pytest.importorskip("distributed")
+    events, parts = parts_of_nine()
+    prices = long_prices(pandas=False)
+    flags = dict(bhar="0:5", **NINE)
+    whole = es.batch(pl.concat([f for _, f in parts]), prices=prices, **flags)
+
+    def study(first_id, frame, prices):
+        import eventstudy_rs
+
+        return eventstudy_rs.partial(frame, prices=prices, first_id=first_id, **flags)
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        # Each part gets only its firms' prices and the benchmark's.
+        futures = [
+            client.submit(
+                study, first, frame,
+                prices.filter(pl.col("symbol").is_in(frame["ticker"].to_list() + ["^GSPC"])),
+            )
+            for first, frame in parts
+        ]
+        partials = client.gather(futures)
+        workers = {w for w in client.who_has(futures).values() for w in w}
+    assert len(partials) == 3 and len(workers) >= 1
+    combined = es.combine(partials)
+    # Every aggregate statistic, Kolari-Pynnönen and the rank test included, to 1e-12.
+    a, b = whole.summary["aggregate"], combined.summary["aggregate"]
+    assert_close(a, b, "aggregate")
+    day0 = next(d for d in b["days"] if d["rel"] == 0)
+    assert isinstance(day0["kp_bmp_t"]["stat"], float)
+    assert isinstance(day0["corrado_rank_z"]["stat"], float)
+    # The rest too, but the source: each part had only its own firms' prices.
+    w, c = dict(whole.summary), dict(combined.summary)
+    assert w.pop("source").startswith("a prices table in memory (12 symbols")
+    assert c.pop("source").startswith("a prices table in memory (4 symbols")
+    assert_close(w, c)
+
+
+def test_the_gil_is_released_while_the_engine_runs():
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    prices = long_prices(pandas=False)
+    events = pl.concat([pl.read_csv(EVENTS9, try_parse_dates=True)] * 20)
+    thread = threading.Thread(target=tick)
+    thread.start()
+    try:
+        time.sleep(0.01)
+        start = time.perf_counter()
+        es.batch(events, prices=prices, no_charts=True, no_event_files=True)
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    during = [t for t in ticks if start < t < end]
+    # Held for the whole call, the GIL would let the other thread tick only at its edges.
+    assert end - start > 0.05, "the batch was too quick to tell"
+    assert len(during) >= 10, f"{len(during)} ticks in {end - start:.3f} s"
