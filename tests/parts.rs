@@ -243,10 +243,7 @@ fn combined_in_memory_is_the_written_run_and_saves_its_folders() {
     let events = root().join("examples/deepseek9.csv");
     let prices = root().join("examples/prices");
     let dir = tempfile::tempdir().unwrap();
-    let extra = [
-        "--shares-file",
-        "examples/shares_outstanding.csv",
-    ];
+    let extra = ["--shares-file", "examples/shares_outstanding.csv"];
     let source = CsvDirSource::new(&prices);
     let written_out = dir.path().join("written");
     let whole =
