@@ -247,3 +247,28 @@ fn the_import_reader_finds_nested_use_trees() {
         ]
     );
 }
+
+/// The Python package is a front end, like the CLI: it parses with the CLI's parser, runs the
+/// pipeline and hands tables over; it computes nothing (no `study`) and draws nothing (no
+/// `chart`) itself.
+#[test]
+fn the_python_package_is_a_front_end() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/src");
+    let mut used = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = code(&path);
+        for (i, _) in text.match_indices("eventstudy::") {
+            let rest = &text[i + "eventstudy::".len()..];
+            let top: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            used.insert(top);
+        }
+    }
+    assert!(used.contains("pipeline"), "python/src was not read: {used:?}");
+    for forbidden in ["study", "chart"] {
+        assert!(!used.contains(forbidden), "python/src uses eventstudy::{forbidden}");
+    }
+}

@@ -230,10 +230,18 @@ class Result:
             f"; model {c.get('model')}, estimation {c.get('estimation')}, window {c.get('window')}"
         ) + "</p>"
         if "aggregate_cars" in self.tables:
-            frame = self.table("aggregate_cars")
+            frame, columns = self.table("aggregate_cars"), _PORTFOLIO_COLUMNS
         else:
-            frame = self.table("cars")
+            frame, columns = self.table("cars"), _EVENT_COLUMNS
+        frame = frame.select([c for c in columns if c in frame.columns])
         return head + frame._repr_html_()
+
+
+#: The columns of the compact tables a notebook shows: the CAR windows and their main tests.
+_EVENT_COLUMNS = ["ticker", "event_date", "label", "window", "car", "t", "p",
+                  "abnormal_market_value_change"]
+_PORTFOLIO_COLUMNS = ["window", "n", "caar", "csect_t_p", "bmp_t_p", "kp_bmp_t_p",
+                      "corrado_rank_z_p", "wilcoxon_z_p", "abnormal_market_value_change"]
 
 
 def _html_escape(text: str) -> str:

@@ -180,6 +180,9 @@ def test_repr_html_is_a_compact_table():
     r = es.batch(str(EVENTS9), source=f"csv:{PRICES}", **NINE)
     html = r._repr_html_()
     assert html.startswith("<p><b>eventstudy</b>: 9 events") and "<table" in html
+    # Compact: the CAAR windows with the main tests' p-values, not all 34 columns.
+    assert "<th>kp_bmp_t_p</th>" in html and "<th>patell_z</th>" not in html
+    assert "shape: (4, 9)" in html
     assert "CAAR" in str(r) or "caar" in str(r).lower()
     assert repr(r) == "<eventstudy_rs.Result: 9 events, 0 excluded>"
 
@@ -280,3 +283,20 @@ def test_the_gil_is_released_while_the_engine_runs():
     # Held for the whole call, the GIL would let the other thread tick only at its edges.
     assert end - start > 0.05, "the batch was too quick to tell"
     assert len(during) >= 10, f"{len(during)} ticks in {end - start:.3f} s"
+
+
+def test_the_dask_example_equals_one_batch():
+    pytest.importorskip("distributed")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "dask_batch", ROOT / "python" / "examples" / "dask_batch.py"
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    combined = example.main(EVENTS9, PRICES, parts=3, workers=2, **NINE)
+    events = pl.concat([f for _, f in es.partition(pl.read_csv(EVENTS9, try_parse_dates=True), 3)])
+    whole = es.batch(events, source=f"csv:{PRICES}", **NINE)
+    a, b = dict(whole.summary), dict(combined.summary)
+    a.pop("source"), b.pop("source")
+    assert_close(a, b)
