@@ -34,6 +34,18 @@ pub enum SourceSpec {
     Yahoo,
     /// A folder of `<SYMBOL>.csv` files.
     CsvDir(PathBuf),
+    /// A table handed over with the call (the Python package's `prices=`): no files and no
+    /// network, so SEC EDGAR is not asked for share counts, as with a CSV folder.
+    Memory,
+}
+
+impl SourceSpec {
+    /// The error of a command that must find its prices itself, given a table in memory.
+    pub fn memory_refused(what: &str) -> Error {
+        Error::usage(format!(
+            "{what} reads its prices from a source (csv:DIR or the store), not from a table in memory"
+        ))
+    }
 }
 
 impl std::str::FromStr for SourceSpec {

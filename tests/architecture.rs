@@ -267,8 +267,14 @@ fn the_python_package_is_a_front_end() {
             used.insert(top);
         }
     }
-    assert!(used.contains("pipeline"), "python/src was not read: {used:?}");
+    assert!(
+        used.contains("pipeline"),
+        "python/src was not read: {used:?}"
+    );
     for forbidden in ["study", "chart"] {
-        assert!(!used.contains(forbidden), "python/src uses eventstudy::{forbidden}");
+        assert!(
+            !used.contains(forbidden),
+            "python/src uses eventstudy::{forbidden}"
+        );
     }
 }

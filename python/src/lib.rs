@@ -13,7 +13,7 @@ use eventstudy::config::{self, ParseFailure};
 use eventstudy::data::frame::FrameSource;
 use eventstudy::data::PriceSource;
 use eventstudy::export::{self, OutputFormat};
-use eventstudy::options::{CommandOptions, EventInput, RunOptions};
+use eventstudy::options::{CommandOptions, EventInput, RunOptions, SourceSpec};
 use eventstudy::pipeline::{self, parts};
 use eventstudy::report::Summary;
 use pyo3::exceptions::PyException;
@@ -208,8 +208,11 @@ fn study(
     events_csv: Option<Vec<u8>>,
     prices: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NativeResult> {
-    let options = study_options(py, argv, events_csv)?;
+    let mut options = study_options(py, argv, events_csv)?;
     let source = frame_source(py, prices)?;
+    if source.is_some() {
+        options.data.source = SourceSpec::Memory;
+    }
     let outcome = py.detach(|| {
         pipeline::run_in_memory(&options, source.as_ref().map(|s| s as &dyn PriceSource))
     });
@@ -227,8 +230,11 @@ fn partial<'py>(
     events_csv: Option<Vec<u8>>,
     prices: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Bound<'py, PyBytes>, usize, usize)> {
-    let options = study_options(py, argv, events_csv)?;
+    let mut options = study_options(py, argv, events_csv)?;
     let source = frame_source(py, prices)?;
+    if source.is_some() {
+        options.data.source = SourceSpec::Memory;
+    }
     let bytes = py
         .detach(|| -> eventstudy::Result<(Vec<u8>, usize, usize)> {
             let part = match &source {

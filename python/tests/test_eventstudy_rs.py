@@ -124,6 +124,15 @@ def test_tables_are_polars_frames_equal_to_the_cli_parquet(tmp_path):
         r.table("bhar")
 
 
+def test_prices_in_memory_stay_off_the_network():
+    # As a CSV folder: no share count asked of SEC EDGAR (a Yahoo-sourced run would).
+    r = es.run("NVDA", "2025-01-27", prices=long_prices(pandas=False), no_charts=True, quiet=True)
+    assert r.summary["events"][0]["notes"] == [
+        "no share count (--shares or --shares-file): market value is null"
+    ]
+    assert r.summary["source"] == "a prices table in memory (12 symbols, 5496 rows)"
+
+
 def test_events_as_a_frame_and_prices_as_a_dict_of_frames():
     events = pl.read_csv(EVENTS9, try_parse_dates=True)
     per_symbol = {

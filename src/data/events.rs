@@ -421,4 +421,21 @@ mod tests {
         assert!(e.to_string().contains("missing column ticker"));
         assert!(read_events(&dir.path().join("none.csv"), None, &defaults()).is_err());
     }
+
+    #[test]
+    fn text_in_memory_is_read_as_the_file_it_names() {
+        // The Python package's events table: no file on disk, its name in the messages.
+        let name = std::path::Path::new("events.csv");
+        let text = b"ticker,date\nNVDA,2025-01-27\nAVGO,2025-13-01\n";
+        let (events, rejected) = read_events(name, Some(text), &defaults()).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].ticker.as_str(), "NVDA");
+        assert_eq!(rejected[0].row, Some(3));
+        let e = read_events(name, Some(b"symbol\nNVDA\n"), &defaults()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("events.csv: missing column ticker"),
+            "{e}"
+        );
+    }
 }

@@ -54,6 +54,7 @@ pub fn run(options: &RunOptions) -> Result<BarOutcome> {
             &options.data,
             &console,
         )?),
+        SourceSpec::Memory => return Err(SourceSpec::memory_refused("an intraday study")),
     };
     super::workers()?.install(|| run_on(options, &plan, source.as_ref(), &console))
 }

@@ -108,6 +108,7 @@ pub fn price_source(
     Ok(match &data.source {
         SourceSpec::CsvDir(dir) => Box::new(crate::data::csv::CsvDirSource::new(dir)),
         SourceSpec::Yahoo => Box::new(StoreSource::fill(plan, study, data, console)?),
+        SourceSpec::Memory => return Err(SourceSpec::memory_refused("this study")),
     })
 }
 

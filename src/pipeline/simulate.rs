@@ -41,6 +41,7 @@ fn firms_of(options: &SimulateOptions) -> Result<Vec<Ticker>> {
             .into_iter()
             .map(|(name, _)| name)
             .collect(),
+        SourceSpec::Memory => return Err(SourceSpec::memory_refused("simulate")),
     };
     let firms: Vec<Ticker> = names
         .iter()
@@ -62,6 +63,7 @@ fn source_name(source: &SourceSpec) -> String {
     match source {
         SourceSpec::CsvDir(dir) => format!("csv:{}", dir.display()),
         SourceSpec::Yahoo => "the store".into(),
+        SourceSpec::Memory => "a table in memory".into(),
     }
 }
 
