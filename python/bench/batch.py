@@ -10,6 +10,7 @@ Times (median of --runs, after one warm-up run each):
                DataFrame already in memory (nothing written)
   py + save    the same, then `Result.save(out)` (the CLI's files)
   py csv+save  `eventstudy_rs.batch(events, source="csv:...")` then `save`: the CLI's work
+and the size of four `partial`s' bytes (what workers send) and the time of their `combine`.
 """
 
 import argparse
@@ -93,6 +94,13 @@ def main():
         results[name] = timed(function, args.runs)
         median, low, high = results[name]
         print(f"{name:12} median {median:.3f} s   (min {low:.3f}, max {high:.3f})", flush=True)
+    # A batch in four parts, in this process: the parts' size and the combine alone.
+    slices = es.partition(events, 4)
+    partials = [es.partial(f, prices=prices, first_id=first, **flags) for first, f in slices]
+    size = sum(len(p.data) for p in partials)
+    median, low, high = timed(lambda: es.combine(partials), args.runs)
+    print(f"4 partials   {size / 1e6:.1f} MB ({size / events.height / 1e3:.1f} kB per event); "
+          f"combine median {median:.3f} s (min {low:.3f}, max {high:.3f})")
     cli_median = results["cli"][0]
     for name in ["py memory", "py + save", "py csv+save"]:
         print(f"{name:12} / cli: {results[name][0] / cli_median:.2f}x")
