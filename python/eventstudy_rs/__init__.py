@@ -142,7 +142,14 @@ def _events_argv(events: Any) -> tuple:
     if isinstance(events, (str, _os.PathLike)):
         return ["--events", _os.fspath(events)], None
     frame = _polars(events, "events")
-    text = frame.write_csv(date_format="%Y-%m-%d", datetime_format="%Y-%m-%dT%H:%M:%S%z")
+    # An instant keeps its offset (2025-01-29T01:00:00+08:00), as the batch file writes it; a
+    # datetime without a zone is written as it is, and its row refused for want of an offset.
+    zoned = [
+        pl.col(name).dt.strftime("%Y-%m-%dT%H:%M:%S%:z")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ]
+    text = frame.with_columns(zoned).write_csv(date_format="%Y-%m-%d")
     return ["--events", EVENTS_NAME], text.encode()
 
 

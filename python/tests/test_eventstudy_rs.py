@@ -148,6 +148,25 @@ def test_events_as_a_frame_and_prices_as_a_dict_of_frames():
     assert from_frames._native.run_name() == "portfolio_events"
 
 
+def test_an_instant_in_an_events_frame_keeps_its_offset(tmp_path):
+    # Alibaba's Qwen 2.5-Max, 01:00 in Hangzhou on 2025-01-29: the 28th in New York.
+    import datetime as dt
+
+    at = dt.datetime(2025, 1, 29, 1, 0)
+    frame = pl.DataFrame({"ticker": ["BABA"], "date": [at]}).with_columns(
+        pl.col("date").dt.replace_time_zone("Asia/Shanghai")
+    )
+    file = tmp_path / "events.csv"
+    file.write_text("ticker,date\nBABA,2025-01-29T01:00:00+08:00\n")
+    a = es.batch(frame, source=f"csv:{PRICES}", no_charts=True, quiet=True).summary
+    b = es.batch(str(file), source=f"csv:{PRICES}", no_charts=True, quiet=True).summary
+    assert a["events"][0]["day0"] == "2025-01-28"
+    assert_close(a, b)
+    naive = pl.DataFrame({"ticker": ["BABA"], "date": [at]})
+    with pytest.raises(es.EventStudyError, match="no event ran"):
+        es.batch(naive, source=f"csv:{PRICES}", no_charts=True, quiet=True)
+
+
 def test_save_writes_the_cli_folders(tmp_path):
     flags = ["--source", f"csv:{PRICES}", "--shares-file", str(SHARES), "--no-charts"]
     cli("batch", "--events", str(EVENTS9), *flags, out=tmp_path / "cli")
@@ -235,24 +254,34 @@ def test_three_partials_on_a_dask_cluster_equal_one_batch():
     whole = es.batch(pl.concat([f for _, f in parts]), prices=prices, **flags)
 
     def study(first_id, frame, prices):
+        import os
+
         import eventstudy_rs
 
-        return eventstudy_rs.partial(frame, prices=prices, first_id=first_id, **flags)
+        part = eventstudy_rs.partial(frame, prices=prices, first_id=first_id, **flags)
+        return part, os.getpid()
 
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, distributed.Client(cluster) as client:
-        # Each part gets only its firms' prices and the benchmark's.
+        workers = sorted(client.scheduler_info()["workers"])
+        assert len(workers) == 2
+        # Each part gets only its firms' prices and the benchmark's; the parts go to both
+        # workers in turn.
         futures = [
             client.submit(
                 study, first, frame,
                 prices.filter(pl.col("symbol").is_in(frame["ticker"].to_list() + ["^GSPC"])),
+                workers=[workers[i % 2]],
             )
-            for first, frame in parts
+            for i, (first, frame) in enumerate(parts)
         ]
-        partials = client.gather(futures)
-        workers = {w for w in client.who_has(futures).values() for w in w}
-    assert len(partials) == 3 and len(workers) >= 1
+        done = client.gather(futures)
+    partials = [part for part, _ in done]
+    pids = {pid for _, pid in done}
+    # Studied in two worker processes, neither of them this one; sent back pickled.
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert [p.events for p in partials] == [3, 3, 3]
     combined = es.combine(partials)
     # Every aggregate statistic, Kolari-Pynnönen and the rank test included, to 1e-12.
     a, b = whole.summary["aggregate"], combined.summary["aggregate"]
