@@ -120,6 +120,20 @@ def _is_range_index(index: Any) -> bool:
     return type(index).__name__ == "RangeIndex"
 
 
+_PRICE_COLUMNS = ("symbol", "date", "adj_close", "close", "volume")
+
+
+def _price_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """yfinance's and spreadsheets' names (``Date``, ``Adj Close``, ``Volume``) as the table's
+    (``date``, ``adj_close``, ``volume``), when the table has no column of that name already."""
+    renames = {}
+    for name in frame.columns:
+        plain = name.strip().lower().replace(" ", "_")
+        if plain in _PRICE_COLUMNS and plain != name and plain not in frame.columns:
+            renames[name] = plain
+    return frame.rename(renames) if renames else frame
+
+
 def _prices_table(prices: Any) -> Optional[pl.DataFrame]:
     """A long ``symbol, date, adj_close[, close, volume]`` table, from one table or from a
     dict of per-symbol tables."""
@@ -128,12 +142,12 @@ def _prices_table(prices: Any) -> Optional[pl.DataFrame]:
     if isinstance(prices, Mapping):
         frames = []
         for symbol, frame in prices.items():
-            frame = _polars(frame, f"prices[{symbol!r}]")
+            frame = _price_names(_polars(frame, f"prices[{symbol!r}]"))
             frames.append(frame.with_columns(pl.lit(str(symbol)).alias("symbol")))
         if not frames:
             raise _error("prices is an empty dict: no symbol has prices", 2)
         return pl.concat(frames, how="diagonal_relaxed")
-    return _polars(prices, "prices")
+    return _price_names(_polars(prices, "prices"))
 
 
 def _events_argv(events: Any) -> tuple:

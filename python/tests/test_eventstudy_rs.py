@@ -135,8 +135,12 @@ def test_prices_in_memory_stay_off_the_network():
 
 def test_events_as_a_frame_and_prices_as_a_dict_of_frames():
     events = pl.read_csv(EVENTS9, try_parse_dates=True)
+    # As yfinance hands them over: a Date index, "Adj Close", "Close", "Volume".
     per_symbol = {
-        path.stem: pd.read_csv(path, parse_dates=["date"]).set_index("date")
+        path.stem: pd.read_csv(path, parse_dates=["date"])
+        .rename(columns={"date": "Date", "adj_close": "Adj Close", "close": "Close",
+                         "volume": "Volume", "open": "Open", "high": "High", "low": "Low"})
+        .set_index("Date")
         for path in PRICES.glob("*.csv")
     }
     from_frames = es.batch(events, prices=per_symbol, **NINE)
