@@ -15,6 +15,7 @@ use eventstudy::data::PriceSource;
 use eventstudy::export::{self, OutputFormat};
 use eventstudy::options::{CommandOptions, EventInput, RunOptions, SourceSpec};
 use eventstudy::pipeline::{self, parts};
+use eventstudy::report::bars::BarSummary;
 use eventstudy::report::Summary;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -74,13 +75,6 @@ fn study_options(
             ))
         }
     };
-    if options.study.intraday.is_some() {
-        return Err(py_error(
-            py,
-            "intraday studies (interval=) are not in the Python package yet: run `eventstudy run --interval ...` and read its tables".into(),
-            eventstudy::error::exit::USAGE,
-        ));
-    }
     if let (Some(csv), EventInput::File { text, .. }) = (events_csv, &mut options.events) {
         *text = Some(Arc::from(csv));
     }
@@ -183,6 +177,57 @@ impl NativeResult {
     }
 }
 
+/// A finished intraday study (`interval=`): its settings and its summary, in memory.
+#[pyclass(module = "eventstudy_rs._eventstudy_rs", frozen)]
+struct NativeBarResult {
+    options: RunOptions,
+    summary: BarSummary,
+}
+
+#[pymethods]
+impl NativeBarResult {
+    fn json(&self, py: Python<'_>) -> PyResult<String> {
+        export::bars::json(&self.summary).map_err(|e| library_error(py, e))
+    }
+
+    fn text(&self, py: Python<'_>) -> PyResult<String> {
+        export::bars::render(&self.summary, OutputFormat::Table).map_err(|e| library_error(py, e))
+    }
+
+    fn markdown(&self, py: Python<'_>) -> PyResult<String> {
+        export::bars::render(&self.summary, OutputFormat::Markdown)
+            .map_err(|e| library_error(py, e))
+    }
+
+    fn table_names(&self, py: Python<'_>) -> PyResult<Vec<&'static str>> {
+        let tables = export::bar_tables(&self.summary).map_err(|e| library_error(py, e))?;
+        Ok(tables.into_iter().map(|(name, _)| name).collect())
+    }
+
+    fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let tables = py
+            .detach(|| export::bar_tables(&self.summary))
+            .map_err(|e| library_error(py, e))?;
+        match tables.into_iter().find(|(n, _)| *n == name) {
+            Some((_, frame)) => Ok(Some(arrow::export_frame(py, frame)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn save(&self, py: Python<'_>, out: std::path::PathBuf) -> PyResult<Vec<String>> {
+        let mut output = self.options.output.clone();
+        output.out_dir = out;
+        let mut summary = self.summary.clone();
+        py.detach(|| pipeline::intraday::save(&output, &mut summary))
+            .map(|warnings| warnings.iter().map(|w| w.to_string()).collect())
+            .map_err(|e| library_error(py, e))
+    }
+
+    fn run_name(&self) -> String {
+        self.options.output.portfolio_name.clone()
+    }
+}
+
 /// A result, or the error of a run in which no event ran (as the CLI's exit).
 fn finished(
     py: Python<'_>,
@@ -207,8 +252,28 @@ fn study(
     argv: Vec<String>,
     events_csv: Option<Vec<u8>>,
     prices: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeResult> {
+) -> PyResult<Py<PyAny>> {
     let mut options = study_options(py, argv, events_csv)?;
+    if options.study.intraday.is_some() {
+        if prices.is_some() {
+            return Err(py_error(
+                py,
+                "an intraday study (interval=) reads its bars from source= (csv:DIR or the store), not from prices=".into(),
+                eventstudy::error::exit::USAGE,
+            ));
+        }
+        let outcome = py
+            .detach(|| pipeline::intraday::run_in_memory(&options))
+            .map_err(|e| library_error(py, e))?;
+        if let Some(failure) = outcome.failure {
+            return Err(py_error(py, failure, outcome.exit_code));
+        }
+        let result = NativeBarResult {
+            options,
+            summary: outcome.summary,
+        };
+        return Ok(Py::new(py, result)?.into_any());
+    }
     let source = frame_source(py, prices)?;
     if source.is_some() {
         options.data.source = SourceSpec::Memory;
@@ -216,7 +281,7 @@ fn study(
     let outcome = py.detach(|| {
         pipeline::run_in_memory(&options, source.as_ref().map(|s| s as &dyn PriceSource))
     });
-    finished(py, options, outcome)
+    Ok(Py::new(py, finished(py, options, outcome)?)?.into_any())
 }
 
 /// Studies one part of a batch (its events' ids from `first_id`) and returns it as bytes:
@@ -231,6 +296,13 @@ fn partial<'py>(
     prices: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Bound<'py, PyBytes>, usize, usize)> {
     let mut options = study_options(py, argv, events_csv)?;
+    if options.study.intraday.is_some() {
+        return Err(py_error(
+            py,
+            "a batch in parts is daily: run an intraday study (interval=) in one batch".into(),
+            eventstudy::error::exit::USAGE,
+        ));
+    }
     let source = frame_source(py, prices)?;
     if source.is_some() {
         options.data.source = SourceSpec::Memory;
@@ -269,6 +341,7 @@ fn _eventstudy_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EventStudyError", m.py().get_type::<EventStudyError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NativeResult>()?;
+    m.add_class::<NativeBarResult>()?;
     m.add_function(wrap_pyfunction!(study, m)?)?;
     m.add_function(wrap_pyfunction!(partial, m)?)?;
     m.add_function(wrap_pyfunction!(combine, m)?)?;

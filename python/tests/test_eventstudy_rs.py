@@ -171,6 +171,37 @@ def test_an_instant_in_an_events_frame_keeps_its_offset(tmp_path):
         es.batch(naive, source=f"csv:{PRICES}", no_charts=True, quiet=True)
 
 
+def test_an_intraday_batch_equals_the_cli(tmp_path):
+    subprocess.run(
+        [BIN, "synthetic", "--interval", "5m", "--firms", "2", "--days", "30", "--events", "4",
+         "--seed", "3", "--out", str(tmp_path / "intraday")],
+        check=True, capture_output=True,
+    )
+    events, prices = tmp_path / "intraday" / "events.csv", tmp_path / "intraday" / "prices"
+    flags = ["--interval", "5m", "--source", f"csv:{prices}", "--shares", "1e8", "--no-charts"]
+    expected = cli("batch", "--events", str(events), *flags, out=tmp_path / "cli")
+    r = es.batch(str(events), interval="5m", source=f"csv:{prices}", shares=1e8, no_charts=True,
+                 quiet=True)
+    assert_close(expected, r.summary)
+    assert r.summary["conventions"]["interval"] == "5m"
+    for name in ["events", "bars", "cars", "aggregate_days", "aggregate_cars"]:
+        file = {"cars": "car.csv", "aggregate_days": "aar.csv", "aggregate_cars": "caar.csv"}
+        written = pl.read_csv(tmp_path / "cli" / "portfolio_events" / file.get(name, f"{name}.csv"),
+                              infer_schema_length=None)
+        assert r.table(name).shape == written.shape, name
+        assert r.table(name).columns == written.columns, name
+    assert_frame_equal(r.table("bars"), pl.read_csv(
+        tmp_path / "cli" / "portfolio_events" / "bars.csv", infer_schema_length=None))
+    saved = r.save(tmp_path / "py")
+    import json
+
+    assert_close(json.loads((saved / "summary.json").read_text()), expected)
+    with pytest.raises(es.EventStudyError, match="reads its bars from source="):
+        es.batch(str(events), interval="5m", prices=long_prices())
+    with pytest.raises(es.EventStudyError, match="a batch in parts is daily"):
+        es.partial(str(events), interval="5m", source=f"csv:{prices}")
+
+
 def test_save_writes_the_cli_folders(tmp_path):
     flags = ["--source", f"csv:{PRICES}", "--shares-file", str(SHARES), "--no-charts"]
     cli("batch", "--events", str(EVENTS9), *flags, out=tmp_path / "cli")

@@ -21,6 +21,7 @@ use crate::export::settings::OutputSettings;
 use crate::note::Warning;
 use crate::report::bars::{BarEventReport, BarSummary};
 use crate::util::{remove_stale_temps, write_atomic};
+use polars::prelude::{CsvReadOptions, DataFrame, SerReader};
 
 /// One event's `summary.json`: the run's schema with the one event.
 fn event_json(summary: &BarSummary, event: &BarEventReport) -> Result<String> {
@@ -78,6 +79,30 @@ pub fn write_run(settings: &OutputSettings, summary: &mut BarSummary) -> Result<
         why,
     }));
     Ok(skipped)
+}
+
+/// The run folder's tables as frames (the Python package's `Result.table`): `events`, `bars`,
+/// `cars` from the CSV text the folder holds, and with an aggregate `aggregate_days` and
+/// `aggregate_cars` (`aar.csv`, `caar.csv`).
+pub fn bar_tables(summary: &BarSummary) -> Result<Vec<(&'static str, DataFrame)>> {
+    let read = |name: &'static str, text: String| -> Result<(&'static str, DataFrame)> {
+        let frame = CsvReadOptions::default()
+            .with_infer_schema_length(None)
+            .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
+            .finish()
+            .map_err(|e| Error::Internal(format!("the {name} table: {e}")))?;
+        Ok((name, frame))
+    };
+    let mut tables = vec![
+        read("events", events_csv(summary))?,
+        read("bars", bars_csv(&summary.events))?,
+        read("cars", car_csv(&summary.events))?,
+    ];
+    if let Some(a) = &summary.aggregate {
+        tables.push(("aggregate_days", aggregate_days_frame(&a.report)?));
+        tables.push(("aggregate_cars", aggregate_car_frame(&a.report)?));
+    }
+    Ok(tables)
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {

@@ -21,7 +21,7 @@ pub mod table;
 pub mod tables;
 pub mod xlsx;
 
-pub use bars_folder::write_run as write_bar_run;
+pub use bars_folder::{bar_tables, write_run as write_bar_run};
 pub use folder::{event_dir, run_tables, table_paths, write_run};
 pub use output::Output;
 pub use settings::{ChartsMode, OutputFormat, OutputSettings, TableFormats, EVENT_FILES_UP_TO};

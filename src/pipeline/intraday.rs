@@ -45,18 +45,41 @@ pub struct BarOutcome {
 pub fn run(options: &RunOptions) -> Result<BarOutcome> {
     let console = Console::new(options.output.quiet);
     let plan = plan::plan(&options.events, &options.study)?;
+    let source = bar_source(options, &plan, &console)?;
+    super::workers()?.install(|| run_on(options, &plan, source.as_ref(), &console))
+}
+
+/// As [`run`], in memory: the summary and aggregate, no file written ([`save`] writes them).
+pub fn run_in_memory(options: &RunOptions) -> Result<BarOutcome> {
+    let console = Console::new(options.output.quiet);
+    let plan = plan::plan(&options.events, &options.study)?;
+    let source = bar_source(options, &plan, &console)?;
+    super::workers()?.install(|| study_bars(options, &plan, source.as_ref(), &console))
+}
+
+/// Writes the folders of an intraday run studied in memory under `output`'s folder, as the
+/// run would have written them.
+pub fn save(
+    output: &crate::export::OutputSettings,
+    summary: &mut BarSummary,
+) -> Result<Vec<crate::note::Warning>> {
+    summary.layout.out_dir = output.out_dir.clone();
+    crate::export::write_bar_run(output, summary)
+}
+
+/// The bars' source the settings name: a CSV folder, or the store (filled from Yahoo).
+fn bar_source(options: &RunOptions, plan: &Plan, console: &Console) -> Result<Box<dyn BarSource>> {
     let zone = exchange_zone(&options.study);
-    let source: Box<dyn BarSource> = match &options.data.source {
+    Ok(match &options.data.source {
         SourceSpec::CsvDir(dir) => Box::new(CsvBarSource::new(dir, zone)),
         SourceSpec::Yahoo => Box::new(StoreBars::fill(
-            &plan,
+            plan,
             &options.study,
             &options.data,
-            &console,
+            console,
         )?),
         SourceSpec::Memory => return Err(SourceSpec::memory_refused("an intraday study")),
-    };
-    super::workers()?.install(|| run_on(options, &plan, source.as_ref(), &console))
+    })
 }
 
 /// Runs an intraday study on bars from `source`.
@@ -310,6 +333,22 @@ fn run_on(
     source: &dyn BarSource,
     console: &Console,
 ) -> Result<BarOutcome> {
+    let mut outcome = study_bars(options, plan, source, console)?;
+    if outcome.failure.is_none() {
+        for warning in crate::export::write_bar_run(&options.output, &mut outcome.summary)? {
+            console.warn(&warning);
+        }
+    }
+    Ok(outcome)
+}
+
+/// The events studied on their bars, with the aggregate; nothing written.
+fn study_bars(
+    options: &RunOptions,
+    plan: &Plan,
+    source: &dyn BarSource,
+    console: &Console,
+) -> Result<BarOutcome> {
     let study = &options.study;
     let bars = intraday(study)?;
     let progress = console.progress("loading bars");
@@ -369,7 +408,7 @@ fn run_on(
     let aggregate = aggregate(&studied, study);
     let events: Vec<BarEventReport> = studied.into_iter().map(|s| s.report).collect();
     let event_files = options.output.event_folders(events.len());
-    let mut summary = BarSummary {
+    let summary = BarSummary {
         conventions: conventions(study, bars),
         source: source.describe(),
         events,
@@ -397,9 +436,6 @@ fn run_on(
             exit_code,
             failure,
         });
-    }
-    for warning in crate::export::write_bar_run(&options.output, &mut summary)? {
-        console.warn(&warning);
     }
     Ok(BarOutcome {
         summary,
