@@ -1,7 +1,8 @@
 """eventstudy_rs against the CLI: the same numbers (to 1e-12), the same tables and folders,
 the same errors; a batch in parts on a Dask cluster equal to one batch.
 
-The CLI binary is $EVENTSTUDY_BIN (scripts/test sets it to the one `cargo test` built)."""
+The CLI binary is $EVENTSTUDY_BIN (scripts/test-python, which tests/python.rs runs, sets it
+to the one `cargo test` built)."""
 
 import math
 import os

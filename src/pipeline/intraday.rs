@@ -424,13 +424,7 @@ fn study_bars(
         },
     };
     if summary.events.is_empty() {
-        let exit_code = summary
-            .excluded
-            .iter()
-            .map(|x| x.exit_code)
-            .max()
-            .unwrap_or(exit::DATA);
-        let failure = Some(super::nothing_ran(&summary.excluded));
+        let (exit_code, failure) = super::nothing_ran_exit(&summary.excluded);
         return Ok(BarOutcome {
             summary,
             exit_code,

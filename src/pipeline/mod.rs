@@ -293,15 +293,20 @@ fn new_summary(
     (summary, pool, bhar_path, calendar)
 }
 
-/// The outcome of a run in which no event ran: its exit code and the error that says why.
-fn nothing_ran_outcome(mut summary: Summary) -> RunOutcome {
-    let exit_code = summary
-        .excluded
+/// The exit code and the error of a run in which no event ran: the worst of the exclusions'
+/// codes (data, without any), and the reasons.
+fn nothing_ran_exit(excluded: &[crate::event::Exclusion]) -> (i32, Option<String>) {
+    let exit_code = excluded
         .iter()
         .map(|x| x.exit_code)
         .max()
         .unwrap_or(exit::DATA);
-    let failure = Some(nothing_ran(&summary.excluded));
+    (exit_code, Some(nothing_ran(excluded)))
+}
+
+/// The outcome of a run in which no event ran: its exit code and the error that says why.
+fn nothing_ran_outcome(mut summary: Summary) -> RunOutcome {
+    let (exit_code, failure) = nothing_ran_exit(&summary.excluded);
     summary.tables.clear();
     RunOutcome {
         summary,
