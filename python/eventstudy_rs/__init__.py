@@ -317,8 +317,7 @@ class Partial:
 def partial(events: Any, prices: Any = None, first_id: int = 1, **flags: Any) -> Partial:
     """Studies one part of a batch, as :func:`batch` would study those events, for
     :func:`combine`. ``first_id`` is the id of the part's first event: one more than the events
-    of the parts before it (see :func:`partition`). ``--calendar-time`` needs every event at
-    once and is refused here."""
+    of the parts before it (see :func:`partition`)."""
     _check_source(prices, flags)
     events_argv, text = _events_argv(events)
     argv = ["batch"] + events_argv + _flags(flags)

@@ -278,8 +278,16 @@ def test_partials_pickle_and_combine_into_the_batch():
     assert_close(whole.summary, combined.summary)
     with pytest.raises(es.EventStudyError, match="different settings"):
         es.combine([partials[0], es.partial(parts[1][1], source=f"csv:{PRICES}", first_id=4)])
-    with pytest.raises(es.EventStudyError, match="--calendar-time needs every event at once"):
-        es.partial(parts[0][1], source=f"csv:{PRICES}", calendar_time="0:5")
+    # The calendar-time portfolios too: the parts' holdings, their firms renumbered into one
+    # set, form the portfolios in combine.
+    flags = dict(calendar_time="0:5,0:20", calendar_weights="value", **NINE)
+    whole = es.batch(union, source=f"csv:{PRICES}", **flags)
+    combined = es.combine(
+        reversed([es.partial(f, source=f"csv:{PRICES}", first_id=first, **flags) for first, f in parts])
+    )
+    assert len(combined.summary["aggregate"]["calendar_time"]) == 2
+    assert_close(whole.summary, combined.summary)
+    assert_frame_equal(whole.table("calendar_time_days"), combined.table("calendar_time_days"))
 
 
 def test_three_partials_on_a_dask_cluster_equal_one_batch():

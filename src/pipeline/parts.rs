@@ -16,8 +16,10 @@
 //! first event ([`partial`]'s `first_id`: one more than the events in the parts before it);
 //! a batch file's line numbers move with it, so that the parts of one file, cut into
 //! consecutive slices, name the whole file's lines.
-//! The calendar-time portfolios (`--calendar-time`) hold a firm once a day by its first event
-//! across every part, which the parts cannot know: they are refused here.
+//! The calendar-time portfolios (`--calendar-time`) hold a firm once a day, by its first event:
+//! each part keeps its holdings with its firms' tickers, and `combine` renumbers the firms into
+//! one set and puts the parts' holdings in the order of their ids, so that a firm in two parts
+//! is held by its first event across them, as in one batch; the portfolios are formed there.
 
 use std::collections::BTreeMap;
 
@@ -46,11 +48,19 @@ impl Partial {
     pub fn excluded(&self) -> usize {
         self.part.studied.excluded.len()
     }
+
+    /// The smallest id of the part's events, ran or not (none: after every part).
+    fn first_id(&self) -> usize {
+        let studied = &self.part.studied;
+        let ran = studied.events.iter().map(|e| e.id);
+        let not = studied.excluded.iter().filter_map(|x| x.id);
+        ran.chain(not).min().unwrap_or(usize::MAX)
+    }
 }
 
 /// What the bytes of a part begin with, and the layout's version: a part from another version
 /// of the library is refused, not misread.
-const WIRE_MAGIC: &[u8; 8] = b"ESPART01";
+const WIRE_MAGIC: &[u8; 8] = b"ESPART02";
 
 impl Partial {
     /// The part as bytes (to pickle it, or to send it to another process): every report, the
@@ -65,6 +75,7 @@ impl Partial {
             &self.part.studied.excluded,
             &self.part.studied.pool,
             &self.part.studied.bhar_path,
+            &self.part.studied.calendar,
         );
         bincode::encode_into_std_write(wire, &mut bytes, bincode::config::standard())
             .map_err(|e| Error::Internal(format!("cannot encode a part: {e}")))?;
@@ -86,6 +97,7 @@ impl Partial {
             Vec<crate::event::Exclusion>,
             crate::study::aggregate::Pool,
             crate::study::bhar::PathSums,
+            crate::study::calendar_time::CalendarPanel,
         );
         let (wire, read): (Wire, usize) =
             bincode::decode_from_slice(body, bincode::config::standard())
@@ -95,15 +107,14 @@ impl Partial {
                 "a part of a batch cannot be read: bytes left over after it",
             ));
         }
-        let (planned, source, fetched, events, excluded, pool, bhar_path) = wire;
+        let (planned, source, fetched, events, excluded, pool, bhar_path, calendar) = wire;
         Ok(Partial {
             part: StudiedPart {
                 studied: study::Studied {
                     events,
                     excluded,
                     pool,
-                    // Parts refuse --calendar-time: the panel is empty.
-                    calendar: Default::default(),
+                    calendar,
                     bhar_path,
                 },
                 source,
@@ -117,11 +128,6 @@ impl Partial {
 /// Studies the events of `options` (one part of a batch) on `source`, their ids counted from
 /// `first_id`; nothing is written.
 pub fn partial(options: &RunOptions, source: &dyn PriceSource, first_id: usize) -> Result<Partial> {
-    if !options.study.calendar_time.is_empty() {
-        return Err(Error::usage(
-            "--calendar-time needs every event at once (a firm is held once a day, by its first event): run it in one batch, not in parts",
-        ));
-    }
     if first_id == 0 {
         return Err(Error::usage("the first id of a part is 1 or more"));
     }
@@ -164,8 +170,11 @@ pub fn combine_in_memory(options: &RunOptions, partials: Vec<Partial>) -> Result
 
 /// The parts as one studied batch (pools and BHAR sums added, reports in id order), and
 /// whether the whole run keeps event folders.
-fn merge(options: &RunOptions, partials: Vec<Partial>) -> Result<(StudiedPart, bool)> {
+fn merge(options: &RunOptions, mut partials: Vec<Partial>) -> Result<(StudiedPart, bool)> {
     let planned: usize = partials.iter().map(|p| p.planned).sum();
+    // In the order of their events' ids, as one batch meets them: a firm in two parts is held
+    // by its first event in a calendar-time portfolio.
+    partials.sort_by_key(|p| p.first_id());
     let mut parts = partials.into_iter().map(|p| p.part);
     let Some(mut whole) = parts.next() else {
         return Err(Error::usage("nothing to combine: no part was given"));
@@ -177,13 +186,14 @@ fn merge(options: &RunOptions, partials: Vec<Partial>) -> Result<(StudiedPart, b
             excluded,
             pool,
             bhar_path,
-            calendar: _,
+            calendar,
         } = part.studied;
         let s = &mut whole.studied;
         s.events.extend(events);
         s.excluded.extend(excluded);
         s.pool.merge(&pool);
         s.bhar_path.merge(&bhar_path);
+        s.calendar.absorb(calendar);
         fetched.extend(part.fetched);
     }
     whole.fetched = fetched;

@@ -154,7 +154,10 @@ pub fn study_events(
     let mut firm_ids: HashMap<&str, u32> = HashMap::new();
     for p in &plan.pairs {
         let next = firm_ids.len() as u32;
-        firm_ids.entry(p.firm.as_str()).or_insert(next);
+        firm_ids.entry(p.firm.as_str()).or_insert_with(|| {
+            studied.calendar.firms.push(p.firm.as_str().to_string());
+            next
+        });
     }
     let mut pairs = pairs.into_iter();
     for chunk in plan.pairs.chunks(PAIRS_PER_CHUNK) {

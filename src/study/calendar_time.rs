@@ -52,7 +52,7 @@ impl fmt::Display for CalendarWeights {
 
 /// One firm inside its window on one day: the day (days since 1970), the firm, its simple
 /// return that day and its weight (market value at day -1; NaN without one).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, bincode::Encode, bincode::Decode)]
 pub struct Holding {
     pub key: i32,
     pub firm: u32,
@@ -62,7 +62,7 @@ pub struct Holding {
 
 /// A day's regressors: the risk-free rate the portfolio's return is measured over (0 for the
 /// market model) and the factors (the benchmark's return for the market model).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, bincode::Encode, bincode::Decode)]
 pub struct Regressors {
     pub rf: f64,
     pub factors: Vec<f64>,
@@ -71,13 +71,45 @@ pub struct Regressors {
 /// What the events give the calendar-time portfolios, gathered as they run: per window their
 /// holdings, and each day's regressors (the same for every pair of a run: the factor file,
 /// or the one benchmark).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, bincode::Encode, bincode::Decode)]
 pub struct CalendarPanel {
     pub holdings: Vec<Vec<Holding>>,
     pub regressors: BTreeMap<i32, Regressors>,
+    /// The ticker of each firm id of the holdings (a run numbers its firms itself).
+    pub firms: Vec<String>,
 }
 
 impl CalendarPanel {
+    /// Another run's panel after this one (a part of a batch after the parts before it): its
+    /// firms renumbered into this panel's, so that a firm in both is held once a day, by its
+    /// first holding here.
+    pub fn absorb(&mut self, mut other: CalendarPanel) {
+        let mut ids: std::collections::HashMap<String, u32> = self
+            .firms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        let renumbered: Vec<u32> = other
+            .firms
+            .iter()
+            .map(|ticker| {
+                let next = ids.len() as u32;
+                *ids.entry(ticker.clone()).or_insert_with(|| {
+                    self.firms.push(ticker.clone());
+                    next
+                })
+            })
+            .collect();
+        for holdings in &mut other.holdings {
+            for h in holdings {
+                h.firm = renumbered[h.firm as usize];
+            }
+        }
+        other.firms.clear();
+        self.merge(other);
+    }
+
     /// Another panel's holdings after this one's (the plan's order), its regressors where this
     /// one has none.
     pub fn merge(&mut self, other: CalendarPanel) {
