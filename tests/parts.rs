@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use eventstudy::cli::{Cli, Command as Sub};
 use eventstudy::data::csv::CsvDirSource;
+use eventstudy::data::PriceSource;
 use eventstudy::options::RunOptions;
 use eventstudy::pipeline::parts::{combine, combine_in_memory, partial, Partial};
 use serde_json::Value;
@@ -32,6 +33,16 @@ fn options(events: &Path, prices: &Path, out: &Path, extra: &[&str]) -> RunOptio
         panic!("not batch")
     };
     batch.into_options().unwrap()
+}
+
+/// The nine DeepSeek stocks' batch file and the example prices, from the repository's root
+/// (the share-count file's path is relative to it).
+fn nine_stocks() -> (PathBuf, PathBuf) {
+    std::env::set_current_dir(root()).unwrap();
+    (
+        root().join("examples/deepseek9.csv"),
+        root().join("examples/prices"),
+    )
 }
 
 /// `events` cut into files of `sizes` rows each (the header on every one), and each part's
@@ -102,12 +113,10 @@ fn batch_and_parts(
     let partials = cut(events, sizes, &dir)
         .into_iter()
         .map(|(file, first_id)| {
-            let part = partial(
-                &options(&file, prices, &parts_out, extra),
-                &source,
-                first_id,
-            )
-            .unwrap();
+            // Prices handed over, or (through bytes) from the source the options name.
+            let given = (!through_bytes).then_some(&source as &dyn PriceSource);
+            let part =
+                partial(&options(&file, prices, &parts_out, extra), given, first_id).unwrap();
             if !through_bytes {
                 return part;
             }
@@ -129,9 +138,7 @@ fn batch_and_parts(
 
 #[test]
 fn the_nine_stocks_in_three_parts_equal_the_batch() {
-    std::env::set_current_dir(root()).unwrap();
-    let events = root().join("examples/deepseek9.csv");
-    let prices = root().join("examples/prices");
+    let (events, prices) = nine_stocks();
     let extra = [
         "--shares-file",
         "examples/shares_outstanding.csv",
@@ -154,9 +161,7 @@ fn the_nine_stocks_in_three_parts_equal_the_batch() {
 
 #[test]
 fn calendar_time_portfolios_in_parts_equal_the_batch() {
-    std::env::set_current_dir(root()).unwrap();
-    let events = root().join("examples/deepseek9.csv");
-    let prices = root().join("examples/prices");
+    let (events, prices) = nine_stocks();
     let extra = [
         "--shares-file",
         "examples/shares_outstanding.csv",
@@ -260,15 +265,13 @@ fn sixty_synthetic_events_in_parts_equal_the_batch_and_write_the_same_tables() {
 
 #[test]
 fn parts_refuse_what_they_cannot_do() {
-    std::env::set_current_dir(root()).unwrap();
-    let events = root().join("examples/deepseek9.csv");
-    let prices = root().join("examples/prices");
+    let (events, prices) = nine_stocks();
     let out = tempfile::tempdir().unwrap();
     let source = CsvDirSource::new(&prices);
     let plain = options(&events, &prices, out.path(), &[]);
     let twice = vec![
-        partial(&plain, &source, 1).unwrap(),
-        partial(&plain, &source, 1).unwrap(),
+        partial(&plain, Some(&source), 1).unwrap(),
+        partial(&plain, Some(&source), 1).unwrap(),
     ];
     let e = combine(&plain, twice).err().unwrap().to_string();
     assert!(e.contains("two parts hold an event with id 1"), "{e}");
@@ -280,7 +283,10 @@ fn parts_refuse_what_they_cannot_do() {
         .unwrap()
         .to_string();
     assert!(e.contains("not a part of a batch"), "{e}");
-    let bytes = partial(&plain, &source, 1).unwrap().to_bytes().unwrap();
+    let bytes = partial(&plain, Some(&source), 1)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     let e = Partial::from_bytes(&bytes[..bytes.len() / 2])
         .err()
         .unwrap()
@@ -290,9 +296,7 @@ fn parts_refuse_what_they_cannot_do() {
 
 #[test]
 fn combined_in_memory_is_the_written_run_and_saves_its_folders() {
-    std::env::set_current_dir(root()).unwrap();
-    let events = root().join("examples/deepseek9.csv");
-    let prices = root().join("examples/prices");
+    let (events, prices) = nine_stocks();
     let dir = tempfile::tempdir().unwrap();
     let extra = ["--shares-file", "examples/shares_outstanding.csv"];
     let source = CsvDirSource::new(&prices);
@@ -304,7 +308,12 @@ fn combined_in_memory_is_the_written_run_and_saves_its_folders() {
     let parts = cut(&events, &[4, 5], dir.path())
         .into_iter()
         .map(|(file, first)| {
-            partial(&options(&file, &prices, &saved_out, &extra), &source, first).unwrap()
+            partial(
+                &options(&file, &prices, &saved_out, &extra),
+                Some(&source),
+                first,
+            )
+            .unwrap()
         })
         .collect();
     let mut combined = combine_in_memory(&opts, parts).unwrap();

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 import os as _os
+import warnings as _warnings
 from pathlib import Path as _Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -222,9 +223,7 @@ class Result:
         report.tex, the tables and charts; for a small run each event's folder); returns the
         run folder. Written atomically, as the CLI writes them."""
         for warning in self._native.save(_os.fspath(out)):
-            import warnings
-
-            warnings.warn(warning, stacklevel=2)
+            _warnings.warn(warning, stacklevel=2)
         return _Path(out) / self._native.run_name()
 
     @property

@@ -97,7 +97,7 @@ fn frame_source(
 }
 
 /// A finished study: its settings and its summary (events, aggregate), in memory.
-#[pyclass(module = "eventstudy_rs._eventstudy_rs", frozen)]
+#[pyclass(module = "eventstudy_rs._eventstudy_rs")]
 struct NativeResult {
     options: RunOptions,
     summary: Summary,
@@ -162,11 +162,12 @@ impl NativeResult {
 
     /// Writes the run's folders under `out` (the run folder and, for a small run, each
     /// event's), as the CLI writes them; returns the warnings (charts left out).
-    fn save(&self, py: Python<'_>, out: std::path::PathBuf) -> PyResult<Vec<String>> {
+    fn save(&mut self, py: Python<'_>, out: std::path::PathBuf) -> PyResult<Vec<String>> {
         let mut output = self.options.output.clone();
         output.out_dir = out;
-        let mut summary = self.summary.clone();
-        py.detach(|| pipeline::save(&output, &mut summary))
+        // In place, not on a copy: a million events' reports are gigabytes.
+        let summary = &mut self.summary;
+        py.detach(|| pipeline::save(&output, summary))
             .map(|warnings| warnings.iter().map(|w| w.to_string()).collect())
             .map_err(|e| library_error(py, e))
     }
@@ -178,7 +179,7 @@ impl NativeResult {
 }
 
 /// A finished intraday study (`interval=`): its settings and its summary, in memory.
-#[pyclass(module = "eventstudy_rs._eventstudy_rs", frozen)]
+#[pyclass(module = "eventstudy_rs._eventstudy_rs")]
 struct NativeBarResult {
     options: RunOptions,
     summary: BarSummary,
@@ -214,11 +215,11 @@ impl NativeBarResult {
         }
     }
 
-    fn save(&self, py: Python<'_>, out: std::path::PathBuf) -> PyResult<Vec<String>> {
+    fn save(&mut self, py: Python<'_>, out: std::path::PathBuf) -> PyResult<Vec<String>> {
         let mut output = self.options.output.clone();
         output.out_dir = out;
-        let mut summary = self.summary.clone();
-        py.detach(|| pipeline::intraday::save(&output, &mut summary))
+        let summary = &mut self.summary;
+        py.detach(|| pipeline::intraday::save(&output, summary))
             .map(|warnings| warnings.iter().map(|w| w.to_string()).collect())
             .map_err(|e| library_error(py, e))
     }
@@ -309,13 +310,8 @@ fn partial<'py>(
     }
     let bytes = py
         .detach(|| -> eventstudy::Result<(Vec<u8>, usize, usize)> {
-            let part = match &source {
-                Some(source) => parts::partial(&options, source, first_id)?,
-                None => {
-                    let named = pipeline::named_source(&options)?;
-                    parts::partial(&options, named.as_ref(), first_id)?
-                }
-            };
+            let prices = source.as_ref().map(|s| s as &dyn PriceSource);
+            let part = parts::partial(&options, prices, first_id)?;
             Ok((part.to_bytes()?, part.events(), part.excluded()))
         })
         .map_err(|e| library_error(py, e))?;

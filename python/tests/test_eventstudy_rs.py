@@ -219,6 +219,13 @@ def test_save_writes_the_cli_folders(tmp_path):
     saved = json.loads((run_folder / "summary.json").read_text())
     written = json.loads((tmp_path / "cli" / "portfolio_deepseek9" / "summary.json").read_text())
     assert_close(written, saved)
+    # A save that fails (the folder is a file) leaves the result whole: saved again, the same.
+    (tmp_path / "blocked").write_text("a file")
+    with pytest.raises(es.EventStudyError, match="is a file, not a folder") as e:
+        r.save(tmp_path / "blocked")
+    assert e.value.exit_code == 2
+    again = json.loads((r.save(tmp_path / "again") / "summary.json").read_text())
+    assert_close(written, again)
 
 
 def test_errors_are_one_line_exceptions_with_the_cli_exit_code():

@@ -61,10 +61,7 @@ pub fn write_run(
     );
     let run_folder = run_folder?;
     summary.aggregate = computed?;
-    if summary.aggregate.is_none() {
-        // Fewer than two events: no aggregate tables are written, so none is named.
-        summary.tables.retain(|name, _| !is_aggregate_table(name));
-    }
+    forget_aggregate_tables(summary);
     let mut skipped = Vec::new();
     if !summary.compact {
         for event in &summary.events {
@@ -124,9 +121,14 @@ pub fn table_paths(
         .collect()
 }
 
-/// Whether a run-level table shows the aggregate (written only when the run has one).
-fn is_aggregate_table(name: &str) -> bool {
-    name.starts_with("aggregate_")
+/// A run without an aggregate (fewer than two events) writes no aggregate table, so its
+/// summary names none.
+pub(crate) fn forget_aggregate_tables(summary: &mut Summary) {
+    if summary.aggregate.is_none() {
+        summary
+            .tables
+            .retain(|name, _| !name.starts_with("aggregate_"));
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -22,6 +22,7 @@ pub mod tables;
 pub mod xlsx;
 
 pub use bars_folder::{bar_tables, write_run as write_bar_run};
+pub(crate) use folder::forget_aggregate_tables;
 pub use folder::{event_dir, run_tables, table_paths, write_run};
 pub use output::Output;
 pub use settings::{ChartsMode, OutputFormat, OutputSettings, TableFormats, EVENT_FILES_UP_TO};

@@ -335,12 +335,7 @@ pub(crate) fn summarize(
         &options.study,
         console,
     )?;
-    if summary.aggregate.is_none() {
-        // As the written run: fewer than two events name no aggregate table.
-        summary
-            .tables
-            .retain(|name, _| !name.starts_with("aggregate_"));
-    }
+    export::forget_aggregate_tables(&mut summary);
     Ok(RunOutcome {
         summary,
         exit_code: exit::OK,
@@ -349,10 +344,11 @@ pub(crate) fn summarize(
 }
 
 /// Writes the folders of a summarized run (see [`summarize`]) under `output`'s folder, as the
-/// run itself would have written them; returns the warnings of charts left out.
+/// run itself would have written them; returns the warnings of charts left out. A failed save
+/// leaves the summary as it was (its aggregate is handed over as a copy), to be saved again.
 pub fn save(output: &export::OutputSettings, summary: &mut Summary) -> Result<Vec<Warning>> {
     summary.layout.out_dir = output.out_dir.clone();
-    let aggregate = summary.aggregate.take();
+    let aggregate = summary.aggregate.clone();
     export::write_run(output, summary, move |_| Ok(aggregate))
 }
 
@@ -362,26 +358,45 @@ pub fn save(output: &export::OutputSettings, summary: &mut Summary) -> Result<Ve
 pub fn run_in_memory(options: &RunOptions, prices: Option<&dyn PriceSource>) -> Result<RunOutcome> {
     let console = Console::new(options.output.quiet);
     let plan = plan::plan(&options.events, &options.study)?;
-    let named: Box<dyn PriceSource>;
-    let source = match prices {
-        Some(source) => source,
-        None => {
-            named = load::price_source(&plan, &options.study, &options.data, &console)?;
-            named.as_ref()
-        }
-    };
+    let source = Prices::given_or_named(prices, &plan, options, &console)?;
     workers()?.install(|| {
         let event_folders = options.output.event_folders(plan.jobs.len());
-        let part = study_part(options, &plan, source, &console, event_folders)?;
+        let part = study_part(options, &plan, source.get(), &console, event_folders)?;
         summarize(options, part, event_folders, &console)
     })
 }
 
-/// The price source the settings of `options` name (the store, Yahoo, a CSV folder).
-pub fn named_source(options: &RunOptions) -> Result<Box<dyn PriceSource>> {
-    let console = Console::new(options.output.quiet);
-    let plan = plan::plan(&options.events, &options.study)?;
-    load::price_source(&plan, &options.study, &options.data, &console)
+/// The prices of an in-memory run: handed over, or from the source the settings name.
+pub(crate) enum Prices<'a> {
+    Given(&'a dyn PriceSource),
+    Named(Box<dyn PriceSource>),
+}
+
+impl<'a> Prices<'a> {
+    /// `prices`, or else the source of `options` (the store, Yahoo, a CSV folder) for `plan`.
+    pub(crate) fn given_or_named(
+        prices: Option<&'a dyn PriceSource>,
+        plan: &plan::Plan,
+        options: &RunOptions,
+        console: &Console,
+    ) -> Result<Self> {
+        Ok(match prices {
+            Some(source) => Prices::Given(source),
+            None => Prices::Named(load::price_source(
+                plan,
+                &options.study,
+                &options.data,
+                console,
+            )?),
+        })
+    }
+
+    pub(crate) fn get(&self) -> &dyn PriceSource {
+        match self {
+            Prices::Given(source) => *source,
+            Prices::Named(source) => source.as_ref(),
+        }
+    }
 }
 
 /// The summary of the studied events, their aggregate and the run's files.

@@ -24,7 +24,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    plan, study, study_part, summarize, summarize_and_write, workers, RunOutcome, StudiedPart,
+    plan, study, study_part, summarize, summarize_and_write, workers, Prices, RunOutcome,
+    StudiedPart,
 };
 use crate::console::Console;
 use crate::data::PriceSource;
@@ -125,9 +126,14 @@ impl Partial {
     }
 }
 
-/// Studies the events of `options` (one part of a batch) on `source`, their ids counted from
-/// `first_id`; nothing is written.
-pub fn partial(options: &RunOptions, source: &dyn PriceSource, first_id: usize) -> Result<Partial> {
+/// Studies the events of `options` (one part of a batch), their ids counted from `first_id`;
+/// nothing is written. Prices come from `prices` when given, else from the source the
+/// settings name.
+pub fn partial(
+    options: &RunOptions,
+    prices: Option<&dyn PriceSource>,
+    first_id: usize,
+) -> Result<Partial> {
     if first_id == 0 {
         return Err(Error::usage("the first id of a part is 1 or more"));
     }
@@ -145,10 +151,11 @@ pub fn partial(options: &RunOptions, source: &dyn PriceSource, first_id: usize) 
         x.row = x.row.map(|r| r + offset);
     }
     let planned = plan.jobs.len();
+    let source = Prices::given_or_named(prices, &plan, options, &console)?;
     // Each part keeps what a run of its own size keeps; `combine` reads either form.
     let event_folders = options.output.event_folders(plan.jobs.len());
     let part =
-        workers()?.install(|| study_part(options, &plan, source, &console, event_folders))?;
+        workers()?.install(|| study_part(options, &plan, source.get(), &console, event_folders))?;
     Ok(Partial { part, planned })
 }
 
@@ -181,19 +188,7 @@ fn merge(options: &RunOptions, mut partials: Vec<Partial>) -> Result<(StudiedPar
     };
     let mut fetched: BTreeMap<String, chrono::NaiveDate> = std::mem::take(&mut whole.fetched);
     for part in parts {
-        let study::Studied {
-            events,
-            excluded,
-            pool,
-            bhar_path,
-            calendar,
-        } = part.studied;
-        let s = &mut whole.studied;
-        s.events.extend(events);
-        s.excluded.extend(excluded);
-        s.pool.merge(&pool);
-        s.bhar_path.merge(&bhar_path);
-        s.calendar.absorb(calendar);
+        whole.studied.absorb(part.studied);
         fetched.extend(part.fetched);
     }
     whole.fetched = fetched;

@@ -107,6 +107,19 @@ pub struct Studied {
     pub bhar_path: PathSums,
 }
 
+impl Studied {
+    /// The events of another part of the batch after these: its reports and exclusions
+    /// appended, its pools and BHAR sums added, its calendar-time holdings renumbered into
+    /// these firms (the order of the events is the caller's to restore).
+    pub fn absorb(&mut self, other: Studied) {
+        self.events.extend(other.events);
+        self.excluded.extend(other.excluded);
+        self.pool.merge(&other.pool);
+        self.bhar_path.merge(&other.bhar_path);
+        self.calendar.absorb(other.calendar);
+    }
+}
+
 /// Not boxed: the outcomes vector becomes the events' vector in place at the end (see
 /// [`study_events`]), where boxes meant a second vector of every report at the peak.
 type Outcome = std::result::Result<EventReport, Exclusion>;
