@@ -18,6 +18,7 @@ The engine runs without the GIL.
 from __future__ import annotations
 
 import datetime as _dt
+import html as _html
 import json as _json
 import os as _os
 import warnings as _warnings
@@ -246,7 +247,7 @@ class Result:
         if s.get("excluded"):
             head += f", {len(s['excluded'])} excluded"
         c = s.get("conventions", {})
-        head += _html_escape(
+        head += _html.escape(
             f"; model {c.get('model')}, estimation {c.get('estimation')}, window {c.get('window')}"
         ) + "</p>"
         if "aggregate_cars" in self.tables:
@@ -264,8 +265,6 @@ _PORTFOLIO_COLUMNS = ["window", "n", "caar", "csect_t_p", "bmp_t_p", "kp_bmp_t_p
                       "corrado_rank_z_p", "wilcoxon_z_p", "abnormal_market_value_change"]
 
 
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # ---------------------------------------------------------------------------------------------
